@@ -1,0 +1,106 @@
+"""Arrival processes: when contacts of one channel arrive.
+
+A process turns a random stream into sorted arrival times (minutes) over a horizon. The
+piecewise-constant profile is the workhorse of workforce management: an average rate
+shaped by a relative intraday curve and a relative day-of-week curve. Because the rate is
+constant within each piece, the inhomogeneous Poisson process is sampled exactly (a
+Poisson count per piece, uniform times within it), with no thinning error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+MIN_PER_DAY = 1440.0
+MIN_PER_WEEK = 7 * MIN_PER_DAY
+
+
+class ArrivalProcess(Protocol):
+    """Arrival times of one channel's contacts."""
+
+    def sample(self, rng: np.random.Generator, horizon_min: float) -> np.ndarray:
+        """Sorted arrival times in minutes in ``[0, horizon_min)``."""
+        ...
+
+    def mean_rate(self, start_min: float, end_min: float) -> float:
+        """Expected arrivals per minute averaged over ``[start_min, end_min)``."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProfiledPoisson:
+    """Poisson arrivals whose rate is piecewise constant by time of day and day of week.
+
+    The rate at time t is ``rate_per_hour / 60 * intraday[i(t)] * weekly[d(t)]``, where the
+    day is cut into ``len(intraday)`` equal pieces and the simulation starts on Monday 00:00.
+    Both shapes are normalised to mean 1, so ``rate_per_hour`` is the average over a week.
+
+    Parameters
+    ----------
+    rate_per_hour : float
+        Average arrival rate over a week, contacts per hour (> 0).
+    intraday : tuple of float
+        Relative rate of each equal piece of the day (>= 0, not all zero); ``(1.0,)`` is flat.
+    weekly : tuple of float
+        Relative rate of each day Monday..Sunday (7 values) or ``(1.0,)`` for flat.
+    """
+
+    rate_per_hour: float
+    intraday: tuple[float, ...] = (1.0,)
+    weekly: tuple[float, ...] = (1.0,)
+
+    def __post_init__(self) -> None:
+        for name, shape in (("intraday", self.intraday), ("weekly", self.weekly)):
+            if not shape or min(shape) < 0 or sum(shape) <= 0:
+                raise ValueError(f"{name}={list(shape)} must be non-negative and not all zero")
+        if len(self.weekly) not in (1, 7):
+            raise ValueError(f"weekly={list(self.weekly)} must have 7 values (Mon..Sun) or 1")
+        if not (math.isfinite(self.rate_per_hour) and self.rate_per_hour > 0):
+            raise ValueError(f"rate_per_hour={self.rate_per_hour} must be > 0")
+
+    @property
+    def piece_min(self) -> float:
+        """Length of one intraday piece in minutes."""
+        return MIN_PER_DAY / len(self.intraday)
+
+    def _piece_rates(self) -> np.ndarray:
+        """Rate per minute of each piece of one week."""
+        day = np.asarray(self.intraday, float) / np.mean(self.intraday)
+        week = np.resize(np.asarray(self.weekly, float) / np.mean(self.weekly), 7)
+        return (self.rate_per_hour / 60.0) * np.outer(week, day).ravel()
+
+    def rate_at(self, t_min: np.ndarray | float) -> np.ndarray:
+        """Rate in contacts per minute at time(s) ``t_min``."""
+        rates = self._piece_rates()
+        idx = (np.asarray(t_min, float) % MIN_PER_WEEK) // self.piece_min
+        return rates[idx.astype(int)]
+
+    def mean_rate(self, start_min: float, end_min: float) -> float:
+        if end_min <= start_min:
+            raise ValueError("end_min must be after start_min")
+        edges, rates = self._pieces(end_min, start_min)
+        return float(np.sum(rates * np.diff(edges)) / (end_min - start_min))
+
+    def _pieces(self, horizon_min: float, start_min: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Piece edges clipped to ``[start_min, horizon_min]`` and each piece's rate."""
+        step = self.piece_min
+        first = math.floor(start_min / step)
+        last = math.ceil(horizon_min / step)
+        edges = np.arange(first, last + 1) * step
+        edges[0], edges[-1] = start_min, horizon_min
+        week = self._piece_rates()
+        rates = week[np.arange(first, last) % len(week)]
+        return edges, rates
+
+    def sample(self, rng: np.random.Generator, horizon_min: float) -> np.ndarray:
+        edges, rates = self._pieces(horizon_min)
+        widths = np.diff(edges)
+        counts = rng.poisson(rates * widths)
+        starts = np.repeat(edges[:-1], counts)
+        times = starts + rng.random(counts.sum()) * np.repeat(widths, counts)
+        times.sort()
+        return times

@@ -1,0 +1,350 @@
+"""Structured config schemas and their translation into domain objects.
+
+This is the only module (with ``__main__``) that knows Hydra. The dataclasses below are
+registered in Hydra's ConfigStore, so a misspelt key fails when the config is composed;
+:func:`build_study` then checks values (a negative rate, an unknown channel, a duration that
+does not parse) and raises :class:`ConfigError` naming the key, the value and what is valid,
+before anything is simulated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Callable, Dict, List, Optional
+
+from hydra.core.config_store import ConfigStore
+from hydra.utils import get_method, instantiate
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+
+from . import distributions
+from .arrivals import ProfiledPoisson
+from .customers import no_customers
+from .engine import Model, PolicyError
+from .experiment import RunSpec, Study
+from .rng import Streams
+from .scenario import Channel, Mode, Pool, Scenario
+
+
+class ConfigError(ValueError):
+    """A config value that cannot be simulated: names the key, the value and what is valid."""
+
+    def __init__(self, key: str, value: Any, valid: str) -> None:
+        self.key, self.value, self.valid = key, value, valid
+        super().__init__(f"{key}={_show(value)}: {valid}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (DictConfig, ListConfig)):
+        value = OmegaConf.to_container(value)
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+# ---- schemas ---------------------------------------------------------------------------
+@dataclass
+class DistConf:
+    """A duration distribution: ``dist`` by name, ``mean`` (minutes or '6min'), ``cv``.
+
+    A lognormal may instead be given by ``median`` (a duration) and ``sigma`` (of the log),
+    the natural form for survey quantiles; ``empirical`` takes ``values``.
+    """
+
+    dist: str = "exponential"
+    mean: Any = None
+    cv: Optional[float] = None
+    median: Any = None
+    sigma: Optional[float] = None
+    values: Optional[List[Any]] = None
+
+
+@dataclass
+class ProfileConf:
+    """Relative arrival rates: ``intraday`` (equal pieces of a day), ``weekly`` (Mon..Sun)."""
+
+    intraday: List[float] = field(default_factory=lambda: [1.0])
+    weekly: List[float] = field(default_factory=lambda: [1.0])
+
+
+@dataclass
+class ChannelConf:
+    mode: str = MISSING
+    rate_per_hour: float = MISSING
+    profile: str = "flat"
+    target: Any = MISSING
+    handle: DistConf = MISSING
+    expectation: DistConf = MISSING
+    patience: Optional[DistConf] = None
+    public: bool = False
+    secure: bool = False
+
+
+@dataclass
+class PoolConf:
+    skills: Dict[str, float] = MISSING
+    concurrency: Dict[str, int] = field(default_factory=dict)
+    agents: int = 0
+
+
+@dataclass
+class OperationConf:
+    """A multichannel operation: channels, pools and named arrival profiles."""
+
+    _target_: str = "sim.config.build_operation"
+    name: str = MISSING
+    interval: Any = "1h"
+    profiles: Dict[str, ProfileConf] = field(default_factory=dict)
+    channels: Dict[str, ChannelConf] = MISSING
+    pools: Dict[str, PoolConf] = MISSING
+
+
+@dataclass
+class ErlangConf:
+    """The textbook M/M/c (+M) queue: one voice channel, one pool, fixed agents."""
+
+    _target_: str = "sim.config.build_erlang"
+    name: str = "erlang"
+    rate_per_hour: float = 100.0
+    mean_handle_min: float = 6.0
+    agents: int = 11
+    mean_patience_min: Optional[float] = None
+    target: Any = "20s"
+    interval: Any = "1h"
+
+
+@dataclass
+class RunConf:
+    horizon: Any = "7d"
+    warmup: Any = 0
+    drain: Any = "1d"
+    replications: int = 5
+    workers: int = 1
+    progress: bool = True
+
+
+@dataclass
+class Config:
+    scenario: Any = MISSING
+    routing: Any = MISSING
+    staffing: Any = MISSING
+    escalation: Any = MISSING
+    run: RunConf = field(default_factory=RunConf)
+    seed: int = 1
+
+
+def register() -> None:
+    """Put the schemas in Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    cs.store(group="scenario", name="operation_schema", node=OperationConf)
+    cs.store(group="scenario", name="erlang_schema", node=ErlangConf)
+
+
+# ---- values ----------------------------------------------------------------------------
+_UNITS = {"": 1.0, "s": 1 / 60, "sec": 1 / 60, "min": 1.0, "m": 1.0, "h": 60.0, "d": 1440.0}
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]*)\s*$")
+
+
+def parse_duration(value: Any, key: str, allow_zero: bool = False) -> float:
+    """Minutes from a number (minutes) or a string with a unit: '20s', '6min', '2h', '1d'."""
+    valid = ("a duration: minutes as a number or a string with a unit s, min, h or d "
+             f"(e.g. '20s', '6min', '2h'), {'>= 0' if allow_zero else '> 0'}")
+    if isinstance(value, bool) or value is None:
+        raise ConfigError(key, value, valid)
+    if isinstance(value, (int, float)):
+        minutes = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m or m.group(2) not in _UNITS:
+            raise ConfigError(key, value, valid)
+        minutes = float(m.group(1)) * (_UNITS[m.group(2)] if m.group(2) else 1.0)
+    if not math.isfinite(minutes) or minutes < 0 or (minutes == 0 and not allow_zero):
+        raise ConfigError(key, value, valid)
+    return minutes
+
+
+def _positive(value: Any, key: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and value > 0):
+        raise ConfigError(key, value, f"must be a positive {what}")
+    return float(value)
+
+
+def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
+    if node is None:
+        raise ConfigError(key, None, "a distribution is required here")
+    if node.dist not in distributions.REGISTRY:
+        raise ConfigError(f"{key}.dist", node.dist, "valid: " + ", ".join(distributions.REGISTRY))
+    mean = None if node.mean is None else parse_duration(node.mean, f"{key}.mean")
+    cv = node.cv
+    if node.median is not None or node.sigma is not None:
+        if node.dist != "lognormal" or mean is not None or cv is not None:
+            raise ConfigError(f"{key}.median", node.median, "median and sigma describe a "
+                              "lognormal only, instead of mean and cv")
+        median = parse_duration(node.median, f"{key}.median")
+        sigma = _positive(node.sigma, f"{key}.sigma", "number (sd of the log duration)")
+        mean, cv = median * math.exp(sigma**2 / 2), math.sqrt(math.expm1(sigma**2))
+    values = (None if node["values"] is None else
+              [parse_duration(v, f"{key}.values", allow_zero=True) for v in node["values"]])
+    try:
+        return distributions.make(node.dist, mean, cv, values)
+    except ValueError as err:
+        field_ = str(err).split("=", 1)[0]
+        raise ConfigError(f"{key}.{field_}", node[field_] if field_ in node else None, str(err).split(" ", 1)[1]) from None
+
+
+def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
+    """Scenario from an :class:`OperationConf` node."""
+    profiles = {"flat": ProfileConf()}
+    profiles.update(node.profiles)
+    channels = []
+    for name, ch in node.channels.items():
+        k = f"{key}.channels.{name}"
+        try:
+            mode = Mode(ch.mode)
+        except ValueError:
+            raise ConfigError(f"{k}.mode", ch.mode, "valid: voice, chat, async") from None
+        if ch.profile not in profiles:
+            raise ConfigError(f"{k}.profile", ch.profile,
+                              "valid: " + ", ".join(profiles) + f" (defined in {key}.profiles)")
+        prof = profiles[ch.profile]
+        rate = _positive(ch.rate_per_hour, f"{k}.rate_per_hour", "rate (contacts per hour)")
+        try:
+            arrivals = ProfiledPoisson(rate, tuple(prof.intraday), tuple(prof.weekly))
+        except ValueError as err:
+            raise ConfigError(f"{key}.profiles.{ch.profile}", OmegaConf.to_container(prof),
+                              str(err)) from None
+        if 1440 % len(prof.intraday):
+            raise ConfigError(f"{key}.profiles.{ch.profile}.intraday", list(prof.intraday),
+                              "needs a number of values that divides a day (e.g. 24 or 48)")
+        patience = None if ch.patience is None else _dist(ch.patience, f"{k}.patience")
+        if patience is not None and mode is Mode.ASYNC:
+            raise ConfigError(f"{k}.patience", OmegaConf.to_container(ch.patience),
+                              "async channels have no patience (nobody waits on the line); "
+                              "use null")
+        channels.append(Channel(name, mode, parse_duration(ch.target, f"{k}.target"), arrivals,
+                                _dist(ch.handle, f"{k}.handle"),
+                                _dist(ch.expectation, f"{k}.expectation"), patience,
+                                bool(ch.public), bool(ch.secure)))
+    names = [c.name for c in channels]
+    pools = []
+    for name, p in node.pools.items():
+        k = f"{key}.pools.{name}"
+        for field_ in ("skills", "concurrency"):
+            for ch in getattr(p, field_):
+                if ch not in names:
+                    raise ConfigError(f"{k}.{field_}.{ch}", getattr(p, field_)[ch],
+                                      "names no channel; channels: " + ", ".join(names))
+        for ch, prof in p.skills.items():
+            _positive(prof, f"{k}.skills.{ch}", "proficiency (handle-time multiplier)")
+        for ch, m in p.concurrency.items():
+            if m < 1 or (m > 1 and channels[names.index(ch)].mode is Mode.VOICE):
+                raise ConfigError(f"{k}.concurrency.{ch}", m,
+                                  "must be >= 1, and 1 for voice channels")
+            if ch not in p.skills:
+                raise ConfigError(f"{k}.concurrency.{ch}", m,
+                                  f"the pool has no skill for {ch}; skills: {', '.join(p.skills)}")
+        if p.agents < 0:
+            raise ConfigError(f"{k}.agents", p.agents, "must be >= 0")
+        pools.append(Pool(name, dict(p.skills), dict(p.concurrency), int(p.agents)))
+    served = {ch for p in pools for ch in p.skills}
+    for ch in names:
+        if ch not in served:
+            raise ConfigError(f"{key}.pools", sorted(p.name for p in pools),
+                              f"no pool has a skill for channel {ch!r}; every channel needs one")
+    return Scenario(tuple(channels), tuple(pools),
+                    _interval(node.interval, f"{key}.interval"))
+
+
+def _interval(value: Any, key: str) -> float:
+    minutes = parse_duration(value, key)
+    if not (1440 / minutes).is_integer():
+        raise ConfigError(key, value, "must divide a day evenly (e.g. 15min, 30min, 1h)")
+    return minutes
+
+
+def build_erlang(node: DictConfig, key: str = "scenario") -> Scenario:
+    """The M/M/c (+M) teaching scenario from an :class:`ErlangConf` node."""
+    rate = _positive(node.rate_per_hour, f"{key}.rate_per_hour", "rate (contacts per hour)")
+    handle = _positive(node.mean_handle_min, f"{key}.mean_handle_min", "duration in minutes")
+    if node.agents < 1:
+        raise ConfigError(f"{key}.agents", node.agents, "must be an integer >= 1")
+    patience = None
+    if node.mean_patience_min is not None:
+        patience = distributions.Exponential(
+            _positive(node.mean_patience_min, f"{key}.mean_patience_min",
+                      "duration in minutes (or null: nobody abandons)"))
+    phone = Channel("phone", Mode.VOICE, parse_duration(node.target, f"{key}.target"),
+                    ProfiledPoisson(rate), distributions.Exponential(handle),
+                    # Textbook callers expect no wait: any delay counts as dissatisfying.
+                    distributions.Deterministic(1e-9), patience)
+    return Scenario((phone,), (Pool("agents", {"phone": 1.0}, {}, int(node.agents)),),
+                    _interval(node.interval, f"{key}.interval"))
+
+
+def _policy(node: DictConfig, key: str) -> Callable[[], Any]:
+    """A zero-argument factory for the policy ``node`` names, checked by building it once."""
+    if not isinstance(node, DictConfig) or "_target_" not in node:
+        raise ConfigError(key, node, "must name a policy class with _target_")
+    try:
+        instantiate(node)
+    except Exception as err:  # noqa: BLE001 - reported with the key, as a config error
+        cause = err.__cause__ or err
+        raise ConfigError(key, OmegaConf.to_container(node),
+                          f"cannot build the policy: {type(cause).__name__}: {cause}") from None
+    return partial(instantiate, node)
+
+
+def build_study(cfg: DictConfig) -> Study:
+    """Scenario, policies and run specification from a composed config.
+
+    Raises
+    ------
+    ConfigError
+        On the first value that cannot be simulated.
+    """
+    target = cfg.scenario.get("_target_")
+    builders = {"sim.config.build_operation", "sim.config.build_erlang"}
+    try:
+        builder = get_method(target)
+    except Exception:  # noqa: BLE001
+        raise ConfigError("scenario._target_", target,
+                          "must name a scenario builder, e.g. " + ", ".join(sorted(builders))) from None
+    try:
+        scenario = builder(cfg.scenario, "scenario")
+    except ConfigError:
+        raise
+    except ValueError as err:
+        raise ConfigError("scenario", cfg.scenario.get("name"), str(err)) from None
+    run = cfg.run
+    if run.replications < 1:
+        raise ConfigError("run.replications", run.replications, "must be an integer >= 1")
+    if run.workers < 0:
+        raise ConfigError("run.workers", run.workers, "must be >= 0 (0: one per core)")
+    if cfg.seed < 0:
+        raise ConfigError("seed", cfg.seed, "must be an integer >= 0")
+    horizon = parse_duration(run.horizon, "run.horizon")
+    warmup = parse_duration(run.warmup, "run.warmup", allow_zero=True)
+    if warmup >= horizon:
+        raise ConfigError("run.warmup", run.warmup, f"must be shorter than run.horizon ({run.horizon})")
+    spec = RunSpec(horizon, warmup, parse_duration(run.drain, "run.drain", allow_zero=True),
+                   int(run.replications), int(cfg.seed), int(run.workers))
+    study = Study(scenario, _policy(cfg.routing, "routing"), _policy(cfg.staffing, "staffing"),
+                  _policy(cfg.escalation, "escalation"), spec)
+    _check_binding(study, cfg)
+    return study
+
+
+def _check_binding(study: Study, cfg: DictConfig) -> None:
+    """Bind fresh policies to an empty model: a policy that rejects the scenario says so now."""
+    routing = study.routing()
+    try:
+        scenario = routing.organise(study.scenario)
+    except ValueError as err:
+        raise ConfigError("routing", OmegaConf.to_container(cfg.routing), str(err)) from None
+    try:
+        Model(scenario, no_customers(), routing, study.staffing(), study.escalation(),
+              Streams(0, 0), study.run.horizon_min)
+    except PolicyError as err:
+        raise ConfigError(err.group, OmegaConf.to_container(cfg[err.group]), str(err)) from None

@@ -1,0 +1,76 @@
+"""The customers: everything about a contact that no policy can change, drawn up front.
+
+Arrival time, channel, base handle time, patience and the response time the customer
+expects are exogenous. Drawing them all before the simulation, each channel and attribute
+from its own named stream, is what gives common random numbers: any two policies run on the
+same seed and replication see exactly these customers, whatever order the engine serves them.
+It is also what makes the engine fast: numpy batches instead of per-contact sampling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .rng import Streams
+from .scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Customers:
+    """Columnar exogenous attributes of one replication's contacts, sorted by arrival.
+
+    Attributes
+    ----------
+    arrival_min : ndarray of float
+        Arrival times, minutes from the start (Monday 00:00).
+    channel : ndarray of int
+        Index into ``Scenario.channels``.
+    handle_min : ndarray of float
+        Handle time in minutes for a proficiency-1 agent.
+    patience_min : ndarray of float
+        Time the customer waits before abandoning (inf: never abandons).
+    expectation_min : ndarray of float
+        The first-response time the customer expects; answered later = dissatisfied.
+    """
+
+    arrival_min: np.ndarray
+    channel: np.ndarray
+    handle_min: np.ndarray
+    patience_min: np.ndarray
+    expectation_min: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.arrival_min)
+
+
+def no_customers() -> Customers:
+    """An empty population (to bind and check policies without simulating)."""
+    e = np.zeros(0)
+    return Customers(e, np.zeros(0, dtype=np.int32), e, e, e)
+
+
+def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> Customers:
+    """Sample all contacts arriving in ``[0, horizon_min)``.
+
+    Each channel uses the streams ``arrivals/<ch>``, ``handle/<ch>``, ``patience/<ch>`` and
+    ``expectation/<ch>``, so adding a channel or changing one leaves the others' customers
+    unchanged.
+    """
+    parts = []
+    for k, ch in enumerate(scenario.channels):
+        t = ch.arrivals.sample(streams(f"arrivals/{ch.name}"), horizon_min)
+        n = len(t)
+        patience = (ch.patience.sample(streams(f"patience/{ch.name}"), n)
+                    if ch.patience is not None else np.full(n, np.inf))
+        parts.append((
+            t,
+            np.full(n, k, dtype=np.int32),
+            ch.handle.sample(streams(f"handle/{ch.name}"), n),
+            patience,
+            ch.expectation.sample(streams(f"expectation/{ch.name}"), n),
+        ))
+    cols = [np.concatenate([p[i] for p in parts]) for i in range(5)]
+    order = np.argsort(cols[0], kind="stable")
+    return Customers(*(c[order] for c in cols))

@@ -1,0 +1,398 @@
+"""The simpy model of a care operation: the only module that imports simpy.
+
+Design for speed: every exogenous attribute is drawn up front (:mod:`sim.customers`), the
+arrivals are one simpy process, and everything else is a plain callback on a
+:class:`simpy.events.Timeout` (a service completion, a patience expiry, a staffing change).
+State is columnar (Python lists indexed by contact id); queues hold contact ids and drop the
+ones that left lazily. After every arrival, completion, abandonment and staffing change the
+dispatcher lets the routing policy match waiting contacts with agents that have room.
+
+Capacity is one unit per agent, shared: a contact of a channel with concurrency ``m`` uses
+``1/m`` of it (kept as integers), so an agent holds ``m`` chats, or one call, or a mix of text
+contacts whose shares add up to at most one. That same share is the contact's weight in
+occupancy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from .customers import Customers
+from .policies.base import EscalationPolicy, RoutingPolicy, StaffingPolicy
+from .rng import Streams
+from .scenario import Scenario
+
+WAITING, SERVING, ABANDONED, DONE, ESCALATED = 0, 1, 2, 3, 4
+ORIGINS = ("arrival", "escalation")
+
+
+class PolicyError(ValueError):
+    """A policy refused the model it was bound to (bad parameters for this scenario)."""
+
+    def __init__(self, group: str, message: str) -> None:
+        self.group = group
+        super().__init__(message)
+
+
+class Agent:
+    """One agent on shift (see :class:`sim.policies.base.AgentView`)."""
+
+    __slots__ = ("id", "pool", "free", "since", "leaving", "_need")
+
+    def __init__(self, id: int, pool: "PoolState", now: float) -> None:
+        self.id = id
+        self.pool = pool.index
+        self.free = pool.capacity
+        self.since = now
+        self.leaving = False
+        self._need = pool.need
+
+    def has_room(self, channel: int) -> bool:
+        need = self._need[channel]
+        return 0 < need <= self.free and not self.leaving
+
+
+class PoolState:
+    """Live state of one pool: its agents and, per channel, those with room, oldest first."""
+
+    def __init__(self, index: int, pool, channel_names: list[str]) -> None:
+        self.index = index
+        self.pool = pool
+        slots = [pool.slots(c) if c in pool.skills else 0 for c in channel_names]
+        self.capacity = math.lcm(*[s for s in slots if s]) if any(slots) else 1
+        # Capacity units one contact of each channel uses (0: no skill).
+        self.need = [self.capacity // s if s else 0 for s in slots]
+        self.proficiency = [pool.skills.get(c, 0.0) for c in channel_names]
+        self.skilled = [k for k, s in enumerate(slots) if s]
+        # dicts used as ordered sets: insertion order = longest since last assignment.
+        self.room: list[dict[Agent, None]] = [{} for _ in channel_names]
+        self.agents: set[Agent] = set()
+        self.active = 0  # agents on shift and not leaving
+
+    def refresh(self, agent: Agent) -> None:
+        """Put ``agent`` into / out of each channel's room set after its load changed."""
+        free, leaving = agent.free, agent.leaving
+        for k in self.skilled:
+            room = self.room[k]
+            if not leaving and self.need[k] <= free:
+                if agent not in room:
+                    room[agent] = None
+            elif agent in room:
+                del room[agent]
+
+
+@dataclass
+class Records:
+    """Raw columnar output of one replication (times in minutes)."""
+
+    contacts: dict[str, np.ndarray]
+    staffing: dict[str, np.ndarray]
+    pools: tuple[str, ...]
+    channels: tuple[str, ...]
+    end_min: float  # when the simulation stopped; contacts still waiting are censored here
+
+
+class Model:
+    """One replication of a care operation (the :class:`ModelView` policies see).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The operation, already organised by the routing policy.
+    customers : Customers
+        Exogenous contacts, sorted by arrival.
+    routing, staffing, escalation : policies
+        Built, not yet bound; :meth:`__init__` binds them.
+    streams : Streams
+        For contacts the model itself creates (escalations).
+    horizon_min : float
+        Arrivals stop here.
+    drain_min : float
+        After the horizon, keep serving (staffed per schedule) until empty or this long.
+    progress : callable, optional
+        Called with the minutes simulated since the last call, at interval boundaries.
+    """
+
+    def __init__(self, scenario: Scenario, customers: Customers, routing: RoutingPolicy,
+                 staffing: StaffingPolicy, escalation: EscalationPolicy, streams: Streams,
+                 horizon_min: float, drain_min: float = 0.0,
+                 progress: Callable[[float], None] | None = None) -> None:
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.horizon_min = horizon_min
+        self.end_min = horizon_min + drain_min
+        self.streams = streams
+        self._progress = progress
+        names = [c.name for c in scenario.channels]
+        self._channel_index = {n: k for k, n in enumerate(names)}
+        self.pools = [PoolState(i, p, names) for i, p in enumerate(scenario.pools)]
+        self._serving = [[ps for ps in self.pools if ps.need[k]] for k in range(len(names))]
+
+        n = len(customers)
+        self.channel: list[int] = customers.channel.tolist()
+        self.arrival: list[float] = customers.arrival_min.tolist()
+        self.handle: list[float] = customers.handle_min.tolist()
+        self.patience: list[float] = customers.patience_min.tolist()
+        self.expectation: list[float] = customers.expectation_min.tolist()
+        self.journey: list[int] = list(range(n))
+        self.origin: list[int] = [0] * n
+        self.state: list[int] = [WAITING] * n
+        self.first_response: list[float] = [math.nan] * n
+        self.left: list[float] = [math.nan] * n   # resolution or abandonment time
+        self.served_by: list[int] = [-1] * n
+        self.agent_of: list[int] = [-1] * n
+        self.forced: list[bool] = [False] * n
+        self._n_exogenous = n
+        self._queues: list[deque[int]] = [deque() for _ in names]
+        self._waiting = [0] * len(names)
+        self._in_system = 0
+        self._staff_log: list[tuple[float, int, int]] = []
+        self._next_agent = 0
+
+        self.routing, self.staffing, self.escalation = routing, staffing, escalation
+        for group, policy in (("routing", routing), ("staffing", staffing),
+                              ("escalation", escalation)):
+            try:
+                policy.bind(self)
+            except ValueError as err:
+                raise PolicyError(group, str(err)) from err
+
+    # ---- what policies see -------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def queue(self, channel: int) -> deque[int]:
+        return self._queues[channel]
+
+    def head(self, channel: int) -> int | None:
+        q, state = self._queues[channel], self.state
+        while q:
+            j = q[0]
+            if state[j] == WAITING:
+                return j
+            q.popleft()
+        return None
+
+    def waiting(self, channel: int) -> int:
+        return self._waiting[channel]
+
+    def pool_agents(self, pool: int) -> Iterable[Agent]:
+        return iter(self.pools[pool].agents)
+
+    # ---- running -----------------------------------------------------------------------
+    def run(self) -> Records:
+        """Simulate and return the records."""
+        self.env.process(self._arrivals())
+        self._staffing_tick(None)
+        self.env.run(until=self.end_min)
+        return self._records()
+
+    def _arrivals(self):
+        env, arrival = self.env, self.arrival
+        for i in range(self._n_exogenous):
+            yield Timeout(env, arrival[i] - env._now)
+            self._arrive(i)
+
+    def _arrive(self, i: int) -> None:
+        k = self.channel[i]
+        self._in_system += 1
+        self._queues[k].append(i)
+        self._waiting[k] += 1
+        self._offer(k)
+        if self.state[i] == WAITING and self.patience[i] < math.inf:
+            Timeout(self.env, self.patience[i], i).callbacks.append(self._abandon)
+
+    def _offer(self, k: int) -> None:
+        """Let agents with room for channel ``k`` take work while its queue is not empty."""
+        routing = self.routing
+        serving = self._serving[k]
+        while self.head(k) is not None:
+            candidates = [next(iter(ps.room[k])) for ps in serving if ps.room[k]]
+            taken = False
+            while candidates:
+                agent = (candidates[0] if len(candidates) == 1
+                         else routing.agent_selection.choose(k, candidates))
+                j = routing.next_contact(agent)
+                if j is not None:
+                    self._assign(agent, j)
+                    taken = True
+                    break
+                candidates.remove(agent)
+            if not taken:
+                return
+
+    def _fill(self, agent: Agent) -> None:
+        """Let ``agent``, who just got room, take work until full or routing says stop."""
+        routing = self.routing
+        while True:
+            j = routing.next_contact(agent)
+            if j is None:
+                return
+            self._assign(agent, j)
+
+    def _assign(self, agent: Agent, j: int) -> None:
+        if self.state[j] != WAITING:
+            raise RuntimeError(f"routing returned contact {j}, which is not waiting")
+        k = self.channel[j]
+        ps = self.pools[agent.pool]
+        if not agent.has_room(k):
+            raise RuntimeError(f"routing gave contact {j} to agent {agent.id} with no room")
+        now = self.env._now
+        self.state[j] = SERVING
+        self._waiting[k] -= 1
+        self.first_response[j] = now
+        self.served_by[j] = agent.pool
+        self.agent_of[j] = agent.id
+        agent.free -= ps.need[k]
+        agent.since = now
+        # Move to the back of the room sets: the next contact goes to someone else.
+        for kk in ps.skilled:
+            ps.room[kk].pop(agent, None)
+        ps.refresh(agent)
+        Timeout(self.env, self.handle[j] * ps.proficiency[k], (agent, j)).callbacks.append(
+            self._complete)
+
+    def _complete(self, event: Timeout) -> None:
+        agent, j = event._value
+        now = self.env._now
+        self.left[j] = now
+        self._in_system -= 1
+        escalation = self.escalation.after_service(j)
+        if escalation is None:
+            self.state[j] = DONE
+        else:
+            self.state[j] = ESCALATED
+            self.forced[j] = escalation.forced
+            self._spawn(j, escalation.channel, escalation.delay_min)
+        ps = self.pools[agent.pool]
+        agent.free += ps.need[self.channel[j]]
+        agent.since = now
+        if agent.leaving:
+            if agent.free == ps.capacity:
+                self._off_shift(ps, agent)
+            return
+        ps.refresh(agent)
+        self._fill(agent)
+
+    def _abandon(self, event: Timeout) -> None:
+        j = event._value
+        if self.state[j] == WAITING:
+            self.state[j] = ABANDONED
+            self.left[j] = self.env._now
+            self._waiting[self.channel[j]] -= 1
+            self._in_system -= 1
+
+    def _spawn(self, parent: int, channel: str, delay_min: float) -> None:
+        """Create a follow-up contact of ``parent``'s journey in ``channel``."""
+        if channel not in self._channel_index:
+            raise ValueError(f"escalation to unknown channel {channel!r}")
+        k = self._channel_index[channel]
+        ch = self.scenario.channels[k]
+        draw = lambda dist, what: float(dist.sample(self.streams(f"{what}/{channel}/escalated"), 1)[0])
+        self.channel.append(k)
+        self.arrival.append(self.env._now + delay_min)
+        self.handle.append(draw(ch.handle, "handle"))
+        self.patience.append(draw(ch.patience, "patience") if ch.patience else math.inf)
+        self.expectation.append(draw(ch.expectation, "expectation"))
+        self.journey.append(self.journey[parent])
+        self.origin.append(ORIGINS.index("escalation"))
+        self.state.append(WAITING)
+        self.first_response.append(math.nan)
+        self.left.append(math.nan)
+        self.served_by.append(-1)
+        self.agent_of.append(-1)
+        self.forced.append(False)
+        i = len(self.channel) - 1
+        if delay_min > 0:
+            Timeout(self.env, delay_min, i).callbacks.append(lambda ev: self._arrive(ev._value))
+        else:
+            self._arrive(i)
+
+    # ---- staffing ----------------------------------------------------------------------
+    def _staffing_tick(self, _event) -> None:
+        env = self.env
+        now = env._now
+        interval = round(now / self.scenario.interval_min)
+        for ps in self.pools:
+            target = sum(self.staffing.agents(m, interval) for m in ps.pool.members)
+            if target < 0:
+                raise ValueError(f"staffing gave {target} agents for pool {ps.pool.name}")
+            self._restaff(ps, target)
+        if self._progress is not None and 0 < now <= self.horizon_min:
+            self._progress(self.scenario.interval_min)
+        nxt = now + self.scenario.interval_min
+        if now >= self.horizon_min and (self._in_system == 0 or nxt > self.end_min):
+            return
+        Timeout(env, self.scenario.interval_min).callbacks.append(self._staffing_tick)
+
+    def _restaff(self, ps: PoolState, target: int) -> None:
+        now = self.env._now
+        before = len(ps.agents)
+        if target > ps.active:
+            for agent in [a for a in ps.agents if a.leaving][: target - ps.active]:
+                agent.leaving = False
+                ps.active += 1
+                ps.refresh(agent)
+                self._fill(agent)
+            while ps.active < target:
+                agent = Agent(self._next_agent, ps, now)
+                self._next_agent += 1
+                ps.agents.add(agent)
+                ps.active += 1
+                ps.refresh(agent)
+                self._fill(agent)
+        elif target < ps.active:
+            # Idle agents go first; busy ones finish their work, taking no more.
+            by_load = sorted((a for a in ps.agents if not a.leaving),
+                             key=lambda a: (a.free != ps.capacity, -a.since))
+            for agent in by_load[: ps.active - target]:
+                agent.leaving = True
+                ps.active -= 1
+                ps.refresh(agent)
+                if agent.free == ps.capacity:
+                    ps.agents.discard(agent)
+        if len(ps.agents) != before or now == 0:
+            self._staff_log.append((now, ps.index, len(ps.agents)))
+
+    def _off_shift(self, ps: PoolState, agent: Agent) -> None:
+        ps.agents.discard(agent)
+        self._staff_log.append((self.env._now, ps.index, len(ps.agents)))
+
+    # ---- output ------------------------------------------------------------------------
+    def _records(self) -> Records:
+        f = lambda xs, dt=float: np.asarray(xs, dtype=dt)
+        pool = f(self.served_by, np.int16)
+        channel = f(self.channel, np.int16)
+        # Capacity share of each served contact (its weight in occupancy).
+        share_table = np.array([[ps.need[k] / ps.capacity for k in range(len(self._queues))]
+                                for ps in self.pools] + [[0.0] * len(self._queues)])
+        state = f(self.state, np.int8)
+        contacts = {
+            "channel": channel,
+            "origin": f(self.origin, np.int8),
+            "journey": f(self.journey, np.int64),
+            "arrival": f(self.arrival),
+            "first_response": f(self.first_response),
+            "left": f(self.left),
+            "state": state,
+            "pool": pool,
+            "share": share_table[pool, channel],
+            "agent": f(self.agent_of, np.int32),
+            "handle": f(self.handle),
+            "patience": f(self.patience),
+            "expectation": f(self.expectation),
+            "forced": f(self.forced, bool),
+        }
+        log = np.asarray(self._staff_log, dtype=float).reshape(-1, 3)
+        staffing = {"time": log[:, 0], "pool": log[:, 1].astype(np.int16),
+                    "agents": log[:, 2].astype(np.int32)}
+        return Records(contacts, staffing, tuple(p.name for p in self.scenario.pools),
+                       tuple(c.name for c in self.scenario.channels), self.env.now)

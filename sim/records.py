@@ -1,0 +1,74 @@
+"""Columnar engine output -> the tables users read (``contacts.parquet`` and staffing log).
+
+The column names and meanings here are a published contract (DESIGN.md, README): times in
+minutes from the start of the simulation (Monday 00:00).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .engine import ABANDONED, DONE, ORIGINS, SERVING, WAITING, Records
+from .scenario import Scenario
+
+
+def contacts_frame(rec: Records, scenario: Scenario, replication: int,
+                   warmup_min: float) -> pd.DataFrame:
+    """One row per contact of one replication.
+
+    ``wait_min`` is the time to first response for answered contacts, to abandonment for
+    abandoned ones, and NaN for contacts still waiting when the run stopped. A contact is
+    dissatisfied when it is abandoned, forced to switch channel, answered later than its
+    customer expected, or still unanswered at the end after waiting longer than expected.
+    """
+    c = rec.contacts
+    state = c["state"]
+    arrival, first, left = c["arrival"], c["first_response"], c["left"]
+    answered = ~np.isnan(first)
+    abandoned = state == ABANDONED
+    waiting_at_end = state == WAITING
+    wait = np.where(answered, first - arrival, np.where(abandoned, left - arrival, np.nan))
+    waited_so_far = np.where(waiting_at_end, rec.end_min - arrival, wait)
+    targets = np.array([ch.target_min for ch in scenario.channels])[c["channel"]]
+    public = np.array([ch.public for ch in scenario.channels])[c["channel"]]
+    dissatisfied = abandoned | c["forced"] | (waited_so_far > c["expectation"])
+    pools = np.array(list(rec.pools) + [""], dtype=object)
+    served = answered & (state != SERVING)
+    return pd.DataFrame({
+        "replication": np.full(len(state), replication, dtype=np.int32),
+        "contact_id": np.arange(len(state), dtype=np.int64),
+        "journey_id": c["journey"],
+        "channel": pd.Categorical.from_codes(c["channel"], categories=list(rec.channels)),
+        "origin": pd.Categorical.from_codes(c["origin"], categories=list(ORIGINS)),
+        "arrival_min": arrival,
+        "first_response_min": first,
+        "wait_min": wait,
+        "answered": answered,
+        "abandoned": abandoned,
+        "resolved_min": np.where(state == DONE, left, np.nan),
+        "service_end_min": np.where(served, left, np.nan),
+        "pool": pools[c["pool"]],
+        "agent_id": c["agent"],
+        "handle_min": np.where(served, left - first, np.nan),
+        "share": c["share"],
+        "patience_min": c["patience"],
+        "expectation_min": c["expectation"],
+        "target_min": targets,
+        "public": public,
+        "forced_switch": c["forced"],
+        "in_system_at_end": waiting_at_end | (state == SERVING),
+        "dissatisfied": dissatisfied,
+        "warmup": arrival < warmup_min,
+    })
+
+
+def staffing_frame(rec: Records, replication: int) -> pd.DataFrame:
+    """Agents on shift per pool as a step function: one row per change (time in minutes)."""
+    s = rec.staffing
+    return pd.DataFrame({
+        "replication": np.full(len(s["time"]), replication, dtype=np.int32),
+        "time_min": s["time"],
+        "pool": pd.Categorical.from_codes(s["pool"], categories=list(rec.pools)),
+        "agents": s["agents"],
+    })

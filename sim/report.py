@@ -1,0 +1,324 @@
+"""Reports of a simulation study: PNG figures, one self-contained HTML page, a terminal table.
+
+These are pure functions of the result tables and of already drawn figures. The HTML
+report embeds every figure as a base64 data URI and uses inline CSS only, so the single
+file can be mailed, archived or opened offline and still show everything. Shares (service
+level, rates, occupancy) are shown in percent, times in minutes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import plots
+
+__all__ = ["format_summary", "save_figures", "write_html_report", "write_results"]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+DEFAULT_METRICS = ("arrivals", "service_level", "asa_min", "frt_p90_min", "abandon_rate",
+                   "occupancy", "dissatisfaction_rate")
+# Preferred column order in the HTML pivot; metrics not listed follow in table order.
+_METRIC_ORDER = ("arrivals", "answered", "abandoned", "service_level", "frac_delayed",
+                 "mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
+                 "occupancy", "dissatisfaction_rate")
+_SHARES = frozenset({"service_level", "abandon_rate", "occupancy", "dissatisfaction_rate",
+                     "frac_delayed", "forced_switch_rate"})
+_SUMMARY_COLUMNS = ("channel", "metric", "mean", "ci_low", "ci_high")
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
+max-width:1150px;padding:0 1rem;color:#222;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.3rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
+th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:right}
+th{background:#f3f4f6}td:first-child,th:first-child{text-align:left}
+td{font-variant-numeric:tabular-nums}tbody tr:nth-child(even){background:#fafafa}
+tr.all td{font-weight:600;border-top:2px solid #999}
+figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:.9rem}
+pre{background:#f6f8fa;border:1px solid #ddd;padding:.8rem;overflow:auto;font-size:.85rem}
+.caption{color:#555;font-size:.85rem}.wide{overflow-x:auto}details summary{cursor:pointer;margin:.5rem 0}
+"""
+
+
+def _is_share(metric: str) -> bool:
+    return metric in _SHARES or metric.endswith(("_rate", "_share")) or metric.startswith("frac_")
+
+
+def _decimals(x: float) -> int:
+    """Decimals that give about three significant figures (none at all from 100 upward)."""
+    a = abs(x)
+    if a == 0 or a >= 100:
+        return 0
+    return min(8, max(0, 2 - math.floor(math.log10(a))))
+
+
+def _num(x: float, decimals: int) -> str:
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:,.{decimals}f}"
+
+
+def _cell(metric: str, mean: float, lo: float, hi: float, style: str) -> str:
+    """Format one estimate as ``"mean ±hw"`` (style "pm") or ``"mean [lo, hi]"`` (style "ci")."""
+    mean, lo, hi = (float("nan") if v is None or pd.isna(v) else float(v) for v in (mean, lo, hi))
+    if math.isnan(mean):
+        return "–"
+    share = _is_share(metric)
+    if share:
+        mean, lo, hi, d = mean * 100, lo * 100, hi * 100, 1
+    else:
+        # The interval reuses the mean's decimals so both read at the same precision.
+        ref = mean if mean != 0 and math.isfinite(mean) else (hi - lo) / 2
+        d = _decimals(ref) if math.isfinite(ref) else 0
+    head = _num(mean, d) + ("%" if share else "")
+    if math.isnan(lo) or math.isnan(hi):
+        return head
+    if style == "pm":
+        return f"{head} ±{_num((hi - lo) / 2, d)}"
+    return f"{head} [{_num(lo, d)}, {_num(hi, d)}]"
+
+
+def _checked(summary: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in _SUMMARY_COLUMNS if c not in summary.columns]
+    if missing:
+        raise ValueError(f"summary table lacks column(s) {missing}")
+    return summary.assign(channel=summary["channel"].astype(str), metric=summary["metric"].astype(str))
+
+
+def _channels(summary: pd.DataFrame) -> list[str]:
+    """Channels sorted by name, with the aggregate ``"all"`` row last."""
+    names = set(summary["channel"])
+    return sorted(names - {"all"}) + ["all"] * ("all" in names)
+
+
+def _grid(summary: pd.DataFrame, metrics: Sequence[str], style: str) -> tuple[list[str], list[list[str]]]:
+    """Channel rows x metric columns of formatted cells ("–" where a pair is missing)."""
+    table = summary.drop_duplicates(["channel", "metric"], keep="last").set_index(["channel", "metric"])
+    channels, rows = _channels(summary), []
+    for ch in channels:
+        row = []
+        for m in metrics:
+            r = table.loc[(ch, m)] if (ch, m) in table.index else None
+            row.append("–" if r is None else _cell(m, r["mean"], r["ci_low"], r["ci_high"], style))
+        rows.append(row)
+    return channels, rows
+
+
+def format_summary(summary: pd.DataFrame, metrics: Sequence[str] = DEFAULT_METRICS) -> str:
+    """A compact fixed-width table of the summary for a terminal.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Long summary table ``channel, metric, mean, ci_low, ci_high[, n]``.
+    metrics : Sequence[str]
+        Metrics to show, in order; those absent from ``summary`` are skipped.
+
+    Returns
+    -------
+    str
+        One header line, a rule, then one line per channel (``"all"`` last); every cell is
+        ``"mean ±half-width"``: shares in percent with one decimal (``"81.3% ±1.2"``, the
+        half-width in percentage points), other values (times in minutes, counts) to about
+        three significant figures; missing values are ``"–"``. All lines have equal width.
+    """
+    summary = _checked(summary)
+    present = [m for m in metrics if m in set(summary["metric"])]
+    if not present:
+        return "(no summary metrics to show)"
+    channels, cells = _grid(summary, present, "pm")
+    header = ["channel", *present]
+    body = [[ch, *row] for ch, row in zip(channels, cells)]
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])])
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, body)])
+
+
+def save_figures(figures: Mapping[str, Figure], directory: Path, dpi: int = 110) -> dict[str, Path]:
+    """Write each figure as a PNG file.
+
+    Parameters
+    ----------
+    figures : Mapping[str, matplotlib.figure.Figure]
+        Figures by name; the name (made file-safe) becomes the file stem.
+    directory : pathlib.Path
+        Output directory, created with its parents if missing.
+    dpi : int
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    dict[str, pathlib.Path]
+        The written file per figure name, in the order given.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for name, fig in figures.items():
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "figure"
+        path = directory / f"{stem}.png"
+        if path in paths.values():
+            raise ValueError(f"figure names collide on file {path.name!r}")
+        fig.savefig(path, dpi=dpi, format="png")
+        paths[name] = path
+    return paths
+
+
+def _raw(x: object) -> str:
+    """A raw table value to six significant figures, for the long table."""
+    return "–" if x is None or pd.isna(x) else f"{float(x):.6g}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], row_classes: Sequence[str] | None = None) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = []
+    for row, cls in zip(rows, row_classes or [""] * len(rows)):
+        attr = f' class="{esc(cls)}"' if cls else ""
+        body.append(f"<tr{attr}>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def _img(name: str, path: Path) -> str:
+    data = Path(path).read_bytes()
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError(f"figure {name!r} at {path} is not a PNG file")
+    uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    return (f'<figure><img src="{uri}" alt="{html.escape(name)}">'
+            f"<figcaption>{html.escape(name)}</figcaption></figure>")
+
+
+def write_html_report(path: Path, *, title: str, summary: pd.DataFrame, figures: Mapping[str, Path],
+                      config_yaml: str, notes: Mapping[str, str] | None = None) -> Path:
+    """Write a single self-contained HTML report.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Output file (parent directories are created).
+    title : str
+        Page title and heading.
+    summary : pandas.DataFrame
+        Long summary table ``channel, metric, mean, ci_low, ci_high[, n]``.
+    figures : Mapping[str, pathlib.Path]
+        PNG files by caption, embedded as base64 data URIs in the order given.
+    config_yaml : str
+        The configuration used, shown verbatim (escaped) in a ``<pre>`` block.
+    notes : Mapping[str, str], optional
+        Run facts (seed, replications, horizon, wall time...) shown as a key/value table.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``. The page has no scripts and no external resources; all text is escaped.
+
+    Raises
+    ------
+    ValueError
+        If ``summary`` lacks a required column or a figure file is not a PNG.
+    """
+    summary, esc = _checked(summary), html.escape
+    known = set(summary["metric"])
+    metrics = [m for m in _METRIC_ORDER if m in known]
+    metrics += [m for m in dict.fromkeys(summary["metric"]) if m not in metrics]
+    channels, cells = _grid(summary, metrics, "ci")
+    long_rows = [[r["channel"], r["metric"], *(_raw(r.get(k)) for k in ("mean", "ci_low", "ci_high", "n"))]
+                 for _, r in summary.iterrows()]
+    parts = [f"<h1>{esc(title)}</h1>"]
+    if notes:
+        parts += ["<h2>Run</h2>", _table(["item", "value"], [[str(k), str(v)] for k, v in notes.items()])]
+    parts += ["<h2>Summary</h2>",
+              '<p class="caption">Mean over replications with its confidence interval, '
+              "as mean [low, high]. Shares in %, times in minutes; – = not available.</p>"]
+    parts.append(_table(["channel", *metrics], [[c, *r] for c, r in zip(channels, cells)],
+                        ["all" if c == "all" else "" for c in channels]) if metrics else "<p>No summary rows.</p>")
+    parts.append("<details><summary>Full summary table (long format)</summary>"
+                 + _table(["channel", "metric", "mean", "ci_low", "ci_high", "n"], long_rows) + "</details>")
+    if figures:
+        parts += ["<h2>Figures</h2>", *(_img(name, p) for name, p in figures.items())]
+    parts += ["<h2>Configuration</h2>", f"<pre>{esc(config_yaml)}</pre>"]
+    page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{esc(title)}</title><style>{_CSS}</style></head>\n<body>\n"
+            + "\n".join(parts) + "\n</body></html>\n")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | None = None,
+                  wall_s: float | None = None) -> Path:
+    """Write a study's results directory: tables, figures and the HTML report.
+
+    Everything is written into a hidden staging folder first and moved into ``outdir`` at the
+    end, ``summary.csv`` last: a run that dies while writing never leaves a directory that
+    looks complete (tools and re-runs treat ``summary.csv`` as the mark of a finished run).
+
+    Parameters
+    ----------
+    outdir : pathlib.Path
+        Results directory (created).
+    results : object
+        Anything with DataFrame attributes ``contacts``, ``intervals`` and ``summary``
+        (e.g. ``sim.experiment.Results``); its other DataFrame attributes are saved too.
+    config_yaml : str
+        The resolved configuration, embedded in the report.
+    seed : int, optional
+        The study's seed, listed in the report.
+    wall_s : float, optional
+        Wall-clock time of the run in seconds, listed in the report.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML report, ``outdir / "report.html"``. Every DataFrame attribute is written as
+        ``<name>.parquet``, the summary also as ``summary.csv``, figures under ``figures/``.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".writing-", dir=outdir))
+    try:
+        for name, table in vars(results).items():
+            if isinstance(table, pd.DataFrame):
+                table.to_parquet(stage / f"{name}.parquet", index=False)
+        contacts = results.contacts
+        targets = (contacts.groupby("channel", observed=True)["target_min"].first()
+                   if "target_min" in contacts else None)
+        figures = {"first_response_cdf": plots.frt_cdf(contacts, targets),
+                   "interval_profile": plots.interval_profile(results.intervals),
+                   "service_level": plots.service_level_bars(results.summary)}
+        saved = save_figures(figures, stage / "figures")
+        notes = {"seed": "" if seed is None else str(seed),
+                 "replications": str(contacts["replication"].nunique()) if len(contacts) else "0",
+                 "contacts": f"{len(contacts):,}",
+                 "wall time": "" if wall_s is None else f"{wall_s:.1f} s"}
+        write_html_report(stage / "report.html", title="CareQueue simulation results",
+                          summary=results.summary, figures=saved, config_yaml=config_yaml,
+                          notes={k: v for k, v in notes.items() if v})
+        results.summary.to_csv(stage / "summary.csv", index=False)
+        names = sorted(p.name for p in stage.iterdir())
+        for name in sorted(names, key=lambda n: n == "summary.csv"):
+            target = outdir / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(stage / name, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return outdir / "report.html"

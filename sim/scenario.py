@@ -1,0 +1,179 @@
+"""The care operation being simulated: channels, agent pools and time structure.
+
+Frozen domain objects, validated on construction, independent of how they were configured.
+Times in minutes, rates per hour at the config boundary and per minute inside.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Mapping
+
+from .arrivals import ArrivalProcess
+from .distributions import Distribution
+
+
+class Mode(str, Enum):
+    """How a channel's customer waits."""
+
+    VOICE = "voice"  # on the line, one per agent, hangs up when impatient
+    CHAT = "chat"    # synchronous text; an agent holds several at once
+    ASYNC = "async"  # email, posts, messages: nobody on the line, first response matters
+
+    @property
+    def is_text(self) -> bool:
+        return self is not Mode.VOICE
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One way contacts reach the operation.
+
+    Parameters
+    ----------
+    name : str
+        Unique channel name, e.g. ``"phone"``.
+    mode : Mode
+        voice, chat or async.
+    target_min : float
+        Response-time target for the service level, minutes.
+    arrivals : ArrivalProcess
+        When contacts arrive.
+    handle : Distribution
+        Handle time of a proficiency-1 agent, minutes.
+    expectation : Distribution
+        First-response time the customer expects, minutes.
+    patience : Distribution or None
+        Time before an unanswered customer abandons, minutes; None: never abandons.
+    public : bool
+        Whether contacts are public posts.
+    secure : bool
+        Whether account-specific work can be done in the channel.
+    """
+
+    name: str
+    mode: Mode
+    target_min: float
+    arrivals: ArrivalProcess
+    handle: Distribution
+    expectation: Distribution
+    patience: Distribution | None = None
+    public: bool = False
+    secure: bool = False
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.target_min) and self.target_min > 0):
+            raise ValueError(f"channel {self.name}: target={self.target_min} must be > 0")
+        if self.patience is not None and self.mode is Mode.ASYNC:
+            raise ValueError(f"channel {self.name}: async channels have no patience "
+                             "(nobody waits on the line); set patience to null")
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Agents with the same skills.
+
+    Parameters
+    ----------
+    name : str
+        Unique pool name.
+    skills : Mapping[str, float]
+        Channel name -> proficiency, a handle-time multiplier (1 = nominal, 1.2 = 20% slower).
+    concurrency : Mapping[str, int]
+        Text channel name -> how many of its contacts one agent holds at once (default 1).
+    agents : int
+        Nominal headcount, used by fixed staffing.
+    members : tuple of str
+        The configured pools this pool was formed from (itself unless a routing policy
+        merged pools); staffing policies are asked about members and summed.
+    """
+
+    name: str
+    skills: Mapping[str, float]
+    concurrency: Mapping[str, int] = field(default_factory=dict)
+    agents: int = 0
+    members: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Private copies: the caller's dicts must not change a frozen pool behind its back.
+        object.__setattr__(self, "skills", dict(self.skills))
+        object.__setattr__(self, "concurrency", dict(self.concurrency))
+        if not self.members:
+            object.__setattr__(self, "members", (self.name,))
+        if not self.skills:
+            raise ValueError(f"pool {self.name}: skills must name at least one channel")
+        for ch, p in self.skills.items():
+            if not (math.isfinite(p) and p > 0):
+                raise ValueError(f"pool {self.name}: skills.{ch}={p} must be > 0")
+        for ch, m in self.concurrency.items():
+            if ch not in self.skills:
+                raise ValueError(f"pool {self.name}: concurrency.{ch} names a channel the pool "
+                                 f"has no skill for; skills: {', '.join(self.skills)}")
+            if int(m) != m or m < 1:
+                raise ValueError(f"pool {self.name}: concurrency.{ch}={m} must be an integer >= 1")
+        if self.agents < 0:
+            raise ValueError(f"pool {self.name}: agents={self.agents} must be >= 0")
+
+    def slots(self, channel: str) -> int:
+        """Concurrent contacts of ``channel`` one agent may hold."""
+        return int(self.concurrency.get(channel, 1))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A care operation: its channels, its pools and the length of a planning interval.
+
+    Parameters
+    ----------
+    channels : tuple of Channel
+    pools : tuple of Pool
+    interval_min : float
+        Length of a staffing/reporting interval in minutes (divides a day).
+    """
+
+    channels: tuple[Channel, ...]
+    pools: tuple[Pool, ...]
+    interval_min: float = 60.0
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.channels]
+        if not names:
+            raise ValueError("scenario has no channels")
+        if len(set(names)) != len(names):
+            raise ValueError(f"channel names must be unique: {names}")
+        pool_names = [p.name for p in self.pools]
+        if len(set(pool_names)) != len(pool_names):
+            raise ValueError(f"pool names must be unique: {pool_names}")
+        if not (self.interval_min > 0 and (1440 / self.interval_min).is_integer()):
+            raise ValueError(f"interval={self.interval_min} min must divide a day (1440 min)")
+        by_name = {c.name: c for c in self.channels}
+        for p in self.pools:
+            for ch in p.skills:
+                if ch not in by_name:
+                    raise ValueError(f"pool {p.name}: skill for unknown channel {ch!r}; "
+                                     f"channels: {', '.join(names)}")
+            for ch, m in p.concurrency.items():
+                if m > 1 and by_name[ch].mode is Mode.VOICE:
+                    raise ValueError(f"pool {p.name}: concurrency.{ch}={m}, but voice calls "
+                                     "take one agent each")
+        for c in self.channels:
+            if not self.pools_for(c.name):
+                raise ValueError(f"channel {c.name} has no pool that can serve it; pools: "
+                                 f"{', '.join(pool_names) or 'none'}")
+
+    def channel(self, name: str) -> Channel:
+        """The channel called ``name``."""
+        for c in self.channels:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def pools_for(self, channel: str) -> tuple[Pool, ...]:
+        """The pools with a skill for ``channel``."""
+        return tuple(p for p in self.pools if channel in p.skills)
+
+    def with_pools(self, pools: tuple[Pool, ...]) -> "Scenario":
+        """The same operation organised into other pools (validated again)."""
+        return replace(self, pools=pools)

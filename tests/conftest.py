@@ -1,0 +1,43 @@
+"""Shared fixtures: compose the project's real configs with overrides, run studies in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from sim.config import build_study, register
+from sim.experiment import Results, run_study
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "conf"
+
+register()
+
+
+def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+    """The composed config of ``python -m sim <overrides>``."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose("config", overrides=list(overrides))
+
+
+def simulate(overrides: Sequence[str] = ()) -> Results:
+    """Run a study in this process, as the CLI would (without writing files)."""
+    return run_study(build_study(compose_config(["run.progress=false", *overrides])))
+
+
+def summary_row(results: Results, metric: str, channel: str = "all"):
+    """The summary row of one metric (mean, ci_low, ci_high, n)."""
+    s = results.summary
+    row = s[(s["channel"] == channel) & (s["metric"] == metric)]
+    assert len(row) == 1, f"no summary row for {channel}/{metric}"
+    return row.iloc[0]
+
+
+@pytest.fixture(scope="session")
+def default_study() -> Results:
+    """The default study, shortened to two days and two replications for speed."""
+    return simulate(["run.horizon=2d", "run.replications=2"])

@@ -1,0 +1,163 @@
+"""Engine invariants: conservation, capacity, non-negative times, determinism, common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import distributions as D
+from sim.arrivals import ProfiledPoisson
+from sim.experiment import RunSpec, Study, run_study
+from sim.policies.escalation import NoEscalation
+from sim.policies.routing import Siloed, UnifiedText
+from sim.policies.staffing import Fixed, Schedule
+from sim.scenario import Channel, Mode, Pool, Scenario
+
+from .conftest import simulate
+
+EXOGENOUS = ["channel", "arrival_min", "patience_min", "expectation_min", "journey_id"]
+
+
+def _usage_peaks(contacts: pd.DataFrame, key: str) -> pd.Series:
+    """Highest simultaneous capacity share held, per value of ``key`` (agent or pool)."""
+    served = contacts[contacts["answered"]]
+    peaks = {}
+    for k, g in served.groupby(key, observed=True):
+        t = np.concatenate([g["first_response_min"], g["service_end_min"].fillna(np.inf)])
+        d = np.concatenate([g["share"], -g["share"]])
+        order = np.lexsort((d, t))  # releases before starts at equal times
+        peaks[k] = np.cumsum(d[order]).max()
+    return pd.Series(peaks)
+
+
+def test_conservation_every_contact_accounted_for(default_study):
+    c = default_study.contacts
+    answered, abandoned, in_system = c["answered"], c["abandoned"], c["in_system_at_end"]
+    # Each contact is answered or abandoned, or still waiting at the end; never two at once.
+    assert not (answered & abandoned).any()
+    assert ((answered | abandoned) | in_system).all()
+    s = default_study.per_replication.pivot_table(index=["replication", "channel"],
+                                                  columns="metric", values="value")
+    waiting_at_end = s["in_system_at_end"]
+    assert (s["answered"] + s["abandoned"] <= s["arrivals"]).all()
+    assert (s["arrivals"] - s["answered"] - s["abandoned"] <= waiting_at_end).all()
+
+
+def test_times_are_ordered_and_non_negative(default_study):
+    c = default_study.contacts
+    assert (c["arrival_min"] >= 0).all()
+    ans = c[c["answered"]]
+    assert (ans["wait_min"] >= 0).all()
+    assert (ans["first_response_min"] >= ans["arrival_min"]).all()
+    done = c["resolved_min"].notna()
+    assert (c.loc[done, "resolved_min"] >= c.loc[done, "first_response_min"]).all()
+    ab = c[c["abandoned"]]
+    assert np.allclose(ab["wait_min"], ab["patience_min"])
+
+
+def test_no_agent_exceeds_its_capacity(default_study):
+    """Concurrency never exceeded: an agent's simultaneous shares add up to at most 1."""
+    c = default_study.contacts
+    for _, g in c.groupby("replication"):
+        assert _usage_peaks(g, "agent_id").max() <= 1 + 1e-9
+        chats = g[(g["channel"] == "chat") & g["answered"]]
+        # 3 chats at once per agent at most (pool chat, concurrency 3): share 1/3 each.
+        assert np.allclose(chats["share"], 1 / 3)
+
+
+def test_pool_busy_never_exceeds_staffed(default_study):
+    c, staff = default_study.contacts, default_study.staffing
+    for (r, pool), g in c[c["answered"]].groupby(["replication", "pool"], observed=True):
+        most = staff[(staff["replication"] == r) & (staff["pool"] == pool)]["agents"].max()
+        assert _usage_peaks(g, "pool").max() <= most + 1e-9
+
+
+def test_same_seed_same_results():
+    a = simulate(["run.horizon=1d", "run.replications=2", "seed=4"])
+    b = simulate(["run.horizon=1d", "run.replications=2", "seed=4"])
+    pd.testing.assert_frame_equal(a.contacts, b.contacts)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    c = simulate(["run.horizon=1d", "run.replications=2", "seed=5"])
+    assert not a.contacts["arrival_min"].equals(c.contacts["arrival_min"])
+
+
+def test_common_random_numbers_across_routing():
+    """Siloed and unified routing on one seed see exactly the same customers."""
+    base = ["run.horizon=2d", "run.replications=2", "seed=9", "staffing=fixed"]
+    silo = simulate(base + ["routing=siloed"]).contacts
+    unified = simulate(base + ["routing=unified_text"]).contacts
+    pd.testing.assert_frame_equal(silo[EXOGENOUS], unified[EXOGENOUS])
+    # ... and the policies really did differ.
+    assert set(unified["pool"]) - {""} == {"phone", "text"}
+    assert not silo["wait_min"].equals(unified["wait_min"])
+
+
+def test_parallel_replications_equal_serial():
+    serial = simulate(["run.horizon=1d", "run.replications=3", "run.workers=1"])
+    parallel = simulate(["run.horizon=1d", "run.replications=3", "run.workers=2"])
+    pd.testing.assert_frame_equal(serial.contacts, parallel.contacts)
+
+
+def test_warmup_contacts_are_flagged_and_excluded():
+    res = simulate(["run.horizon=2d", "run.warmup=1d", "run.replications=1"])
+    c = res.contacts
+    assert c["warmup"].equals(c["arrival_min"] < 1440)
+    arrivals = res.per_replication.query("channel == 'all' and metric == 'arrivals'")["value"]
+    assert int(arrivals.iloc[0]) == int((~c["warmup"]).sum())
+
+
+def _one_channel(mode: Mode, rate: float, slots: int, agents: int) -> Scenario:
+    ch = Channel("c", mode, 1.0, ProfiledPoisson(rate), D.Exponential(5.0),
+                 D.Deterministic(1.0), D.Exponential(3.0) if mode is not Mode.ASYNC else None)
+    return Scenario((ch,), (Pool("p", {"c": 1.0}, {"c": slots} if slots > 1 else {}, agents),),
+                    60.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(mode=st.sampled_from([Mode.VOICE, Mode.CHAT, Mode.ASYNC]),
+       rate=st.floats(5, 400), slots=st.integers(1, 4), agents=st.integers(1, 8),
+       schedule=st.lists(st.integers(0, 8), min_size=24, max_size=24), seed=st.integers(0, 99))
+def test_invariants_hold_for_random_operations(mode, rate, slots, agents, schedule, seed):
+    """Conservation and capacity hold under random load, concurrency and staffing changes."""
+    slots = 1 if mode is Mode.VOICE else slots
+    study = Study(_one_channel(mode, rate, slots, agents), Siloed,
+                  lambda: Schedule({"p": schedule}), NoEscalation,
+                  RunSpec(horizon_min=1440.0, drain_min=120.0, replications=1, seed=seed))
+    c = run_study(study).contacts
+    assert not (c["answered"] & c["abandoned"]).any()
+    assert (c["answered"] | c["abandoned"] | c["in_system_at_end"]).all()
+    if c["answered"].any():
+        assert _usage_peaks(c, "agent_id").max() <= 1 + 1e-9
+        assert (c.loc[c["answered"], "wait_min"] >= 0).all()
+    # Nobody is served while the schedule says zero agents, bar those finishing work.
+    staffed = np.asarray(schedule)
+    starts = c.loc[c["answered"], "first_response_min"].to_numpy()
+    hours = (starts // 60).astype(int) % 24
+    assert (staffed[hours[starts < 1440]] > 0).all()
+
+
+def test_unified_text_merges_text_pools_at_equal_headcount():
+    res = simulate(["run.horizon=1d", "run.replications=1", "routing=unified_text"])
+    pools = {p.name: p for p in res.scenario.pools}
+    assert set(pools) == {"phone", "text"}
+    text = pools["text"]
+    assert set(text.skills) == {"chat", "email", "twitter", "facebook", "messages"}
+    assert text.slots("chat") == 3 and set(text.members) == set(text.skills)
+
+
+@pytest.mark.parametrize("routing", [Siloed, UnifiedText])
+def test_fcfs_within_a_queue(routing):
+    """Each queue is first come, first served: answer order follows arrival order per channel.
+
+    With one voice pool of identical agents, an earlier caller is never answered after a later
+    one (abandoned callers drop out).
+    """
+    scenario = _one_channel(Mode.VOICE, 110, 1, 8)
+    study = Study(scenario, routing, Fixed, NoEscalation,
+                  RunSpec(horizon_min=2880.0, replications=1, seed=1))
+    c = run_study(study).contacts
+    ans = c[c["answered"]].sort_values("arrival_min")
+    assert ans["first_response_min"].is_monotonic_increasing
