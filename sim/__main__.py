@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
@@ -13,11 +12,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from .config import ConfigError, build_study, register
 
-log = logging.getLogger("sim")
 register()
+# Absolute, so that `python -m sim` and the `carequeue` console script find the same conf/.
+CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
 
-@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+@hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     """Validate, simulate, write results; config errors exit 2 with one message."""
     from .experiment import run_study  # noqa: PLC0415 - after Hydra has parsed the CLI

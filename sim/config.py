@@ -291,7 +291,7 @@ def _policy(node: DictConfig, key: str) -> Callable[[], Any]:
         instantiate(node)
     except Exception as err:  # noqa: BLE001 - reported with the key, as a config error
         cause = err.__cause__ or err
-        raise ConfigError(key, OmegaConf.to_container(node),
+        raise ConfigError(f"{key}._target_", node.get("_target_"),
                           f"cannot build the policy: {type(cause).__name__}: {cause}") from None
     return partial(instantiate, node)
 
@@ -342,9 +342,9 @@ def _check_binding(study: Study, cfg: DictConfig) -> None:
     try:
         scenario = routing.organise(study.scenario)
     except ValueError as err:
-        raise ConfigError("routing", OmegaConf.to_container(cfg.routing), str(err)) from None
+        raise ConfigError("routing._target_", cfg.routing._target_, str(err)) from None
     try:
         Model(scenario, no_customers(), routing, study.staffing(), study.escalation(),
               Streams(0, 0), study.run.horizon_min)
     except PolicyError as err:
-        raise ConfigError(err.group, OmegaConf.to_container(cfg[err.group]), str(err)) from None
+        raise ConfigError(f"{err.group}._target_", cfg[err.group]._target_, str(err)) from None

@@ -184,6 +184,9 @@ class Model:
     def waiting(self, channel: int) -> int:
         return self._waiting[channel]
 
+    def is_waiting(self, contact: int) -> bool:
+        return self.state[contact] == WAITING
+
     def pool_agents(self, pool: int) -> Iterable[Agent]:
         return iter(self.pools[pool].agents)
 

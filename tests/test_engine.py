@@ -17,20 +17,9 @@ from sim.policies.staffing import Fixed, Schedule
 from sim.scenario import Channel, Mode, Pool, Scenario
 
 from .conftest import simulate
+from .invariants import check_invariants, usage_peaks
 
 EXOGENOUS = ["channel", "arrival_min", "patience_min", "expectation_min", "journey_id"]
-
-
-def _usage_peaks(contacts: pd.DataFrame, key: str) -> pd.Series:
-    """Highest simultaneous capacity share held, per value of ``key`` (agent or pool)."""
-    served = contacts[contacts["answered"]]
-    peaks = {}
-    for k, g in served.groupby(key, observed=True):
-        t = np.concatenate([g["first_response_min"], g["service_end_min"].fillna(np.inf)])
-        d = np.concatenate([g["share"], -g["share"]])
-        order = np.lexsort((d, t))  # releases before starts at equal times
-        peaks[k] = np.cumsum(d[order]).max()
-    return pd.Series(peaks)
 
 
 def test_conservation_every_contact_accounted_for(default_study):
@@ -62,7 +51,7 @@ def test_no_agent_exceeds_its_capacity(default_study):
     """Concurrency never exceeded: an agent's simultaneous shares add up to at most 1."""
     c = default_study.contacts
     for _, g in c.groupby("replication"):
-        assert _usage_peaks(g, "agent_id").max() <= 1 + 1e-9
+        assert usage_peaks(g, "agent_id").max() <= 1 + 1e-9
         chats = g[(g["channel"] == "chat") & g["answered"]]
         # 3 chats at once per agent at most (pool chat, concurrency 3): share 1/3 each.
         assert np.allclose(chats["share"], 1 / 3)
@@ -72,7 +61,7 @@ def test_pool_busy_never_exceeds_staffed(default_study):
     c, staff = default_study.contacts, default_study.staffing
     for (r, pool), g in c[c["answered"]].groupby(["replication", "pool"], observed=True):
         most = staff[(staff["replication"] == r) & (staff["pool"] == pool)]["agents"].max()
-        assert _usage_peaks(g, "pool").max() <= most + 1e-9
+        assert usage_peaks(g, "pool").max() <= most + 1e-9
 
 
 def test_same_seed_same_results():
@@ -130,7 +119,7 @@ def test_invariants_hold_for_random_operations(mode, rate, slots, agents, schedu
     assert not (c["answered"] & c["abandoned"]).any()
     assert (c["answered"] | c["abandoned"] | c["in_system_at_end"]).all()
     if c["answered"].any():
-        assert _usage_peaks(c, "agent_id").max() <= 1 + 1e-9
+        assert usage_peaks(c, "agent_id").max() <= 1 + 1e-9
         assert (c.loc[c["answered"], "wait_min"] >= 0).all()
     # Nobody is served while the schedule says zero agents, bar those finishing work.
     staffed = np.asarray(schedule)

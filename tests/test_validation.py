@@ -111,3 +111,24 @@ def test_halfin_whitt_square_root_staffing():
     beta_actual = (agents - load) / math.sqrt(load)
     # The asymptotic formula is within 0.03 of the exact value at R = 100.
     assert abs(erlang.halfin_whitt_delay(beta_actual) - mean) < 0.03 + (hi - lo) / 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_erlang_scenario_matches_theory_precisely(case):
+    """The same comparison with ~4x the data per case, and half the bias tolerance."""
+    rate, aht, agents, patience, target = CASES[case]
+    res = simulate([
+        "scenario=erlang", f"scenario.rate_per_hour={rate}", f"scenario.mean_handle_min={aht}",
+        f"scenario.agents={agents}", f"scenario.mean_patience_min={patience or 'null'}",
+        f"scenario.target={target}", "run.horizon=60d", "run.warmup=2d",
+        "run.replications=16", "run.workers=2", "seed=21",
+    ])
+    theory = _theory(rate, aht, agents, patience, {"20s": 1 / 3, "30s": 0.5}[target])
+    per_rep = res.per_replication
+    for metric in METRICS:
+        values = per_rep[(per_rep["channel"] == "all") & (per_rep["metric"] == metric)]["value"]
+        mean, lo, hi, n = mean_ci(values, level=0.999)
+        expected, tol = getattr(theory, metric), TOLERANCE[metric] / 2
+        assert lo - tol <= expected <= hi + tol, (
+            f"{case} {metric}: theory {expected:.4f} outside [{lo:.4f}, {hi:.4f}] +- {tol}")

@@ -51,6 +51,10 @@ class ModelView(Protocol):
         """How many contacts of ``channel`` wait now."""
         ...
 
+    def is_waiting(self, contact: int) -> bool:
+        """Whether ``contact`` is still in a queue (not answered, abandoned or gone)."""
+        ...
+
     def pool_agents(self, pool: int) -> Iterable[AgentView]:
         """The agents of ``pool`` on shift now."""
         ...

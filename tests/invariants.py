@@ -1,0 +1,44 @@
+"""Checks every run must pass, whatever its scenario and policies (shared by several tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment import Results
+
+
+def usage_peaks(contacts: pd.DataFrame, key: str) -> pd.Series:
+    """Highest simultaneous capacity share held, per value of ``key`` (agent or pool)."""
+    served = contacts[contacts["answered"]]
+    peaks = {}
+    for k, g in served.groupby(key, observed=True):
+        t = np.concatenate([g["first_response_min"], g["service_end_min"].fillna(np.inf)])
+        d = np.concatenate([g["share"], -g["share"]])
+        order = np.lexsort((d, t))  # releases before starts at equal times
+        peaks[k] = np.cumsum(d[order]).max()
+    return pd.Series(peaks, dtype=float)
+
+
+def check_invariants(res: Results) -> None:
+    """Conservation of contacts, capacity, staffing and time order."""
+    c = res.contacts
+    answered, abandoned, in_system = c["answered"], c["abandoned"], c["in_system_at_end"]
+    assert not (answered & abandoned).any(), "a contact both answered and abandoned"
+    assert (answered | abandoned | in_system).all(), "a contact vanished"
+    ans = c[answered]
+    assert (ans["first_response_min"] >= ans["arrival_min"]).all()
+    assert (c["wait_min"].dropna() >= 0).all()
+    ab = c[abandoned]
+    assert np.allclose(ab["wait_min"], ab["patience_min"]), "abandoned before patience ran out"
+    assert (res.staffing["agents"] >= 0).all()
+    for r, g in c.groupby("replication"):
+        if g["answered"].any():
+            assert usage_peaks(g, "agent_id").max() <= 1 + 1e-9, "an agent over capacity"
+    per = res.per_replication.pivot_table(index=["replication", "channel"], columns="metric",
+                                          values="value")
+    assert (per["answered"] + per["abandoned"] <= per["arrivals"]).all()
+    s = res.summary
+    shares = s[s["metric"].isin(["service_level", "abandon_rate", "frac_delayed",
+                                 "dissatisfaction_rate", "occupancy"])]["mean"].dropna()
+    assert ((shares >= 0) & (shares <= 1 + 1e-9)).all()

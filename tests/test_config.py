@@ -1,0 +1,86 @@
+"""Bad input stops the run before it starts, naming the key, the value and what is valid."""
+
+from __future__ import annotations
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from omegaconf.errors import ConfigKeyError
+
+from sim.config import ConfigError, build_study, parse_duration
+
+from .conftest import compose_config
+
+BAD = {
+    # override -> (key named in the message, words that say what is valid)
+    "scenario.channels.phone.rate_per_hour=-5": ("scenario.channels.phone.rate_per_hour", "positive"),
+    "scenario.channels.chat.rate_per_hour=0": ("scenario.channels.chat.rate_per_hour", "positive"),
+    "scenario.channels.phone.handle.mean=0": ("scenario.channels.phone.handle.mean", "> 0"),
+    "scenario.channels.phone.handle.mean=-3min": ("scenario.channels.phone.handle.mean", "duration"),
+    "scenario.channels.email.target=5y": ("scenario.channels.email.target", "unit s, min, h or d"),
+    "scenario.channels.email.target=soon": ("scenario.channels.email.target", "duration"),
+    "scenario.channels.phone.handle.dist=weibul": ("scenario.channels.phone.handle.dist", "lognormal"),
+    "scenario.channels.phone.handle.cv=-1": ("scenario.channels.phone.handle.cv", "positive"),
+    "scenario.channels.phone.mode=fax": ("scenario.channels.phone.mode", "voice, chat, async"),
+    "scenario.channels.phone.profile=offce": ("scenario.channels.phone.profile", "office"),
+    "run.replications=0": ("run.replications", ">= 1"),
+    "run.horizon=0": ("run.horizon", "> 0"),
+    "run.warmup=9d": ("run.warmup", "shorter than run.horizon"),
+    "seed=-1": ("seed", ">= 0"),
+    "~scenario.pools.twitter": ("scenario.pools", "no pool has a skill for channel 'twitter'"),
+    "+scenario.pools.chat.skills.fax=1": ("scenario.pools.chat.skills.fax", "channels: phone"),
+    "+scenario.pools.phone.concurrency.phone=2": ("scenario.pools.phone.concurrency.phone", "1 for voice"),
+    "scenario.pools.phone.skills.phone=0": ("scenario.pools.phone.skills.phone", "positive"),
+    "scenario.interval=7min": ("scenario.interval", "divide a day"),
+    "+staffing.agents.phne=[1]": ("staffing._target_", "pools"),
+    "staffing.agents.phone=[1,2]": ("staffing._target_", "24 (a day) or 168 (a week)"),
+    "routing._target_=sim.policies.routing.Nope": ("routing._target_", "cannot build"),
+    "scenario.channels.chat.mode=async": (
+        "scenario.channels.chat.patience", "async channels have no patience"),
+}
+
+
+@pytest.mark.parametrize("override", BAD)
+def test_bad_value_is_a_config_error_naming_key_and_valid(override):
+    key, valid = BAD[override]
+    with pytest.raises(ConfigError) as info:
+        build_study(compose_config([override]))
+    message = str(info.value)
+    assert message.startswith(f"{key}="), message
+    assert valid in message, message
+
+
+@pytest.mark.parametrize("override", ["scenario=erlang scenario.agents=0",
+                                      "scenario=erlang scenario.mean_patience_min=-2",
+                                      "scenario=erlang scenario.rate_per_hour=0"])
+def test_bad_erlang_values(override):
+    with pytest.raises(ConfigError, match=r"^scenario\.(agents|mean_patience_min|rate_per_hour)="):
+        build_study(compose_config(override.split()))
+
+
+@pytest.mark.parametrize("override", ["run.horizn=3d", "scenario.channels.phone.rate=5",
+                                      "routing.nme=x"])
+def test_misspelt_key_fails_at_composition(override):
+    with pytest.raises((ConfigCompositionException, ConfigKeyError)):
+        compose_config([override])
+
+
+@pytest.mark.parametrize("text,minutes", [(20, 20.0), (1.5, 1.5), ("20s", 1 / 3), ("6min", 6.0),
+                                          ("2h", 120.0), ("1d", 1440.0), ("0.5h", 30.0),
+                                          ("90", 90.0), (" 3 min ", 3.0)])
+def test_parse_duration(text, minutes):
+    assert parse_duration(text, "k") == pytest.approx(minutes)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "5 minutes", "-2h", "2w", None, True, float("nan")])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ConfigError, match=r"^k="):
+        parse_duration(text, "k")
+
+
+def test_every_shipped_config_group_option_builds():
+    """Each file in conf/<group>/ composes and validates with the default study."""
+    from .conftest import CONF
+
+    for group in ("routing", "staffing", "escalation", "run"):
+        for option in sorted(p.stem for p in (CONF / group).glob("*.yaml")):
+            build_study(compose_config([f"{group}={option}"]))
