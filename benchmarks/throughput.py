@@ -5,8 +5,10 @@ mean handle 5 min, mean patience 10 min) until about N contacts have arrived, in
 process, alternating so that machine noise hits both alike. Timed: everything from a
 built model to a table of per-contact records (CareQueue: drawing customers, simulating,
 ``contacts_frame``; Ciw: network, simulation, ``get_all_records``). Peak memory is measured
-in a separate pass with ``tracemalloc`` (Python and NumPy allocations), since tracing
-slows both. Ciw is installed only for this (``pip install -e .[bench]``).
+twice, in separate passes since measuring perturbs timing: ``tracemalloc`` (Python and NumPy
+allocations of the run itself) and the peak resident set size of a fresh child process that
+runs only that simulation (everything, interpreter and libraries included). Ciw is installed
+only for this (``pip install -e .[bench]``).
 
 Usage: ``python benchmarks/throughput.py [--sizes 100000 1000000] [--repeats 3]``
 """
@@ -16,7 +18,9 @@ from __future__ import annotations
 import argparse
 import gc
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -83,16 +87,31 @@ def peak_mib(fn: Callable[[int], int], n: int) -> float:
         tracemalloc.stop()
 
 
+RUNNERS = {"carequeue": carequeue_run, "ciw": ciw_run}
+
+
+def peak_rss_mib(name: str, n: int) -> float:
+    """Peak resident set size of a fresh process running only one simulation."""
+    out = subprocess.run([sys.executable, __file__, "--child", name, str(n)],
+                         capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("RUNNER", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        RUNNERS[args.child[0]](int(args.child[1]))
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB on Linux
+        return
     print(f"# Python {platform.python_version()}, Ciw {ciw.__version__}, {platform.machine()}, "
           f"model: M/M/{AGENTS}+M, rho={RHO}, handle {HANDLE} min, patience {PATIENCE} min")
-    print("| contacts | CareQueue contacts/s | Ciw contacts/s | ratio | CareQueue peak MiB "
-          "| Ciw peak MiB |")
+    print("| contacts | CareQueue contacts/s | Ciw contacts/s | ratio | CareQueue traced / RSS MiB "
+          "| Ciw traced / RSS MiB |")
     print("|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         ours, theirs = [], []
@@ -102,8 +121,9 @@ def main() -> None:
             t, c = timed(ciw_run, n)
             theirs.append(c / t)
         a, b = statistics.median(ours), statistics.median(theirs)
-        mem = ("–", "–") if args.no_memory else (
-            f"{peak_mib(carequeue_run, n):.0f}", f"{peak_mib(ciw_run, n):.0f}")
+        mem = ("–", "–") if args.no_memory else tuple(
+            f"{peak_mib(RUNNERS[name], n):.0f} / {peak_rss_mib(name, n):.0f}"
+            for name in ("carequeue", "ciw"))
         print(f"| {n:,} | {a:,.0f} | {b:,.0f} | {a / b:.2f}x | {mem[0]} | {mem[1]} |", flush=True)
 
 

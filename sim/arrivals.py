@@ -55,8 +55,9 @@ class ProfiledPoisson:
 
     def __post_init__(self) -> None:
         for name, shape in (("intraday", self.intraday), ("weekly", self.weekly)):
-            if not shape or min(shape) < 0 or sum(shape) <= 0:
-                raise ValueError(f"{name}={list(shape)} must be non-negative and not all zero")
+            if not shape or not all(math.isfinite(v) and v >= 0 for v in shape) or sum(shape) <= 0:
+                raise ValueError(f"{name}={list(shape)} must be finite, non-negative and not "
+                                 "all zero")
         if len(self.weekly) not in (1, 7):
             raise ValueError(f"weekly={list(self.weekly)} must have 7 values (Mon..Sun) or 1")
         if not (math.isfinite(self.rate_per_hour) and self.rate_per_hour > 0):

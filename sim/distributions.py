@@ -133,7 +133,7 @@ def make(kind: str, mean: float | None = None, cv: float | None = None,
         raise ValueError(f"dist={kind!r} is not a distribution; valid: {', '.join(REGISTRY)}")
     cls = REGISTRY[kind]
     if cls is Empirical:
-        vals = tuple(float(v) for v in (values or ()))
+        vals = tuple(float(v) for v in (() if values is None else values))
         if not vals or not all(math.isfinite(v) and v >= 0 for v in vals) or sum(vals) <= 0:
             raise ValueError(f"values={list(vals)} must be a non-empty list of durations >= 0 "
                              "with a positive sum")

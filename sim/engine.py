@@ -292,6 +292,11 @@ class Model:
             self.left[j] = self.env._now
             self._waiting[self.channel[j]] -= 1
             self._in_system -= 1
+            # A policy may hold agents back while a queue is non-empty (e.g. keep voice
+            # agents for waiting calls): a departure can free them for other work.
+            for k, n in enumerate(self._waiting):
+                if n:
+                    self._offer(k)
 
     def _spawn(self, parent: int, channel: str, delay_min: float) -> None:
         """Create a follow-up contact of ``parent``'s journey in ``channel``."""
