@@ -90,6 +90,18 @@ def peak_mib(fn: Callable[[int], int], n: int) -> float:
 RUNNERS = {"carequeue": carequeue_run, "ciw": ciw_run}
 
 
+def vm_hwm_mib() -> float:
+    """This process's peak resident set (VmHWM), MiB.
+
+    Not ``ru_maxrss``: Linux carries the parent's high-water mark into a child across
+    fork and exec, so a child of a large benchmark process would report the parent's size.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
+
+
 def peak_rss_mib(name: str, n: int) -> float:
     """Peak resident set size of a fresh process running only one simulation."""
     out = subprocess.run([sys.executable, __file__, "--child", name, str(n)],
@@ -106,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         RUNNERS[args.child[0]](int(args.child[1]))
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB on Linux
+        print(vm_hwm_mib())
         return
     print(f"# Python {platform.python_version()}, Ciw {ciw.__version__}, {platform.machine()}, "
           f"model: M/M/{AGENTS}+M, rho={RHO}, handle {HANDLE} min, patience {PATIENCE} min")

@@ -153,6 +153,7 @@ class Model:
         self._queues: list[deque[int]] = [deque() for _ in names]
         self._waiting = [0] * len(names)
         self._in_system = 0
+        self._pending = 0  # follow-up contacts scheduled but not yet arrived
         self._staff_log: list[tuple[float, int, int]] = []
         self._next_agent = 0
 
@@ -304,7 +305,10 @@ class Model:
             raise ValueError(f"escalation to unknown channel {channel!r}")
         k = self._channel_index[channel]
         ch = self.scenario.channels[k]
-        draw = lambda dist, what: float(dist.sample(self.streams(f"{what}/{channel}/escalated"), 1)[0])
+
+        def draw(dist, what: str) -> float:
+            return float(dist.sample(self.streams(f"{what}/{channel}/escalated"), 1)[0])
+
         self.channel.append(k)
         self.arrival.append(self.env._now + delay_min)
         self.handle.append(draw(ch.handle, "handle"))
@@ -320,9 +324,14 @@ class Model:
         self.forced.append(False)
         i = len(self.channel) - 1
         if delay_min > 0:
-            Timeout(self.env, delay_min, i).callbacks.append(lambda ev: self._arrive(ev._value))
+            self._pending += 1
+            Timeout(self.env, delay_min, i).callbacks.append(self._arrive_later)
         else:
             self._arrive(i)
+
+    def _arrive_later(self, event: Timeout) -> None:
+        self._pending -= 1
+        self._arrive(event._value)
 
     # ---- staffing ----------------------------------------------------------------------
     def _staffing_tick(self, _event) -> None:
@@ -337,7 +346,8 @@ class Model:
         if self._progress is not None and 0 < now <= self.horizon_min:
             self._progress(self.scenario.interval_min)
         nxt = now + self.scenario.interval_min
-        if now >= self.horizon_min and (self._in_system == 0 or nxt > self.end_min):
+        idle = self._in_system == 0 and self._pending == 0
+        if now >= self.horizon_min and (idle or nxt > self.end_min):
             return
         Timeout(env, self.scenario.interval_min).callbacks.append(self._staffing_tick)
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sim import distributions as D
 from sim.arrivals import ProfiledPoisson
 from sim.experiment import RunSpec, Study, run_study
+from sim.policies.base import Escalation
 from sim.policies.escalation import NoEscalation
 from sim.policies.routing import Siloed, UnifiedText
 from sim.policies.staffing import Fixed, Schedule
@@ -150,3 +151,44 @@ def test_fcfs_within_a_queue(routing):
     c = run_study(study).contacts
     ans = c[c["answered"]].sort_values("arrival_min")
     assert ans["first_response_min"].is_monotonic_increasing
+
+
+class EveryOtherTweetToPhone:
+    """A test escalation policy: every second handled tweet is told to call, 10 min later."""
+
+    def bind(self, model):
+        self.model = model
+        self.twitter = [c.name for c in model.scenario.channels].index("twitter")
+        self.count = 0
+
+    def after_service(self, contact):
+        if self.model.channel[contact] != self.twitter:
+            return None
+        self.count += 1
+        return Escalation("phone", delay_min=10.0, forced=True) if self.count % 2 else None
+
+
+def test_escalation_continues_the_journey_in_another_channel():
+    from .conftest import compose_config
+    from sim.config import build_study
+    from dataclasses import replace
+
+    study = build_study(compose_config(["run.horizon=1d", "run.replications=1",
+                                        "run.progress=false"]))
+    res = run_study(replace(study, escalation=EveryOtherTweetToPhone))
+    check_invariants(res)
+    c = res.contacts
+    follow = c[c["origin"] == "escalation"]
+    tweets = c[(c["channel"] == "twitter") & c["answered"] & c["service_end_min"].notna()]
+    told = tweets[tweets["forced_switch"]]
+    assert len(follow) == len(told) > 0
+    assert (follow["channel"] == "phone").all()
+    parents = told.set_index("journey_id")
+    kids = follow.set_index("journey_id")
+    # Same journey, arriving 10 min after the parent's handling ended; parents not resolved.
+    assert set(kids.index) == set(parents.index)
+    assert np.allclose(kids.loc[parents.index, "arrival_min"],
+                       parents["service_end_min"] + 10.0)
+    assert parents["resolved_min"].isna().all() and parents["dissatisfied"].all()
+    rate = res.summary.query("channel == 'twitter' and metric == 'forced_switch_rate'")["mean"]
+    assert 0.4 < rate.iloc[0] < 0.6
