@@ -85,6 +85,7 @@ class PoolConf:
     skills: Dict[str, float] = MISSING
     concurrency: Dict[str, int] = field(default_factory=dict)
     agents: int = 0
+    tool_quality: float = 1.0
 
 
 @dataclass
@@ -94,6 +95,7 @@ class OperationConf:
     _target_: str = "sim.config.build_operation"
     name: str = MISSING
     interval: Any = "1h"
+    efficiency: List[float] = field(default_factory=lambda: [1.0, 1.7, 2.5, 2.9, 3.5])
     profiles: Dict[str, ProfileConf] = field(default_factory=dict)
     channels: Dict[str, ChannelConf] = MISSING
     pools: Dict[str, PoolConf] = MISSING
@@ -247,14 +249,22 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
                                   f"the pool has no skill for {ch}; skills: {', '.join(p.skills)}")
         if p.agents < 0:
             raise ConfigError(f"{k}.agents", p.agents, "must be >= 0")
-        pools.append(Pool(name, dict(p.skills), dict(p.concurrency), int(p.agents)))
+        _positive(p.tool_quality, f"{k}.tool_quality", "handle-time factor (1 = standard tools)")
+        pools.append(Pool(name, dict(p.skills), dict(p.concurrency), int(p.agents),
+                          tool_quality=float(p.tool_quality)))
     served = {ch for p in pools for ch in p.skills}
     for ch in names:
         if ch not in served:
             raise ConfigError(f"{key}.pools", sorted(p.name for p in pools),
                               f"no pool has a skill for channel {ch!r}; every channel needs one")
-    return Scenario(tuple(channels), tuple(pools),
-                    _interval(node.interval, f"{key}.interval"))
+    try:
+        return Scenario(tuple(channels), tuple(pools), _interval(node.interval, f"{key}.interval"),
+                        tuple(float(e) for e in node.efficiency))
+    except ValueError as err:
+        if str(err).startswith("efficiency="):
+            raise ConfigError(f"{key}.efficiency", list(node.efficiency),
+                              str(err).split(": ", 1)[-1].split(" must ", 1)[-1]) from None
+        raise
 
 
 def _interval(value: Any, key: str) -> float:

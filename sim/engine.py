@@ -69,7 +69,8 @@ class PoolState:
         self.capacity = math.lcm(*[s for s in slots if s]) if any(slots) else 1
         # Capacity units one contact of each channel uses (0: no skill).
         self.need = [self.capacity // s if s else 0 for s in slots]
-        self.proficiency = [pool.skills.get(c, 0.0) for c in channel_names]
+        # Handle-time multiplier: the agents' proficiency times their set-up's tool quality.
+        self.proficiency = [pool.skills.get(c, 0.0) * pool.tool_quality for c in channel_names]
         self.skilled = [k for k, s in enumerate(slots) if s]
         # dicts used as ordered sets: insertion order = longest since last assignment.
         self.room: list[dict[Agent, None]] = [{} for _ in channel_names]
@@ -339,7 +340,7 @@ class Model:
         now = env._now
         interval = round(now / self.scenario.interval_min)
         for ps in self.pools:
-            target = sum(self.staffing.agents(m, interval) for m in ps.pool.members)
+            target = self.staffing.agents(ps.pool.name, interval)
             if target < 0:
                 raise ValueError(f"staffing gave {target} agents for pool {ps.pool.name}")
             self._restaff(ps, target)

@@ -85,23 +85,28 @@ class Pool:
         Text channel name -> how many of its contacts one agent holds at once (default 1).
     agents : int
         Nominal headcount, used by fixed staffing.
-    members : tuple of str
-        The configured pools this pool was formed from (itself unless a routing policy
-        merged pools); staffing policies are asked about members and summed.
+    members : Mapping[str, int]
+        The configured pools this pool was formed from and their headcounts (itself unless a
+        routing policy merged pools); staffing tables name members.
+    tool_quality : float
+        Handle-time factor of the pool's set-up (1 = standard tools; 1.3 = an inferior tool
+        makes every contact 30% longer).
     """
 
     name: str
     skills: Mapping[str, float]
     concurrency: Mapping[str, int] = field(default_factory=dict)
     agents: int = 0
-    members: tuple[str, ...] = ()
+    members: Mapping[str, int] = field(default_factory=dict)
+    tool_quality: float = 1.0
 
     def __post_init__(self) -> None:
         # Private copies: the caller's dicts must not change a frozen pool behind its back.
         object.__setattr__(self, "skills", dict(self.skills))
         object.__setattr__(self, "concurrency", dict(self.concurrency))
-        if not self.members:
-            object.__setattr__(self, "members", (self.name,))
+        object.__setattr__(self, "members", dict(self.members) or {self.name: self.agents})
+        if not (math.isfinite(self.tool_quality) and self.tool_quality > 0):
+            raise ValueError(f"pool {self.name}: tool_quality={self.tool_quality} must be > 0")
         if not self.skills:
             raise ValueError(f"pool {self.name}: skills must name at least one channel")
         for ch, p in self.skills.items():
@@ -131,11 +136,17 @@ class Scenario:
     pools : tuple of Pool
     interval_min : float
         Length of a staffing/reporting interval in minutes (divides a day).
+    efficiency : tuple of float
+        Effective conversations an agent handles when holding 1, 2, ... text contacts at once
+        (the last value holds beyond the table): holding n, each conversation progresses at
+        ``efficiency[n-1] / n`` of solo speed. Default: the practitioner table in
+        calibration.md (1 / 1.7 / 2.5 / 2.9 / 3.5 for 1-5 chats).
     """
 
     channels: tuple[Channel, ...]
     pools: tuple[Pool, ...]
     interval_min: float = 60.0
+    efficiency: tuple[float, ...] = (1.0, 1.7, 2.5, 2.9, 3.5)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.channels]
@@ -146,6 +157,11 @@ class Scenario:
         pool_names = [p.name for p in self.pools]
         if len(set(pool_names)) != len(pool_names):
             raise ValueError(f"pool names must be unique: {pool_names}")
+        eff = self.efficiency
+        if (not eff or eff[0] != 1.0 or any(b < a for a, b in zip(eff, eff[1:]))
+                or any(e > n + 1 for n, e in enumerate(eff))):
+            raise ValueError(f"efficiency={list(eff)} must start at 1, never decrease, and give "
+                             "at most n effective conversations for n held")
         if not (self.interval_min > 0 and (1440 / self.interval_min).is_integer()):
             raise ValueError(f"interval={self.interval_min} min must divide a day (1440 min)")
         by_name = {c.name: c for c in self.channels}
@@ -162,6 +178,12 @@ class Scenario:
             if not self.pools_for(c.name):
                 raise ValueError(f"channel {c.name} has no pool that can serve it; pools: "
                                  f"{', '.join(pool_names) or 'none'}")
+
+    def speed(self, held: int) -> float:
+        """Progress rate of each of ``held`` concurrent conversations (1 = solo speed)."""
+        if held <= 1:
+            return 1.0
+        return self.efficiency[min(held, len(self.efficiency)) - 1] / held
 
     def channel(self, name: str) -> Channel:
         """The channel called ``name``."""

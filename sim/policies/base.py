@@ -88,12 +88,16 @@ class AgentSelection(Protocol):
 
 
 class StaffingPolicy(Protocol):
-    """How many agents of each configured pool work in each interval."""
+    """How many agents of each pool work in each interval.
+
+    Pools are those of the running model (after the routing policy organised them); a pool
+    merged from configured pools lists them in ``Pool.members``.
+    """
 
     def bind(self, model: ModelView) -> None: ...
 
     def agents(self, pool: str, interval: int) -> int:
-        """Agents of configured pool ``pool`` in interval ``interval`` (0 = the first)."""
+        """Agents of pool ``pool`` on the floor in interval ``interval`` (0 = the first)."""
         ...
 
 

@@ -94,8 +94,13 @@ class UnifiedText(FCFS):
             for ch, prof in p.skills.items():
                 skills[ch] = min(prof, skills.get(ch, math.inf))
                 concurrency[ch] = max(p.slots(ch), concurrency.get(ch, 1))
-        merged = Pool(self.name, skills, concurrency, sum(p.agents for p in text),
-                      tuple(m for p in text for m in p.members))
+        members = {m: n for p in text for m, n in p.members.items()}
+        tools = {p.tool_quality for p in text}
+        if len(tools) > 1:
+            raise ValueError(f"cannot merge text pools with different tool_quality {sorted(tools)}:"
+                             " a unified team works on one set-up; set them equal")
+        merged = Pool(self.name, skills, concurrency, sum(members.values()), members,
+                      tools.pop())
         rest = tuple(p for p in scenario.pools if p not in text)
         if any(p.name == self.name for p in rest):
             raise ValueError(f"routing.name={self.name!r} clashes with a configured pool")

@@ -1,4 +1,9 @@
-"""Staffing policies: how many agents of each configured pool work in each interval."""
+"""Staffing policies: how many agents of each pool work in each interval.
+
+Headcounts in config name the configured pools; when routing merged pools (a unified text
+queue), a merged pool gets the sum of its members' headcounts, so policies compare at equal
+headcount.
+"""
 
 from __future__ import annotations
 
@@ -21,12 +26,13 @@ class Fixed:
         self._agents: dict[str, int] = {}
 
     def bind(self, model: ModelView) -> None:
-        configured = {m: p.agents for p in model.scenario.pools for m in p.members}
+        configured = {m: n for p in model.scenario.pools for m, n in p.members.items()}
         unknown = set(self.overrides) - set(configured)
         if unknown:
             raise ValueError(f"staffing.agents names unknown pool(s) {sorted(unknown)}; "
                              f"pools: {', '.join(configured)}")
-        self._agents = {**configured, **self.overrides}
+        headcount = {**configured, **self.overrides}
+        self._agents = {p.name: sum(headcount[m] for m in p.members) for p in model.scenario.pools}
 
     def agents(self, pool: str, interval: int) -> int:
         return self._agents[pool]
@@ -53,6 +59,7 @@ class Schedule:
 
     def bind(self, model: ModelView) -> None:
         per_day = round(1440 / model.scenario.interval_min)
+        self._members = {p.name: p.members for p in model.scenario.pools}
         members = [m for p in model.scenario.pools for m in p.members]
         missing = [m for m in members if m not in self.table]
         unknown = [m for m in self.table if m not in members]
@@ -66,5 +73,8 @@ class Schedule:
                                  f"{per_day} (a day) or {7 * per_day} (a week)")
 
     def agents(self, pool: str, interval: int) -> int:
+        return sum(self._at(m, interval) for m in self._members[pool])
+
+    def _at(self, pool: str, interval: int) -> int:
         values = self.table[pool]
         return values[interval % len(values)]
