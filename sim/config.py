@@ -78,6 +78,8 @@ class ChannelConf:
     patience: Optional[DistConf] = None
     public: bool = False
     secure: bool = False
+    reach: Optional[DistConf] = None  # followers of the author (mean in followers, not minutes)
+    negative_share: float = 0.0
 
 
 @dataclass
@@ -225,10 +227,14 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
             raise ConfigError(f"{k}.patience", OmegaConf.to_container(ch.patience),
                               "async channels have no patience (nobody waits on the line); "
                               "use null")
+        if not 0 <= ch.negative_share <= 1:
+            raise ConfigError(f"{k}.negative_share", ch.negative_share, "must be in [0, 1]")
+        reach = None if ch.reach is None else _dist(ch.reach, f"{k}.reach")
         channels.append(Channel(name, mode, parse_duration(ch.target, f"{k}.target"), arrivals,
                                 _dist(ch.handle, f"{k}.handle"),
                                 _dist(ch.expectation, f"{k}.expectation"), patience,
-                                bool(ch.public), bool(ch.secure)))
+                                bool(ch.public), bool(ch.secure), reach,
+                                float(ch.negative_share)))
     names = [c.name for c in channels]
     pools = []
     for name, p in node.pools.items():

@@ -33,6 +33,10 @@ class Customers:
         Time the customer waits before abandoning (inf: never abandons).
     expectation_min : ndarray of float
         The first-response time the customer expects; answered later = dissatisfied.
+    reach : ndarray of float
+        Followers of the author (0 for private channels).
+    negative : ndarray of bool
+        Whether the contact is a negative complaint.
     """
 
     arrival_min: np.ndarray
@@ -40,6 +44,8 @@ class Customers:
     handle_min: np.ndarray
     patience_min: np.ndarray
     expectation_min: np.ndarray
+    reach: np.ndarray
+    negative: np.ndarray
 
     def __len__(self) -> int:
         return len(self.arrival_min)
@@ -48,15 +54,15 @@ class Customers:
 def no_customers() -> Customers:
     """An empty population (to bind and check policies without simulating)."""
     e = np.zeros(0)
-    return Customers(e, np.zeros(0, dtype=np.int32), e, e, e)
+    return Customers(e, np.zeros(0, dtype=np.int32), e, e, e, e, np.zeros(0, dtype=bool))
 
 
 def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> Customers:
     """Sample all contacts arriving in ``[0, horizon_min)``.
 
-    Each channel uses the streams ``arrivals/<ch>``, ``handle/<ch>``, ``patience/<ch>`` and
-    ``expectation/<ch>``, so adding a channel or changing one leaves the others' customers
-    unchanged.
+    Each channel uses the streams ``arrivals/<ch>``, ``handle/<ch>``, ``patience/<ch>``,
+    ``expectation/<ch>``, ``reach/<ch>`` and ``negative/<ch>``, so adding a channel or
+    changing one leaves the others' customers unchanged.
     """
     parts = []
     for k, ch in enumerate(scenario.channels):
@@ -70,7 +76,10 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
             ch.handle.sample(streams(f"handle/{ch.name}"), n),
             patience,
             ch.expectation.sample(streams(f"expectation/{ch.name}"), n),
+            (ch.reach.sample(streams(f"reach/{ch.name}"), n) if ch.reach is not None
+             else np.zeros(n)),
+            streams(f"negative/{ch.name}").random(n) < ch.negative_share,
         ))
-    cols = [np.concatenate([p[i] for p in parts]) for i in range(5)]
+    cols = [np.concatenate([p[i] for p in parts]) for i in range(7)]
     order = np.argsort(cols[0], kind="stable")
     return Customers(*(c[order] for c in cols))

@@ -142,6 +142,8 @@ class Model:
         self.handle: list[float] = customers.handle_min.tolist()
         self.patience: list[float] = customers.patience_min.tolist()
         self.expectation: list[float] = customers.expectation_min.tolist()
+        self.reach: list[float] = customers.reach.tolist()
+        self.negative: list[bool] = customers.negative.tolist()
         self.journey: list[int] = list(range(n))
         self.origin: list[int] = [0] * n
         self.state: list[int] = [WAITING] * n
@@ -188,6 +190,9 @@ class Model:
 
     def is_waiting(self, contact: int) -> bool:
         return self.state[contact] == WAITING
+
+    def available(self, pool: int, channel: int) -> int:
+        return len(self.pools[pool].room[channel])
 
     def pool_agents(self, pool: int) -> Iterable[Agent]:
         return iter(self.pools[pool].agents)
@@ -315,6 +320,9 @@ class Model:
         self.handle.append(draw(ch.handle, "handle"))
         self.patience.append(draw(ch.patience, "patience") if ch.patience else math.inf)
         self.expectation.append(draw(ch.expectation, "expectation"))
+        self.reach.append(draw(ch.reach, "reach") if ch.reach else 0.0)
+        self.negative.append(bool(self.streams(f"negative/{channel}/escalated").random()
+                                  < ch.negative_share))
         self.journey.append(self.journey[parent])
         self.origin.append(ORIGINS.index("escalation"))
         self.state.append(WAITING)
@@ -408,6 +416,8 @@ class Model:
             "handle": f(self.handle),
             "patience": f(self.patience),
             "expectation": f(self.expectation),
+            "reach": f(self.reach),
+            "negative": f(self.negative, bool),
             "forced": f(self.forced, bool),
         }
         log = np.asarray(self._staff_log, dtype=float).reshape(-1, 3)

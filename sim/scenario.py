@@ -51,6 +51,11 @@ class Channel:
         Whether contacts are public posts.
     secure : bool
         Whether account-specific work can be done in the channel.
+    reach : Distribution or None
+        Followers of a post's author (public channels; None: 0). Drawn with the same
+        machinery as durations, but in followers, not minutes.
+    negative_share : float
+        Probability that a contact is a negative complaint (used by reputation-aware routing).
     """
 
     name: str
@@ -62,8 +67,13 @@ class Channel:
     patience: Distribution | None = None
     public: bool = False
     secure: bool = False
+    reach: Distribution | None = None
+    negative_share: float = 0.0
 
     def __post_init__(self) -> None:
+        if not 0 <= self.negative_share <= 1:
+            raise ValueError(f"channel {self.name}: negative_share={self.negative_share} must "
+                             "be in [0, 1]")
         if not (math.isfinite(self.target_min) and self.target_min > 0):
             raise ValueError(f"channel {self.name}: target={self.target_min} must be > 0")
         if self.patience is not None and self.mode is Mode.ASYNC:

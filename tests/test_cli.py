@@ -93,11 +93,12 @@ from sim.policies.routing import LongestIdle
 
 
 class NewestFirst:
-    def __init__(self, note: str = ""):
-        self.agent_selection = LongestIdle()
+    def __init__(self, note: str = "", agent_selection=None, organisation=None):
+        self.agent_selection = agent_selection or LongestIdle()
+        self.organisation = organisation
 
     def organise(self, scenario):
-        return scenario
+        return self.organisation.organise(scenario) if self.organisation else scenario
 
     def bind(self, model):
         self.model = model

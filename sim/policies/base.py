@@ -35,6 +35,8 @@ class ModelView(Protocol):
     scenario: "Scenario"
     channel: Sequence[int]        # channel index of each contact id
     arrival: Sequence[float]      # arrival time of each contact id
+    reach: Sequence[float]        # followers of each contact's author (0: private)
+    negative: Sequence[bool]      # whether each contact is a negative complaint
 
     @property
     def now(self) -> float: ...
@@ -53,6 +55,10 @@ class ModelView(Protocol):
 
     def is_waiting(self, contact: int) -> bool:
         """Whether ``contact`` is still in a queue (not answered, abandoned or gone)."""
+        ...
+
+    def available(self, pool: int, channel: int) -> int:
+        """How many agents of ``pool`` have room for one more ``channel`` contact now."""
         ...
 
     def pool_agents(self, pool: int) -> Iterable[AgentView]:
@@ -81,6 +87,8 @@ class RoutingPolicy(Protocol):
 
 class AgentSelection(Protocol):
     """Which agent gets a contact when several have room."""
+
+    def bind(self, model: ModelView) -> None: ...
 
     def choose(self, channel: int, candidates: Sequence[AgentView]) -> AgentView:
         """One of ``candidates`` (non-empty, each the best of its pool by arrival order)."""

@@ -4,12 +4,16 @@
 each agent's channels first come, first served. ``UnifiedText`` merges every pool that
 serves only text channels into one pool that serves all of them from a single FCFS queue,
 at the same headcount: the pooling question care leaders ask about social, chat and email.
+``Blended`` lets voice agents take text when no call waits, keeping a reserve for calls.
+``Priority``, ``EarliestDeadline`` and ``CMu`` order the channels an agent can serve by a
+static rank, by deadline (arrival + target) and by cost x service rate. Agent selection is
+its own strategy: ``LongestIdle`` (default) or ``MostProficient``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Protocol, Sequence
 
 from ..scenario import Mode, Pool, Scenario
 from .base import AgentSelection, AgentView, ModelView
@@ -23,64 +27,55 @@ class LongestIdle:
     (the common fairness rule in contact centres).
     """
 
+    def bind(self, model: ModelView) -> None:
+        pass
+
     def choose(self, channel: int, candidates: Sequence[AgentView]) -> AgentView:
         return min(candidates, key=lambda a: a.since) if len(candidates) > 1 else candidates[0]
 
 
-class FCFS:
-    """First come, first served across the channels an agent can take.
+class MostProficient:
+    """Give the contact to an agent of the pool that handles its channel fastest.
 
-    Parameters
-    ----------
-    agent_selection : AgentSelection, optional
-        Which agent gets an arriving contact; default :class:`LongestIdle`.
+    Lowest handle-time multiplier (proficiency x tool quality) wins; ties go to the longest
+    idle. Fast agents get more work: shorter handle times, less even occupancy.
     """
 
-    def __init__(self, agent_selection: AgentSelection | None = None) -> None:
-        self.agent_selection = agent_selection or LongestIdle()
-        self.model: ModelView | None = None
-        self._channels: list[tuple[int, ...]] = []
+    def bind(self, model: ModelView) -> None:
+        names = [c.name for c in model.scenario.channels]
+        self._factor = [[p.skills.get(c, math.inf) * p.tool_quality for c in names]
+                        for p in model.scenario.pools]
+
+    def choose(self, channel: int, candidates: Sequence[AgentView]) -> AgentView:
+        return min(candidates, key=lambda a: (self._factor[a.pool][channel], a.since))
+
+
+class Organisation(Protocol):
+    """How configured pools are organised for a run (before any policy is bound)."""
+
+    def organise(self, scenario: Scenario) -> Scenario: ...
+
+
+class Silos:
+    """The pools as configured (one per channel in the shipped scenarios)."""
 
     def organise(self, scenario: Scenario) -> Scenario:
         return scenario
 
-    def bind(self, model: ModelView) -> None:
-        self.model = model
-        index = {c.name: k for k, c in enumerate(model.scenario.channels)}
-        self._channels = [tuple(index[c] for c in p.skills) for p in model.scenario.pools]
 
-    def next_contact(self, agent: AgentView) -> int | None:
-        model = self.model
-        best, best_t = None, math.inf
-        for k in self._channels[agent.pool]:
-            if agent.has_room(k):
-                j = model.head(k)
-                if j is not None and model.arrival[j] < best_t:
-                    best, best_t = j, model.arrival[j]
-        return best
+class UnifiedTextPool:
+    """Merge every pool that serves only text channels into one pool, at equal headcount.
 
-
-class Siloed(FCFS):
-    """A dedicated pool per channel as configured, each serving its queue FCFS."""
-
-
-class UnifiedText(FCFS):
-    """One pool serves every text channel from one FCFS queue; voice keeps its own pool.
-
-    Every configured pool whose skills are all text channels is merged into a pool named
-    ``name`` with the summed headcount; each channel keeps its proficiency and concurrency
-    (the best one among the merged pools if several had it).
+    Each channel keeps its proficiency and concurrency (the best one among the merged pools
+    if several had it); merged pools must share one tool quality.
 
     Parameters
     ----------
     name : str
         Name of the merged pool.
-    agent_selection : AgentSelection, optional
-        As for :class:`FCFS`.
     """
 
-    def __init__(self, name: str = "text", agent_selection: AgentSelection | None = None) -> None:
-        super().__init__(agent_selection)
+    def __init__(self, name: str = "text") -> None:
         self.name = name
 
     def organise(self, scenario: Scenario) -> Scenario:
@@ -103,8 +98,261 @@ class UnifiedText(FCFS):
                       tools.pop())
         rest = tuple(p for p in scenario.pools if p not in text)
         if any(p.name == self.name for p in rest):
-            raise ValueError(f"routing.name={self.name!r} clashes with a configured pool")
+            raise ValueError(f"routing.organisation.name={self.name!r} clashes with a pool")
         return scenario.with_pools(rest + (merged,))
 
 
-__all__ = ["FCFS", "LongestIdle", "Siloed", "UnifiedText", "Mode"]
+class FCFS:
+    """First come, first served across the channels an agent can take.
+
+    Parameters
+    ----------
+    agent_selection : AgentSelection, optional
+        Which agent gets an arriving contact; default :class:`LongestIdle`.
+    organisation : Organisation, optional
+        How the configured pools are organised for the run; default :class:`Silos`.
+    """
+
+    def __init__(self, agent_selection: AgentSelection | None = None,
+                 organisation: Organisation | None = None) -> None:
+        self.agent_selection = agent_selection or LongestIdle()
+        self.organisation = organisation or Silos()
+        self.model: ModelView | None = None
+        self._channels: list[tuple[int, ...]] = []
+
+    def organise(self, scenario: Scenario) -> Scenario:
+        return self.organisation.organise(scenario)
+
+    def bind(self, model: ModelView) -> None:
+        self.model = model
+        self.agent_selection.bind(model)
+        index = {c.name: k for k, c in enumerate(model.scenario.channels)}
+        self._channels = [tuple(index[c] for c in p.skills) for p in model.scenario.pools]
+
+    def next_contact(self, agent: AgentView) -> int | None:
+        model = self.model
+        best, best_key = None, (math.inf,)
+        for k in self._channels[agent.pool]:
+            if agent.has_room(k):
+                j = model.head(k)
+                if j is not None:
+                    key = self.key(j, k, agent)
+                    if key < best_key:
+                        best, best_key = j, key
+        return best
+
+    def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
+        """Rank of a queue's head for ``agent``: the smallest key is served first."""
+        return (self.model.arrival[contact],)
+
+
+class Siloed(FCFS):
+    """A dedicated pool per channel as configured, each serving its queue FCFS."""
+
+
+class UnifiedText(FCFS):
+    """One pool serves every text channel from one FCFS queue; voice keeps its own pool.
+
+    FCFS with the :class:`UnifiedTextPool` organisation.
+
+    Parameters
+    ----------
+    name : str
+        Name of the merged pool.
+    agent_selection : AgentSelection, optional
+        As for :class:`FCFS`.
+    """
+
+    def __init__(self, name: str = "text", agent_selection: AgentSelection | None = None) -> None:
+        super().__init__(agent_selection, UnifiedTextPool(name))
+
+
+def _channel_index(scenario: Scenario, names: Sequence[str], key: str) -> list[int]:
+    known = [c.name for c in scenario.channels]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"{key} names unknown channel(s) {unknown}; channels: {', '.join(known)}")
+    return [known.index(n) for n in names]
+
+
+class Priority(FCFS):
+    """Static priority: an agent takes the first channel in ``order`` that has a waiting
+    contact it can serve (non-preemptive), FCFS within a channel.
+
+    Parameters
+    ----------
+    order : list of str
+        Channel names, highest priority first; channels not listed come after, FCFS.
+    """
+
+    def __init__(self, order: Sequence[str], agent_selection: AgentSelection | None = None,
+                 organisation: Organisation | None = None) -> None:
+        super().__init__(agent_selection, organisation)
+        self.order = list(order)
+
+    def bind(self, model: ModelView) -> None:
+        super().bind(model)
+        ranked = _channel_index(model.scenario, self.order, "routing.order")
+        n = len(model.scenario.channels)
+        self._rank = [ranked.index(k) if k in ranked else n for k in range(n)]
+
+    def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
+        return (self._rank[channel], self.model.arrival[contact])
+
+
+class EarliestDeadline(FCFS):
+    """Earliest deadline first, deadline = arrival + the channel's response-time target.
+
+    A tweet (30 min target) that arrived 25 min ago goes before an email (24 h) that arrived
+    an hour ago. Within a channel this is FCFS.
+    """
+
+    def bind(self, model: ModelView) -> None:
+        super().bind(model)
+        self._target = [c.target_min for c in model.scenario.channels]
+
+    def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
+        return (self.model.arrival[contact] + self._target[channel],)
+
+
+class CMu(FCFS):
+    """The generalized c-mu rule: serve the waiting contact with the highest cost weight x
+    service rate (contacts per minute of this agent), FCFS among equals.
+
+    With ``reputation`` on, a public post's weight is multiplied by
+    ``1 + reach_weight * log10(1 + reach) + negative_weight * negative``: the author's
+    followers and whether the post is a complaint, so the most visible, angriest posts go
+    first (within public channels the whole queue is searched, not just its head).
+
+    Parameters
+    ----------
+    weights : dict of str to float
+        Cost weight per channel name (default 1 for channels not listed).
+    reputation : bool
+        Weight public posts by reach and negativity.
+    reach_weight, negative_weight : float
+        Strength of the two reputation terms.
+    """
+
+    def __init__(self, weights: dict[str, float] | None = None, reputation: bool = False,
+                 reach_weight: float = 0.5, negative_weight: float = 1.0,
+                 agent_selection: AgentSelection | None = None,
+                 organisation: Organisation | None = None) -> None:
+        super().__init__(agent_selection, organisation)
+        self.weights = dict(weights or {})
+        for name, w in self.weights.items():
+            if not (math.isfinite(w) and w > 0):
+                raise ValueError(f"routing.weights.{name}={w} must be > 0")
+        self.reputation = reputation
+        self.reach_weight, self.negative_weight = reach_weight, negative_weight
+
+    def bind(self, model: ModelView) -> None:
+        super().bind(model)
+        channels = model.scenario.channels
+        _channel_index(model.scenario, list(self.weights), "routing.weights")
+        # c_k * mu_{pool,k}: weight / (mean handle x the pool's handle-time multiplier).
+        self._cmu = [[self.weights.get(c.name, 1.0)
+                      / (c.handle.mean * p.skills.get(c.name, math.inf) * p.tool_quality)
+                      for c in channels] for p in model.scenario.pools]
+        self._public = [self.reputation and c.public for c in channels]
+
+    def _boost(self, j: int) -> float:
+        m = self.model
+        return 1.0 + self.reach_weight * math.log10(1.0 + m.reach[j]) + (
+            self.negative_weight * m.negative[j])
+
+    def next_contact(self, agent: AgentView) -> int | None:
+        if not any(self._public):
+            return super().next_contact(agent)
+        model = self.model
+        best, best_key = None, (math.inf,)
+        for k in self._channels[agent.pool]:
+            if not agent.has_room(k):
+                continue
+            if self._public[k]:
+                for j in model.queue(k):
+                    if model.is_waiting(j):
+                        key = (-self._cmu[agent.pool][k] * self._boost(j), model.arrival[j])
+                        if key < best_key:
+                            best, best_key = j, key
+            else:
+                j = model.head(k)
+                if j is not None:
+                    key = self.key(j, k, agent)
+                    if key < best_key:
+                        best, best_key = j, key
+        return best
+
+    def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
+        return (-self._cmu[agent.pool][channel], self.model.arrival[contact])
+
+
+class Blended(FCFS):
+    """Call blending with a threshold: voice agents also serve text when no call waits,
+    keeping at least ``reserve`` voice agents idle for arriving calls.
+
+    Every pool whose skills are all voice channels gains a skill for each of ``channels``
+    (default: every text channel) at ``text_proficiency``, one text contact at a time.
+    A voice agent always takes a waiting call first; it takes text only if no call waits and
+    at least ``reserve`` other voice agents of its pool would still be idle. Text pools work
+    FCFS as usual.
+
+    Parameters
+    ----------
+    reserve : int
+        Idle voice agents kept for calls (the threshold k).
+    channels : list of str, optional
+        Text channels voice agents may take.
+    text_proficiency : float
+        Handle-time multiplier of voice agents on text (1 = as fast as text specialists).
+    """
+
+    def __init__(self, reserve: int = 2, channels: Sequence[str] | None = None,
+                 text_proficiency: float = 1.0,
+                 agent_selection: AgentSelection | None = None) -> None:
+        super().__init__(agent_selection)
+        if int(reserve) != reserve or reserve < 0:
+            raise ValueError(f"routing.reserve={reserve} must be an integer >= 0")
+        if not (math.isfinite(text_proficiency) and text_proficiency > 0):
+            raise ValueError(f"routing.text_proficiency={text_proficiency} must be > 0")
+        self.reserve, self.text_proficiency = int(reserve), text_proficiency
+        self.channels = None if channels is None else list(channels)
+
+    def organise(self, scenario: Scenario) -> Scenario:
+        text = [c.name for c in scenario.channels if c.mode.is_text]
+        chosen = text if self.channels is None else self.channels
+        _channel_index(scenario, chosen, "routing.channels")
+        bad = [c for c in chosen if c not in text]
+        if bad:
+            raise ValueError(f"routing.channels {bad} are not text channels; text: {text}")
+        modes = {c.name: c.mode for c in scenario.channels}
+        pools = []
+        for p in scenario.pools:
+            if all(modes[ch] is Mode.VOICE for ch in p.skills):
+                skills = {**p.skills, **{c: self.text_proficiency for c in chosen}}
+                p = Pool(p.name, skills, dict(p.concurrency), p.agents, p.members, p.tool_quality)
+            pools.append(p)
+        return scenario.with_pools(tuple(pools))
+
+    def bind(self, model: ModelView) -> None:
+        super().bind(model)
+        channels = model.scenario.channels
+        self._voice = [k for k, c in enumerate(channels) if c.mode is Mode.VOICE]
+        self._blended = [any(channels[k].mode is Mode.VOICE for k in ks) for ks in self._channels]
+
+    def next_contact(self, agent: AgentView) -> int | None:
+        if not self._blended[agent.pool]:
+            return super().next_contact(agent)
+        model = self.model
+        calls = [(model.arrival[j], j) for k in self._voice
+                 if agent.has_room(k) and (j := model.head(k)) is not None]
+        if calls:
+            return min(calls)[1]
+        if any(model.waiting(k) for k in self._voice):
+            return None
+        # Idle voice agents other than this one must stay >= reserve after it takes text.
+        idle_others = model.available(agent.pool, self._voice[0]) - (
+            1 if agent.has_room(self._voice[0]) else 0)
+        if idle_others < self.reserve:
+            return None
+        return super().next_contact(agent)
