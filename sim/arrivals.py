@@ -105,3 +105,14 @@ class ProfiledPoisson:
         times = starts + rng.random(counts.sum()) * np.repeat(widths, counts)
         times.sort()
         return times
+
+
+@dataclass(frozen=True)
+class NoArrivals:
+    """An internal queue fed only by the model (transfers to tier 2): no arrivals of its own."""
+
+    def sample(self, rng: np.random.Generator, horizon_min: float) -> np.ndarray:
+        return np.zeros(0)
+
+    def mean_rate(self, start_min: float, end_min: float) -> float:
+        return 0.0

@@ -80,6 +80,7 @@ class ChannelConf:
     secure: bool = False
     reach: Optional[DistConf] = None  # followers of the author (mean in followers, not minutes)
     negative_share: float = 0.0
+    secure_share: float = 0.0
 
 
 @dataclass
@@ -227,14 +228,15 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
             raise ConfigError(f"{k}.patience", OmegaConf.to_container(ch.patience),
                               "async channels have no patience (nobody waits on the line); "
                               "use null")
-        if not 0 <= ch.negative_share <= 1:
-            raise ConfigError(f"{k}.negative_share", ch.negative_share, "must be in [0, 1]")
+        for share in ("negative_share", "secure_share"):
+            if not 0 <= ch[share] <= 1:
+                raise ConfigError(f"{k}.{share}", ch[share], "must be a share in [0, 1]")
         reach = None if ch.reach is None else _dist(ch.reach, f"{k}.reach")
         channels.append(Channel(name, mode, parse_duration(ch.target, f"{k}.target"), arrivals,
                                 _dist(ch.handle, f"{k}.handle"),
                                 _dist(ch.expectation, f"{k}.expectation"), patience,
                                 bool(ch.public), bool(ch.secure), reach,
-                                float(ch.negative_share)))
+                                float(ch.negative_share), float(ch.secure_share)))
     names = [c.name for c in channels]
     pools = []
     for name, p in node.pools.items():
@@ -354,13 +356,15 @@ def build_study(cfg: DictConfig) -> Study:
 
 def _check_binding(study: Study, cfg: DictConfig) -> None:
     """Bind fresh policies to an empty model: a policy that rejects the scenario says so now."""
-    routing = study.routing()
+    routing, escalation = study.routing(), study.escalation()
+    scenario = study.scenario
+    for group, policy in (("routing", routing), ("escalation", escalation)):
+        try:
+            scenario = policy.organise(scenario)
+        except ValueError as err:
+            raise ConfigError(f"{group}._target_", cfg[group]._target_, str(err)) from None
     try:
-        scenario = routing.organise(study.scenario)
-    except ValueError as err:
-        raise ConfigError("routing._target_", cfg.routing._target_, str(err)) from None
-    try:
-        Model(scenario, no_customers(), routing, study.staffing(), study.escalation(),
+        Model(scenario, no_customers(), routing, study.staffing(), escalation,
               Streams(0, 0), study.run.horizon_min)
     except PolicyError as err:
         raise ConfigError(f"{err.group}._target_", cfg[err.group]._target_, str(err)) from None

@@ -37,6 +37,12 @@ class Customers:
         Followers of the author (0 for private channels).
     negative : ndarray of bool
         Whether the contact is a negative complaint.
+    needs_secure : ndarray of bool
+        Whether the contact needs account-specific work.
+    compliance : ndarray of float
+        Uniform(0, 1) propensity to do what the operation asks (call us, open a secure chat):
+        the customer follows a request made with probability p when compliance < p, so the
+        same customers follow under every policy.
     """
 
     arrival_min: np.ndarray
@@ -46,6 +52,8 @@ class Customers:
     expectation_min: np.ndarray
     reach: np.ndarray
     negative: np.ndarray
+    needs_secure: np.ndarray
+    compliance: np.ndarray
 
     def __len__(self) -> int:
         return len(self.arrival_min)
@@ -54,15 +62,17 @@ class Customers:
 def no_customers() -> Customers:
     """An empty population (to bind and check policies without simulating)."""
     e = np.zeros(0)
-    return Customers(e, np.zeros(0, dtype=np.int32), e, e, e, e, np.zeros(0, dtype=bool))
+    b = np.zeros(0, dtype=bool)
+    return Customers(e, np.zeros(0, dtype=np.int32), e, e, e, e, b, b, e)
 
 
 def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> Customers:
     """Sample all contacts arriving in ``[0, horizon_min)``.
 
     Each channel uses the streams ``arrivals/<ch>``, ``handle/<ch>``, ``patience/<ch>``,
-    ``expectation/<ch>``, ``reach/<ch>`` and ``negative/<ch>``, so adding a channel or
-    changing one leaves the others' customers unchanged.
+    ``expectation/<ch>``, ``reach/<ch>``, ``negative/<ch>``, ``secure/<ch>`` and
+    ``compliance/<ch>``, so adding a channel or changing one leaves the others' customers
+    unchanged.
     """
     parts = []
     for k, ch in enumerate(scenario.channels):
@@ -79,7 +89,9 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
             (ch.reach.sample(streams(f"reach/{ch.name}"), n) if ch.reach is not None
              else np.zeros(n)),
             streams(f"negative/{ch.name}").random(n) < ch.negative_share,
+            streams(f"secure/{ch.name}").random(n) < ch.secure_share,
+            streams(f"compliance/{ch.name}").random(n),
         ))
-    cols = [np.concatenate([p[i] for p in parts]) for i in range(7)]
+    cols = [np.concatenate([p[i] for p in parts]) for i in range(9)]
     order = np.argsort(cols[0], kind="stable")
     return Customers(*(c[order] for c in cols))

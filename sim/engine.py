@@ -135,6 +135,9 @@ class Model:
         self._channel_index = {n: k for k, n in enumerate(names)}
         self.pools = [PoolState(i, p, names) for i, p in enumerate(scenario.pools)]
         self._serving = [[ps for ps in self.pools if ps.need[k]] for k in range(len(names))]
+        # Overflow: pools that take a channel only after a wait; re-offer when it elapses.
+        self._wakeups = [sorted({p.delay[c] for p in scenario.pools if p.delay.get(c, 0) > 0})
+                         for c in names]
 
         n = len(customers)
         self.channel: list[int] = customers.channel.tolist()
@@ -144,6 +147,8 @@ class Model:
         self.expectation: list[float] = customers.expectation_min.tolist()
         self.reach: list[float] = customers.reach.tolist()
         self.negative: list[bool] = customers.negative.tolist()
+        self.needs_secure: list[bool] = customers.needs_secure.tolist()
+        self.compliance: list[float] = customers.compliance.tolist()
         self.journey: list[int] = list(range(n))
         self.origin: list[int] = [0] * n
         self.state: list[int] = [WAITING] * n
@@ -217,8 +222,14 @@ class Model:
         self._queues[k].append(i)
         self._waiting[k] += 1
         self._offer(k)
-        if self.state[i] == WAITING and self.patience[i] < math.inf:
-            Timeout(self.env, self.patience[i], i).callbacks.append(self._abandon)
+        if self.state[i] == WAITING:
+            if self.patience[i] < math.inf:
+                Timeout(self.env, self.patience[i], i).callbacks.append(self._abandon)
+            for delay in self._wakeups[k]:
+                Timeout(self.env, delay, k).callbacks.append(self._reoffer)
+
+    def _reoffer(self, event: Timeout) -> None:
+        self._offer(event._value)
 
     def _offer(self, k: int) -> None:
         """Let agents with room for channel ``k`` take work while its queue is not empty."""
@@ -281,7 +292,8 @@ class Model:
         else:
             self.state[j] = ESCALATED
             self.forced[j] = escalation.forced
-            self._spawn(j, escalation.channel, escalation.delay_min)
+            if escalation.channel is not None:
+                self._spawn(j, escalation.channel, escalation.delay_min)
         ps = self.pools[agent.pool]
         agent.free += ps.need[self.channel[j]]
         agent.since = now
@@ -323,6 +335,9 @@ class Model:
         self.reach.append(draw(ch.reach, "reach") if ch.reach else 0.0)
         self.negative.append(bool(self.streams(f"negative/{channel}/escalated").random()
                                   < ch.negative_share))
+        # Same customer, same problem: these carry over to the follow-up contact.
+        self.needs_secure.append(self.needs_secure[parent])
+        self.compliance.append(self.compliance[parent])
         self.journey.append(self.journey[parent])
         self.origin.append(ORIGINS.index("escalation"))
         self.state.append(WAITING)
@@ -418,6 +433,7 @@ class Model:
             "expectation": f(self.expectation),
             "reach": f(self.reach),
             "negative": f(self.negative, bool),
+            "needs_secure": f(self.needs_secure, bool),
             "forced": f(self.forced, bool),
         }
         log = np.asarray(self._staff_log, dtype=float).reshape(-1, 3)

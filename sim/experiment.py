@@ -80,11 +80,11 @@ def build_model(study: Study, replication: int,
     Raises whatever a policy raises on binding (``ValueError`` for bad parameters), before
     any simulated time passes.
     """
-    routing = study.routing()
-    scenario = routing.organise(study.scenario)
+    routing, escalation = study.routing(), study.escalation()
+    scenario = escalation.organise(routing.organise(study.scenario))
     streams = Streams(study.run.seed, replication)
     customers = draw_customers(scenario, streams, study.run.horizon_min)
-    return Model(scenario, customers, routing, study.staffing(), study.escalation(), streams,
+    return Model(scenario, customers, routing, study.staffing(), escalation, streams,
                  study.run.horizon_min, study.run.drain_min, progress)
 
 

@@ -56,6 +56,9 @@ class Channel:
         machinery as durations, but in followers, not minutes.
     negative_share : float
         Probability that a contact is a negative complaint (used by reputation-aware routing).
+    secure_share : float
+        Probability that a contact needs account-specific work (identity, payments), which a
+        channel that is not ``secure`` cannot do (escalation policies act on it).
     """
 
     name: str
@@ -69,11 +72,13 @@ class Channel:
     secure: bool = False
     reach: Distribution | None = None
     negative_share: float = 0.0
+    secure_share: float = 0.0
 
     def __post_init__(self) -> None:
-        if not 0 <= self.negative_share <= 1:
-            raise ValueError(f"channel {self.name}: negative_share={self.negative_share} must "
-                             "be in [0, 1]")
+        for name in ("negative_share", "secure_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"channel {self.name}: {name}={getattr(self, name)} must be "
+                                 "in [0, 1]")
         if not (math.isfinite(self.target_min) and self.target_min > 0):
             raise ValueError(f"channel {self.name}: target={self.target_min} must be > 0")
         if self.patience is not None and self.mode is Mode.ASYNC:
@@ -101,6 +106,13 @@ class Pool:
     tool_quality : float
         Handle-time factor of the pool's set-up (1 = standard tools; 1.3 = an inferior tool
         makes every contact 30% longer).
+    delay : Mapping[str, float]
+        Channel name -> minutes a contact must have waited before this pool may take it
+        (overflow to a backup pool); channels not listed: no delay.
+    fixed : bool
+        The pool was added by a policy (tier-2 specialists) with its own headcount
+        ``agents``: every staffing policy gives it that headcount, and staffing tables
+        need not list it.
     """
 
     name: str
@@ -109,12 +121,18 @@ class Pool:
     agents: int = 0
     members: Mapping[str, int] = field(default_factory=dict)
     tool_quality: float = 1.0
+    delay: Mapping[str, float] = field(default_factory=dict)
+    fixed: bool = False
 
     def __post_init__(self) -> None:
         # Private copies: the caller's dicts must not change a frozen pool behind its back.
         object.__setattr__(self, "skills", dict(self.skills))
         object.__setattr__(self, "concurrency", dict(self.concurrency))
         object.__setattr__(self, "members", dict(self.members) or {self.name: self.agents})
+        object.__setattr__(self, "delay", dict(self.delay))
+        for ch, d in self.delay.items():
+            if ch not in self.skills or not d >= 0:
+                raise ValueError(f"pool {self.name}: delay.{ch}={d} must be >= 0 for a skill")
         if not (math.isfinite(self.tool_quality) and self.tool_quality > 0):
             raise ValueError(f"pool {self.name}: tool_quality={self.tool_quality} must be > 0")
         if not self.skills:

@@ -153,7 +153,7 @@ def test_fcfs_within_a_queue(routing):
     assert ans["first_response_min"].is_monotonic_increasing
 
 
-class EveryOtherTweetToPhone:
+class EveryOtherTweetToPhone(NoEscalation):
     """A test escalation policy: every second handled tweet is told to call, 10 min later."""
 
     def bind(self, model):

@@ -37,6 +37,9 @@ class ModelView(Protocol):
     arrival: Sequence[float]      # arrival time of each contact id
     reach: Sequence[float]        # followers of each contact's author (0: private)
     negative: Sequence[bool]      # whether each contact is a negative complaint
+    needs_secure: Sequence[bool]  # whether the contact needs account-specific (secure) work
+    compliance: Sequence[float]   # the customer's uniform(0,1) propensity: follows a
+                                  # request when compliance < the request's probability
 
     @property
     def now(self) -> float: ...
@@ -111,25 +114,34 @@ class StaffingPolicy(Protocol):
 
 @dataclass(frozen=True)
 class Escalation:
-    """A contact handled but not resolved continues in another channel.
+    """A contact handled but not resolved: its journey continues elsewhere, or ends.
 
     Attributes
     ----------
-    channel : str
-        The channel the journey continues in.
+    channel : str or None
+        The channel the journey continues in (a new contact, ``origin=escalation``, same
+        journey); None: the customer gives up and the journey ends unresolved.
     delay_min : float
         Minutes until the follow-up contact arrives.
     forced : bool
-        Whether the customer was made to switch (an involuntary channel change).
+        Whether the customer was made to switch channel (an involuntary change; counted in
+        ``forced_switch_rate`` and dissatisfying).
     """
 
-    channel: str
+    channel: str | None
     delay_min: float = 0.0
     forced: bool = False
 
 
 class EscalationPolicy(Protocol):
-    """What happens to a contact its channel could not finish."""
+    """What happens to a contact its channel could not finish.
+
+    ``organise`` may add what the policy needs to the operation before the run (a tier-2
+    queue and its specialists, a backup pool's overflow skill); most policies return the
+    scenario unchanged.
+    """
+
+    def organise(self, scenario: "Scenario") -> "Scenario": ...
 
     def bind(self, model: ModelView) -> None: ...
 

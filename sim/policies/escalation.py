@@ -1,15 +1,230 @@
-"""Escalation policies: what happens to a contact its first channel could not finish."""
+"""Escalation policies: what happens to a contact its first channel could not finish.
+
+The secure-work policies act on contacts that need account-specific work (identity,
+payments; a share per channel, ``secure_share``) and arrived in a channel that cannot do it
+(``secure: false``, e.g. a public tweet). Whether a customer does what the operation asks is
+the customer's own exogenous ``compliance``, so two policies on one seed face the same
+customers.
+"""
 
 from __future__ import annotations
 
+import math
+from typing import Mapping
+
+from ..arrivals import NoArrivals
+from ..distributions import Exponential
+from ..scenario import Channel, Mode, Pool, Scenario
 from .base import Escalation, ModelView
 
 
 class NoEscalation:
     """Every handled contact is resolved where it arrived."""
 
+    def organise(self, scenario: Scenario) -> Scenario:
+        return scenario
+
     def bind(self, model: ModelView) -> None:
         pass
 
     def after_service(self, contact: int) -> Escalation | None:
         return None
+
+
+def _check_share(name: str, value: float) -> float:
+    if not (isinstance(value, (int, float)) and 0 <= value <= 1):
+        raise ValueError(f"escalation.{name}={value} must be a probability in [0, 1]")
+    return float(value)
+
+
+def _check_delay(name: str, value: float) -> float:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"escalation.{name}={value} must be a duration >= 0 (minutes)")
+    return float(value)
+
+
+class _SecureWork(NoEscalation):
+    """Shared logic: contacts needing secure work in a non-secure channel move to ``channel``."""
+
+    forced = True
+
+    def __init__(self, channel: str, follow: float, delay_min: float) -> None:
+        self.channel = channel
+        self.follow = _check_share("follow", follow)
+        self.delay_min = _check_delay("delay_min", delay_min)
+
+    def bind(self, model: ModelView) -> None:
+        self.model = model
+        names = [c.name for c in model.scenario.channels]
+        if self.channel not in names:
+            raise ValueError(f"escalation.channel={self.channel!r} is not a channel; "
+                             f"channels: {', '.join(names)}")
+        target = model.scenario.channels[names.index(self.channel)]
+        if not target.secure:
+            raise ValueError(f"escalation.channel={self.channel!r} is not secure (secure: false)")
+        self._insecure = [not c.secure for c in model.scenario.channels]
+
+    def after_service(self, contact: int) -> Escalation | None:
+        m = self.model
+        if not (m.needs_secure[contact] and self._insecure[m.channel[contact]]):
+            return None
+        if m.compliance[contact] < self.follow:
+            return Escalation(self.channel, self.delay_min, forced=self.forced)
+        return Escalation(None, forced=self.forced)  # gives up: the journey ends unresolved
+
+
+class ToPhone(_SecureWork):
+    """Tell customers who need secure work in a non-secure channel to call.
+
+    A forced, involuntary channel switch: with probability ``follow`` the customer calls
+    ``delay_min`` later and joins the phone queue as a new contact of the same journey;
+    otherwise the journey ends unresolved. Counted in ``forced_switch_rate``.
+
+    Parameters
+    ----------
+    channel : str
+        The voice channel customers are sent to.
+    follow : float
+        Probability that the customer does call.
+    delay_min : float
+        Minutes until the call arrives.
+    """
+
+    def __init__(self, channel: str = "phone", follow: float = 0.6, delay_min: float = 15.0) -> None:
+        super().__init__(channel, follow, delay_min)
+
+
+class ToSecureChat(_SecureWork):
+    """Move customers who need secure work into a private, secure chat in the same journey.
+
+    The customer stays digital: a secure link in the reply opens a chat (not counted as a
+    forced switch). With probability ``follow`` they open it ``delay_min`` later and join the
+    chat queue as a new contact of the journey; otherwise the journey ends unresolved.
+
+    Parameters
+    ----------
+    channel : str
+        The secure text channel (chat or authenticated messaging).
+    follow : float
+        Probability that the customer opens the secure chat.
+    delay_min : float
+        Minutes until they do.
+    """
+
+    forced = False
+
+    def __init__(self, channel: str = "chat", follow: float = 0.9, delay_min: float = 2.0) -> None:
+        super().__init__(channel, follow, delay_min)
+
+    def bind(self, model: ModelView) -> None:
+        super().bind(model)
+        if not model.scenario.channel(self.channel).mode.is_text:
+            raise ValueError(f"escalation.channel={self.channel!r} must be a text channel")
+
+
+class Tiered(NoEscalation):
+    """A share of contacts need a tier-2 specialist after tier-1 handling.
+
+    The operation gains an internal queue ``name`` (no arrivals of its own; mode of the
+    phone line: transferred callers wait on hold) and a pool of ``agents`` specialists who
+    serve only it. A contact chosen for tier 2 (its customer's ``compliance`` below the
+    channel's share, so the same contacts under every policy) is transferred when tier 1
+    finishes: a new contact of the same journey in the tier-2 queue.
+
+    Parameters
+    ----------
+    share : Mapping[str, float]
+        Channel name -> share of its contacts that need tier 2.
+    agents : int
+        Specialists (a pool named ``name``, fixed headcount unless a schedule lists it).
+    mean_handle_min : float
+        Mean tier-2 handle time, minutes (exponential).
+    target_min : float
+        Tier-2 response-time target, minutes.
+    name : str
+        Name of the tier-2 queue and pool.
+    """
+
+    def __init__(self, share: Mapping[str, float], agents: int = 2, mean_handle_min: float = 12.0,
+                 target_min: float = 5.0, name: str = "tier2") -> None:
+        self.share = {ch: _check_share(f"share.{ch}", v) for ch, v in share.items()}
+        if int(agents) != agents or agents < 1:
+            raise ValueError(f"escalation.agents={agents} must be an integer >= 1")
+        for key, value in (("mean_handle_min", mean_handle_min), ("target_min", target_min)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"escalation.{key}={value} must be > 0 (minutes)")
+        self.agents, self.name = int(agents), name
+        self.mean_handle_min, self.target_min = float(mean_handle_min), float(target_min)
+
+    def organise(self, scenario: Scenario) -> Scenario:
+        names = [c.name for c in scenario.channels]
+        unknown = [ch for ch in self.share if ch not in names]
+        if unknown:
+            raise ValueError(f"escalation.share names unknown channel(s) {unknown}; "
+                             f"channels: {', '.join(names)}")
+        if self.name in names or self.name in [p.name for p in scenario.pools]:
+            raise ValueError(f"escalation.name={self.name!r} clashes with a channel or pool")
+        queue = Channel(self.name, Mode.VOICE, self.target_min, NoArrivals(),
+                        Exponential(self.mean_handle_min), Exponential(self.target_min),
+                        secure=True)
+        pool = Pool(self.name, {self.name: 1.0}, {}, self.agents, fixed=True)
+        return Scenario(scenario.channels + (queue,), scenario.pools + (pool,),
+                        scenario.interval_min, scenario.efficiency)
+
+    def bind(self, model: ModelView) -> None:
+        self.model = model
+        self._share = [self.share.get(c.name, 0.0) for c in model.scenario.channels]
+
+    def after_service(self, contact: int) -> Escalation | None:
+        m = self.model
+        if m.compliance[contact] < self._share[m.channel[contact]]:
+            return Escalation(self.name, 0.0, forced=False)
+        return None
+
+
+class Overflow(NoEscalation):
+    """A contact waiting longer than a threshold becomes eligible for a backup pool.
+
+    The backup pool gains a skill for each listed channel, usable only for contacts that have
+    waited ``after_min`` (its agents keep serving their own channels first come, first served
+    with the rest).
+
+    Parameters
+    ----------
+    channels : Mapping[str, str]
+        Channel name -> backup pool name.
+    after_min : float
+        Minutes of waiting after which the backup pool may take the contact.
+    proficiency : float
+        Handle-time multiplier of backup agents on the overflowed channel.
+    """
+
+    def __init__(self, channels: Mapping[str, str], after_min: float = 30.0,
+                 proficiency: float = 1.2) -> None:
+        self.channels = dict(channels)
+        self.after_min = _check_delay("after_min", after_min)
+        if not (math.isfinite(proficiency) and proficiency > 0):
+            raise ValueError(f"escalation.proficiency={proficiency} must be > 0")
+        self.proficiency = float(proficiency)
+
+    def organise(self, scenario: Scenario) -> Scenario:
+        names = [c.name for c in scenario.channels]
+        pools = {p.name: p for p in scenario.pools}
+        for ch, backup in self.channels.items():
+            if ch not in names:
+                raise ValueError(f"escalation.channels names unknown channel {ch!r}; "
+                                 f"channels: {', '.join(names)}")
+            if backup not in pools:
+                raise ValueError(f"escalation.channels.{ch}={backup!r} is not a pool; "
+                                 f"pools: {', '.join(pools)}")
+            p = pools[backup]
+            if ch in p.skills:
+                raise ValueError(f"pool {backup} already serves {ch}: nothing to overflow")
+            if any(scenario.channel(s).mode is Mode.VOICE for s in p.skills) != (
+                    scenario.channel(ch).mode is Mode.VOICE):
+                raise ValueError(f"escalation.channels.{ch}={backup!r}: overflow between voice "
+                                 "and text pools is blending; use routing=blended")
+            pools[backup] = Pool(p.name, {**p.skills, ch: self.proficiency}, dict(p.concurrency),
+                                 p.agents, p.members, p.tool_quality,
+                                 {**p.delay, ch: self.after_min})
+        return scenario.with_pools(tuple(pools[p.name] for p in scenario.pools))

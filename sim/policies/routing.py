@@ -128,17 +128,27 @@ class FCFS:
         self.agent_selection.bind(model)
         index = {c.name: k for k, c in enumerate(model.scenario.channels)}
         self._channels = [tuple(index[c] for c in p.skills) for p in model.scenario.pools]
+        self._delay = [[p.delay.get(c.name, 0.0) for c in model.scenario.channels]
+                       for p in model.scenario.pools]
+
+    def eligible_head(self, agent: AgentView, k: int) -> int | None:
+        """The head of queue ``k`` if ``agent`` may take it now (room; overflow delay passed)."""
+        if not agent.has_room(k):
+            return None
+        j = self.model.head(k)
+        if j is not None and self._delay[agent.pool][k]:
+            if self.model.now - self.model.arrival[j] < self._delay[agent.pool][k]:
+                return None
+        return j
 
     def next_contact(self, agent: AgentView) -> int | None:
-        model = self.model
         best, best_key = None, (math.inf,)
         for k in self._channels[agent.pool]:
-            if agent.has_room(k):
-                j = model.head(k)
-                if j is not None:
-                    key = self.key(j, k, agent)
-                    if key < best_key:
-                        best, best_key = j, key
+            j = self.eligible_head(agent, k)
+            if j is not None:
+                key = self.key(j, k, agent)
+                if key < best_key:
+                    best, best_key = j, key
         return best
 
     def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
@@ -267,16 +277,17 @@ class CMu(FCFS):
         model = self.model
         best, best_key = None, (math.inf,)
         for k in self._channels[agent.pool]:
-            if not agent.has_room(k):
+            if self.eligible_head(agent, k) is None:
                 continue
             if self._public[k]:
+                delay = self._delay[agent.pool][k]
                 for j in model.queue(k):
-                    if model.is_waiting(j):
+                    if model.is_waiting(j) and model.now - model.arrival[j] >= delay:
                         key = (-self._cmu[agent.pool][k] * self._boost(j), model.arrival[j])
                         if key < best_key:
                             best, best_key = j, key
             else:
-                j = model.head(k)
+                j = self.eligible_head(agent, k)
                 if j is not None:
                     key = self.key(j, k, agent)
                     if key < best_key:
@@ -345,7 +356,7 @@ class Blended(FCFS):
             return super().next_contact(agent)
         model = self.model
         calls = [(model.arrival[j], j) for k in self._voice
-                 if agent.has_room(k) and (j := model.head(k)) is not None]
+                 if (j := self.eligible_head(agent, k)) is not None]
         if calls:
             return min(calls)[1]
         if any(model.waiting(k) for k in self._voice):

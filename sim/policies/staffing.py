@@ -1,14 +1,24 @@
 """Staffing policies: how many agents of each pool work in each interval.
 
-Headcounts in config name the configured pools; when routing merged pools (a unified text
-queue), a merged pool gets the sum of its members' headcounts, so policies compare at equal
-headcount.
+``Fixed`` and ``Schedule`` take headcounts from config. Headcounts in config name the
+configured pools; when routing merged pools (a unified text queue), a merged pool gets the sum
+of its members' headcounts, so policies compare at equal headcount.
+
+``ErlangC``, ``ErlangA`` and ``SquareRoot`` size each running pool from the arrival forecast,
+one decision per interval of the week, computed once when bound (see :func:`pool_forecast`
+for how a pool's work becomes one queue).
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from ..arrivals import MIN_PER_WEEK
+from ..erlang import min_agents_erlang_a, min_agents_erlang_c, sqrt_staffing
+from ..scenario import Pool, Scenario
 from .base import ModelView
 
 
@@ -60,7 +70,8 @@ class Schedule:
     def bind(self, model: ModelView) -> None:
         per_day = round(1440 / model.scenario.interval_min)
         self._members = {p.name: p.members for p in model.scenario.pools}
-        members = [m for p in model.scenario.pools for m in p.members]
+        self._fixed = {p.name: p.agents for p in model.scenario.pools if p.fixed}
+        members = [m for p in model.scenario.pools if not p.fixed for m in p.members]
         missing = [m for m in members if m not in self.table]
         unknown = [m for m in self.table if m not in members]
         if missing or unknown:
@@ -73,8 +84,267 @@ class Schedule:
                                  f"{per_day} (a day) or {7 * per_day} (a week)")
 
     def agents(self, pool: str, interval: int) -> int:
+        if pool in self._fixed:
+            return self._fixed[pool]
         return sum(self._at(m, interval) for m in self._members[pool])
 
     def _at(self, pool: str, interval: int) -> int:
         values = self.table[pool]
         return values[interval % len(values)]
+
+
+# ---- forecast-driven policies ------------------------------------------------------------
+@dataclass(frozen=True)
+class Forecast:
+    """A pool's forecast work in one interval, seen as a single queue of servers.
+
+    A server is one conversation slot: a voice agent is one server, a text agent holding
+    ``slots`` contacts at once is ``slots`` servers, each slower than solo work.
+
+    Attributes
+    ----------
+    rate_per_min : float
+        Contacts offered to the pool, per minute (0 when none are forecast).
+    handle_min : float
+        Mean time a contact holds a server, minutes: solo handle time x proficiency x tool
+        quality, stretched by the concurrency slow-down, rate-weighted over channels.
+    slots : int
+        Servers per agent (concurrent contacts one agent holds; 1 for voice).
+    target_min : float
+        Answer-time target the service level is measured against, minutes.
+    patience_min : float or None
+        Mean patience of the pool's customers, minutes; None when some channel's customers
+        never abandon (async work, or a channel without patience).
+    """
+
+    rate_per_min: float
+    handle_min: float
+    slots: int
+    target_min: float
+    patience_min: float | None
+
+    @property
+    def load(self) -> float:
+        """Offered load in servers (Erlangs): busy servers needed on average."""
+        return self.rate_per_min * self.handle_min
+
+
+def pool_forecast(scenario: Scenario, pool: Pool, start_min: float, end_min: float) -> Forecast:
+    """The expected work of ``pool`` over ``[start_min, end_min)``, as one queue.
+
+    Simplifications, all on the side of more agents where a choice had to be made:
+
+    - A channel several pools can serve (e.g. blended voice agents taking text) is split
+      equally among them, whatever the routing actually does.
+    - A pool with several channels is one queue: total rate, rate-weighted mean handle
+      time, the smallest concurrency and the strictest target among its channels (chosen
+      from all its skills, not only those with work in the interval, so they do not change
+      from hour to hour).
+    - A text agent holding ``m`` contacts is ``m`` servers, each progressing at
+      ``scenario.speed(m)`` of solo speed, so the per-server handle time is
+      ``h / speed(m)``.
+    - Only arrivals are forecast: follow-up contacts created by escalation are not.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The running operation (after routing organised its pools).
+    pool : Pool
+        One of ``scenario.pools``.
+    start_min, end_min : float
+        The interval, minutes from Monday 00:00.
+    """
+    rates, handles, patience = [], [], []
+    slots = min(pool.slots(name) for name in pool.skills)
+    target = min(scenario.channel(name).target_min for name in pool.skills)
+    never_abandon = False
+    for name, proficiency in pool.skills.items():
+        ch = scenario.channel(name)
+        sharing = len(scenario.pools_for(name))
+        rates.append(ch.arrivals.mean_rate(start_min, end_min) / sharing)
+        handles.append(ch.handle.mean * proficiency * pool.tool_quality / scenario.speed(slots))
+        patience.append(ch.patience.mean if ch.patience is not None else math.nan)
+        never_abandon |= ch.patience is None
+    rate = sum(rates)
+    if rate <= 0:
+        return Forecast(0.0, 0.0, slots, target, None)
+    handle = sum(r * h for r, h in zip(rates, handles)) / rate
+    # Customers who never abandon need the Erlang C answer; mixing in a finite patience
+    # would understaff them. Otherwise a rate-weighted mean (a mixture of exponentials is
+    # not exponential, but Erlang A only uses the mean).
+    mean_patience = (None if never_abandon
+                     else sum(r * p for r, p in zip(rates, patience)) / rate)
+    return Forecast(rate, handle, slots, target, mean_patience)
+
+
+def _check_real(name: str, value: object, ok, valid: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+            math.isfinite(value) and ok(value)):
+        raise ValueError(f"staffing.{name}={value!r} must be {valid}")
+    return float(value)
+
+
+def _check_count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"staffing.{name}={value!r} must be an integer >= 0")
+    return int(value)
+
+
+def _ceil(x: float) -> int:
+    # Float noise must not turn an exact 10 (7 / 0.7 = 10.000000000000002) into 11.
+    return math.ceil(x - 1e-9 * max(1.0, abs(x)))
+
+
+class _Forecasted:
+    """Shared machinery: one decision per pool and interval of the week, made in ``bind``.
+
+    Arrivals are weekly-periodic profiles and intervals divide a day, so a week of
+    decisions covers any horizon; interval ``i`` uses entry ``i % intervals_per_week``.
+    Subclasses say how many servers a :class:`Forecast` needs.
+
+    Parameters
+    ----------
+    minimum : int
+        Agents on the floor whenever work is forecast (0 when none is).
+    """
+
+    def __init__(self, minimum: int) -> None:
+        self.minimum = _check_count("minimum", minimum)
+        self._table: dict[str, list[int]] = {}
+        self._forecasts: dict[str, list[Forecast]] = {}
+
+    def servers(self, f: Forecast) -> int:
+        """Servers (conversation slots) needed for forecast ``f`` (rate > 0)."""
+        raise NotImplementedError
+
+    def bind(self, model: ModelView) -> None:
+        scenario = model.scenario
+        step = scenario.interval_min
+        per_week = round(MIN_PER_WEEK / step)
+        # Every interval of a flat scenario has the same forecast: decide each once.
+        decided: dict[Forecast, int] = {}
+        self._table, self._forecasts = {}, {}
+        for pool in scenario.pools:
+            forecasts = [pool_forecast(scenario, pool, i * step, (i + 1) * step)
+                         for i in range(per_week)]
+            if pool.fixed:  # a policy's own pool (tier-2 specialists) keeps its headcount
+                self._forecasts[pool.name] = forecasts
+                self._table[pool.name] = [pool.agents] * per_week
+                continue
+            counts = []
+            for f in forecasts:
+                if f not in decided:
+                    decided[f] = (0 if f.rate_per_min <= 0 else
+                                  max(self.minimum, math.ceil(self.servers(f) / f.slots)))
+                counts.append(decided[f])
+            self._forecasts[pool.name], self._table[pool.name] = forecasts, counts
+
+    def agents(self, pool: str, interval: int) -> int:
+        """Agents of ``pool`` on the floor in ``interval`` (the simulation models the floor)."""
+        counts = self._lookup(self._table, pool)
+        return counts[interval % len(counts)]
+
+    def forecast(self, pool: str, interval: int) -> Forecast:
+        """The forecast the decision for ``pool`` in ``interval`` was made on."""
+        forecasts = self._lookup(self._forecasts, pool)
+        return forecasts[interval % len(forecasts)]
+
+    def _lookup(self, table: dict, pool: str) -> list:
+        if not table:
+            raise RuntimeError(f"{type(self).__name__} is not bound to a model yet")
+        if pool not in table:
+            raise KeyError(f"unknown pool {pool!r}; pools: {', '.join(table)}")
+        return table[pool]
+
+
+class ErlangC(_Forecasted):
+    """Erlang C staffing per pool and interval from the forecast (M/M/c, nobody abandons).
+
+    In each interval a pool gets the fewest agents whose Erlang C prediction answers
+    ``service_level`` of contacts within the target with occupancy at most
+    ``max_occupancy``, treating the interval as if it were in steady state (the usual
+    workforce-management approximation; it lags sharp rises). The forecast is built by
+    :func:`pool_forecast` (read its simplifications): text agents count as ``m``
+    slower servers, servers are rounded up to whole agents.
+
+    ``agents`` is the headcount on the floor, which is what the simulation models.
+    Shrinkage (breaks, training, absence) does not change it; ``rostered`` gives the paid
+    headcount that leaves that many on the floor.
+
+    Parameters
+    ----------
+    service_level : float
+        Share of contacts to answer within the channel's target, in (0, 1).
+    max_occupancy : float
+        Highest planned share of server time busy, in (0, 1].
+    shrinkage : float
+        Share of paid time agents are off the floor, in [0, 1); used by ``rostered`` only.
+    minimum : int
+        Agents on the floor whenever work is forecast, >= 0 (0 agents when none is).
+    """
+
+    def __init__(self, service_level: float = 0.8, max_occupancy: float = 0.85,
+                 shrinkage: float = 0.0, minimum: int = 1) -> None:
+        super().__init__(minimum)
+        self.service_level = _check_real("service_level", service_level,
+                                         lambda x: 0 < x < 1, "in (0, 1)")
+        self.max_occupancy = _check_real("max_occupancy", max_occupancy,
+                                         lambda x: 0 < x <= 1, "in (0, 1]")
+        self.shrinkage = _check_real("shrinkage", shrinkage, lambda x: 0 <= x < 1, "in [0, 1)")
+
+    def servers(self, f: Forecast) -> int:
+        return min_agents_erlang_c(f.rate_per_min, f.handle_min, f.target_min,
+                                   self.service_level, self.max_occupancy)
+
+    def rostered(self, pool: str, interval: int) -> int:
+        """Paid agents so that ``agents(pool, interval)`` remain after shrinkage:
+        ``ceil(floor / (1 - shrinkage))``."""
+        return _ceil(self.agents(pool, interval) / (1.0 - self.shrinkage))
+
+
+class ErlangA(ErlangC):
+    """Erlang A staffing (M/M/c+M): like :class:`ErlangC`, but callers abandon.
+
+    Uses the mean of the channel's patience distribution as an exponential patience (exact
+    for the exponential; an approximation otherwise). Abandoned contacts count as missing
+    the target, as in the simulator's ``service_level``. Pools with a channel whose
+    customers never abandon (async work, or no patience configured) fall back to Erlang C.
+    Abandonment relieves the queue, so this typically needs fewer agents than Erlang C.
+
+    Parameters
+    ----------
+    service_level, max_occupancy, shrinkage, minimum
+        As for :class:`ErlangC`.
+    """
+
+    def servers(self, f: Forecast) -> int:
+        if f.patience_min is None:
+            return super().servers(f)
+        return min_agents_erlang_a(f.rate_per_min, f.handle_min, f.patience_min, f.target_min,
+                                   self.service_level, self.max_occupancy)
+
+
+class SquareRoot(_Forecasted):
+    """Square-root staffing: ``N = R + beta * sqrt(R)`` servers, rounded up.
+
+    ``R`` is the forecast offered load in servers (after the concurrency conversion of
+    :func:`pool_forecast`); agents are ``ceil(N / m)`` for ``m`` servers per agent. In the
+    quality-and-efficiency-driven regime the probability of waiting tends to the
+    Halfin-Whitt value for ``beta`` (:func:`sim.erlang.halfin_whitt_delay`), whatever the
+    size of the pool. No service-level target is used.
+
+    Parameters
+    ----------
+    beta : float
+        Safety staffing in units of sqrt(load); finite. ``beta <= 0`` leaves no safety margin
+        and suits only queues whose customers abandon.
+    minimum : int
+        Agents on the floor whenever work is forecast, >= 0 (0 agents when none is).
+    """
+
+    def __init__(self, beta: float = 0.5, minimum: int = 1) -> None:
+        super().__init__(minimum)
+        self.beta = _check_real("beta", beta, lambda x: True, "a finite number")
+
+    def servers(self, f: Forecast) -> int:
+        return sqrt_staffing(f.load, self.beta)
