@@ -81,6 +81,8 @@ class ChannelConf:
     reach: Optional[DistConf] = None  # followers of the author (mean in followers, not minutes)
     negative_share: float = 0.0
     secure_share: float = 0.0
+    exchanges: int = 1                # agent replies per contact (threaded conversation)
+    think: Optional[DistConf] = None  # customer think time between replies
 
 
 @dataclass
@@ -232,11 +234,16 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
             if not 0 <= ch[share] <= 1:
                 raise ConfigError(f"{k}.{share}", ch[share], "must be a share in [0, 1]")
         reach = None if ch.reach is None else _dist(ch.reach, f"{k}.reach")
+        think = None if ch.think is None else _dist(ch.think, f"{k}.think")
+        if ch.exchanges < 1 or (ch.exchanges > 1 and (mode is Mode.VOICE or think is None)):
+            raise ConfigError(f"{k}.exchanges", ch.exchanges, "must be >= 1; above 1 only for "
+                              "text channels, with a think-time distribution in think")
         channels.append(Channel(name, mode, parse_duration(ch.target, f"{k}.target"), arrivals,
                                 _dist(ch.handle, f"{k}.handle"),
                                 _dist(ch.expectation, f"{k}.expectation"), patience,
                                 bool(ch.public), bool(ch.secure), reach,
-                                float(ch.negative_share), float(ch.secure_share)))
+                                float(ch.negative_share), float(ch.secure_share),
+                                int(ch.exchanges), think))
     names = [c.name for c in channels]
     pools = []
     for name, p in node.pools.items():

@@ -43,6 +43,9 @@ class Customers:
         Uniform(0, 1) propensity to do what the operation asks (call us, open a secure chat):
         the customer follows a request made with probability p when compliance < p, so the
         same customers follow under every policy.
+    think_min : ndarray of float, shape (n, E - 1)
+        Customer think times before each later reply, minutes (E: the most exchanges of any
+        channel; NaN-padded).
     """
 
     arrival_min: np.ndarray
@@ -54,6 +57,7 @@ class Customers:
     negative: np.ndarray
     needs_secure: np.ndarray
     compliance: np.ndarray
+    think_min: np.ndarray
 
     def __len__(self) -> int:
         return len(self.arrival_min)
@@ -63,7 +67,7 @@ def no_customers() -> Customers:
     """An empty population (to bind and check policies without simulating)."""
     e = np.zeros(0)
     b = np.zeros(0, dtype=bool)
-    return Customers(e, np.zeros(0, dtype=np.int32), e, e, e, e, b, b, e)
+    return Customers(e, np.zeros(0, dtype=np.int32), e, e, e, e, b, b, e, np.zeros((0, 0)))
 
 
 def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> Customers:
@@ -75,6 +79,7 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
     unchanged.
     """
     parts = []
+    extra = max(c.exchanges for c in scenario.channels) - 1
     for k, ch in enumerate(scenario.channels):
         t = ch.arrivals.sample(streams(f"arrivals/{ch.name}"), horizon_min)
         n = len(t)
@@ -91,7 +96,18 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
             streams(f"negative/{ch.name}").random(n) < ch.negative_share,
             streams(f"secure/{ch.name}").random(n) < ch.secure_share,
             streams(f"compliance/{ch.name}").random(n),
+            _think(ch, streams, n, extra),
         ))
-    cols = [np.concatenate([p[i] for p in parts]) for i in range(9)]
+    cols = [np.concatenate([p[i] for p in parts]) for i in range(10)]
     order = np.argsort(cols[0], kind="stable")
     return Customers(*(c[order] for c in cols))
+
+
+def _think(channel, streams: Streams, n: int, extra: int) -> np.ndarray:
+    """Think times before replies 2..E of each contact (NaN beyond the channel's E)."""
+    out = np.full((n, extra), np.nan)
+    used = channel.exchanges - 1
+    if used:
+        out[:, :used] = channel.think.sample(streams(f"think/{channel.name}"), n * used).reshape(
+            n, used)
+    return out

@@ -16,6 +16,7 @@ occupancy.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -24,12 +25,13 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
+from .agents import Agent, PoolState
 from .customers import Customers
 from .policies.base import EscalationPolicy, RoutingPolicy, StaffingPolicy
 from .rng import Streams
-from .scenario import Scenario
+from .scenario import Mode, Scenario
 
-WAITING, SERVING, ABANDONED, DONE, ESCALATED = 0, 1, 2, 3, 4
+WAITING, SERVING, ABANDONED, DONE, ESCALATED, AWAY = 0, 1, 2, 3, 4, 5
 ORIGINS = ("arrival", "escalation")
 
 
@@ -41,60 +43,13 @@ class PolicyError(ValueError):
         super().__init__(message)
 
 
-class Agent:
-    """One agent on shift (see :class:`sim.policies.base.AgentView`)."""
-
-    __slots__ = ("id", "pool", "free", "since", "leaving", "_need")
-
-    def __init__(self, id: int, pool: "PoolState", now: float) -> None:
-        self.id = id
-        self.pool = pool.index
-        self.free = pool.capacity
-        self.since = now
-        self.leaving = False
-        self._need = pool.need
-
-    def has_room(self, channel: int) -> bool:
-        need = self._need[channel]
-        return 0 < need <= self.free and not self.leaving
-
-
-class PoolState:
-    """Live state of one pool: its agents and, per channel, those with room, oldest first."""
-
-    def __init__(self, index: int, pool, channel_names: list[str]) -> None:
-        self.index = index
-        self.pool = pool
-        slots = [pool.slots(c) if c in pool.skills else 0 for c in channel_names]
-        self.capacity = math.lcm(*[s for s in slots if s]) if any(slots) else 1
-        # Capacity units one contact of each channel uses (0: no skill).
-        self.need = [self.capacity // s if s else 0 for s in slots]
-        # Handle-time multiplier: the agents' proficiency times their set-up's tool quality.
-        self.proficiency = [pool.skills.get(c, 0.0) * pool.tool_quality for c in channel_names]
-        self.skilled = [k for k, s in enumerate(slots) if s]
-        # dicts used as ordered sets: insertion order = longest since last assignment.
-        self.room: list[dict[Agent, None]] = [{} for _ in channel_names]
-        self.agents: set[Agent] = set()
-        self.active = 0  # agents on shift and not leaving
-
-    def refresh(self, agent: Agent) -> None:
-        """Put ``agent`` into / out of each channel's room set after its load changed."""
-        free, leaving = agent.free, agent.leaving
-        for k in self.skilled:
-            room = self.room[k]
-            if not leaving and self.need[k] <= free:
-                if agent not in room:
-                    room[agent] = None
-            elif agent in room:
-                del room[agent]
-
-
 @dataclass
 class Records:
     """Raw columnar output of one replication (times in minutes)."""
 
     contacts: dict[str, np.ndarray]
     staffing: dict[str, np.ndarray]
+    segments: dict[str, np.ndarray]  # each stretch a contact held an agent's capacity
     pools: tuple[str, ...]
     channels: tuple[str, ...]
     end_min: float  # when the simulation stopped; contacts still waiting are censored here
@@ -157,6 +112,17 @@ class Model:
         self.served_by: list[int] = [-1] * n
         self.agent_of: list[int] = [-1] * n
         self.forced: list[bool] = [False] * n
+        self.replies_left: list[int] = [0] * n   # 0 until the first reply starts
+        self.slot_since: list[float] = [math.nan] * n
+        self._think_rows = customers.think_min          # exogenous contacts' think times
+        self._think_extra: dict[int, list[float]] = {}  # those of contacts the model created
+        self._exchanges = [c.exchanges for c in scenario.channels]
+        self._sync = [c.mode is not Mode.ASYNC for c in scenario.channels]
+        # Slot-holding log: one row per stretch a contact held an agent's capacity.
+        self._seg_contact = array("q")
+        self._seg_agent = array("l")
+        self._seg_start = array("d")
+        self._seg_end = array("d")
         self._n_exogenous = n
         self._queues: list[deque[int]] = [deque() for _ in names]
         self._waiting = [0] * len(names)
@@ -164,6 +130,7 @@ class Model:
         self._pending = 0  # follow-up contacts scheduled but not yet arrived
         self._staff_log: list[tuple[float, int, int]] = []
         self._next_agent = 0
+        self._agent_pool: list[int] = []  # pool of each agent id
 
         self.routing, self.staffing, self.escalation = routing, staffing, escalation
         for group, policy in (("routing", routing), ("staffing", staffing),
@@ -269,22 +236,84 @@ class Model:
         now = self.env._now
         self.state[j] = SERVING
         self._waiting[k] -= 1
-        self.first_response[j] = now
-        self.served_by[j] = agent.pool
+        if self.replies_left[j] == 0:  # first reply: this is the first response
+            self.first_response[j] = now
+            self.served_by[j] = agent.pool
+            self.replies_left[j] = self._exchanges[k]
         self.agent_of[j] = agent.id
+        self.slot_since[j] = now
         agent.free -= ps.need[k]
+        agent.held += 1
         agent.since = now
         # Move to the back of the room sets: the next contact goes to someone else.
         for kk in ps.skilled:
             ps.room[kk].pop(agent, None)
         ps.refresh(agent)
-        Timeout(self.env, self.handle[j] * ps.proficiency[k], (agent, j)).callbacks.append(
-            self._complete)
+        work = self.handle[j] * ps.proficiency[k] / self._exchanges[k]
+        if ps.capacity == 1 and self._exchanges[k] == 1:
+            # One contact at a time, one reply: no sharing to re-time (the voice fast path).
+            Timeout(self.env, work, (agent, j)).callbacks.append(self._complete)
+        else:
+            agent.advance(now)
+            agent.work[j] = work
+            self._retime(agent)
+
+    def _retime(self, agent: Agent) -> None:
+        """Schedule the agent's replies in progress at its speed for what it holds now."""
+        agent.rate = rate = self.scenario.speed(agent.held)
+        agent.epoch += 1
+        token, env, done = agent.epoch, self.env, self._reply_done
+        for j, work in agent.work.items():
+            Timeout(env, max(work, 0.0) / rate, (agent, j, token)).callbacks.append(done)
+
+    def _reply_done(self, event: Timeout) -> None:
+        agent, j, token = event._value
+        if token != agent.epoch:
+            return  # re-timed since: a later event carries this reply
+        now = self.env._now
+        agent.advance(now)
+        del agent.work[j]
+        self.replies_left[j] -= 1
+        if self.replies_left[j] == 0:
+            self._finish(agent, j)
+            return
+        k = self.channel[j]
+        step = self._exchanges[k] - self.replies_left[j] - 1
+        think = (float(self._think_rows[j, step]) if j < self._n_exogenous
+                 else self._think_extra[j][step])
+        if self._sync[k]:
+            # A chat customer types while the agent keeps the conversation open.
+            Timeout(self.env, think, (agent, j)).callbacks.append(self._chat_resumes)
+        else:
+            # Email / post / message: the reply is sent, the slot freed; the customer's
+            # answer comes back to the queue later, for any agent.
+            self.state[j] = AWAY
+            self._release(agent, j)
+            Timeout(self.env, think, j).callbacks.append(self._customer_answers)
+
+    def _chat_resumes(self, event: Timeout) -> None:
+        agent, j = event._value
+        ps = self.pools[agent.pool]
+        k = self.channel[j]
+        agent.advance(self.env._now)
+        agent.work[j] = self.handle[j] * ps.proficiency[k] / self._exchanges[k]
+        self._retime(agent)
+
+    def _customer_answers(self, event: Timeout) -> None:
+        j = event._value
+        k = self.channel[j]
+        self.state[j] = WAITING
+        self._waiting[k] += 1
+        self._queues[k].append(j)
+        self._offer(k)
 
     def _complete(self, event: Timeout) -> None:
         agent, j = event._value
-        now = self.env._now
-        self.left[j] = now
+        self._finish(agent, j)
+
+    def _finish(self, agent: Agent, j: int) -> None:
+        """The last reply of ``j`` is done: resolve or escalate it, free the slot."""
+        self.left[j] = self.env._now
         self._in_system -= 1
         escalation = self.escalation.after_service(j)
         if escalation is None:
@@ -294,9 +323,22 @@ class Model:
             self.forced[j] = escalation.forced
             if escalation.channel is not None:
                 self._spawn(j, escalation.channel, escalation.delay_min)
+        self._release(agent, j)
+
+    def _release(self, agent: Agent, j: int) -> None:
+        """``agent`` lets go of contact ``j``: log the slot's use, then offer it new work."""
+        now = self.env._now
         ps = self.pools[agent.pool]
-        agent.free += ps.need[self.channel[j]]
+        k = self.channel[j]
+        self._seg_contact.append(j)
+        self._seg_agent.append(agent.id)
+        self._seg_start.append(self.slot_since[j])
+        self._seg_end.append(now)
+        agent.free += ps.need[k]
+        agent.held -= 1
         agent.since = now
+        if agent.work:
+            self._retime(agent)  # fewer held: the others speed up
         if agent.leaving:
             if agent.free == ps.capacity:
                 self._off_shift(ps, agent)
@@ -346,6 +388,11 @@ class Model:
         self.served_by.append(-1)
         self.agent_of.append(-1)
         self.forced.append(False)
+        self.replies_left.append(0)
+        self.slot_since.append(math.nan)
+        if ch.exchanges > 1:
+            self._think_extra[len(self.channel) - 1] = list(ch.think.sample(
+                self.streams(f"think/{channel}/escalated"), ch.exchanges - 1))
         i = len(self.channel) - 1
         if delay_min > 0:
             self._pending += 1
@@ -387,6 +434,7 @@ class Model:
             while ps.active < target:
                 agent = Agent(self._next_agent, ps, now)
                 self._next_agent += 1
+                self._agent_pool.append(ps.index)
                 ps.agents.add(agent)
                 ps.active += 1
                 ps.refresh(agent)
@@ -436,8 +484,25 @@ class Model:
             "needs_secure": f(self.needs_secure, bool),
             "forced": f(self.forced, bool),
         }
+        # Slot use: closed stretches, then those still open when the run stopped.
+        open_ = np.flatnonzero(state == SERVING)
+        seg_contact = np.concatenate([np.frombuffer(self._seg_contact, np.int64), open_])
+        seg_agent = np.concatenate([np.frombuffer(self._seg_agent, np.int64),
+                                    f(self.agent_of, np.int64)[open_]])
+        agent_pool = np.asarray(self._agent_pool + [-1], dtype=np.int16)
+        seg_pool = agent_pool[seg_agent]
+        segments = {
+            "contact": seg_contact,
+            "agent": seg_agent,
+            "pool": seg_pool,
+            "start": np.concatenate([np.frombuffer(self._seg_start, float),
+                                     f(self.slot_since)[open_]]),
+            "end": np.concatenate([np.frombuffer(self._seg_end, float),
+                                   np.full(len(open_), np.nan)]),
+            "share": share_table[seg_pool, channel[seg_contact]],
+        }
         log = np.asarray(self._staff_log, dtype=float).reshape(-1, 3)
         staffing = {"time": log[:, 0], "pool": log[:, 1].astype(np.int16),
                     "agents": log[:, 2].astype(np.int32)}
-        return Records(contacts, staffing, tuple(p.name for p in self.scenario.pools),
+        return Records(contacts, staffing, segments, tuple(p.name for p in self.scenario.pools),
                        tuple(c.name for c in self.scenario.channels), self.env.now)

@@ -68,6 +68,7 @@ class Results:
     scenario: Scenario          # as organised by the routing policy
     contacts: pd.DataFrame
     staffing: pd.DataFrame
+    segments: pd.DataFrame
     intervals: pd.DataFrame
     per_replication: pd.DataFrame
     summary: pd.DataFrame
@@ -91,19 +92,21 @@ def build_model(study: Study, replication: int,
 def run_replication(study: Study, replication: int,
                     progress: Callable[[float], None] | None = None,
                     model: Model | None = None) -> tuple[pd.DataFrame, ...]:
-    """Run one replication: (contacts, staffing, intervals, per-replication metrics)."""
+    """Run one replication: (contacts, staffing, segments, intervals, per-replication metrics)."""
     model = model or build_model(study, replication, progress)
     rec = model.run()
     scenario, spec = model.scenario, study.run
     contacts = records.contacts_frame(rec, scenario, replication, spec.warmup_min)
     staffing = records.staffing_frame(rec, replication)
+    segments = records.segments_frame(rec, replication)
     serving = {c.name: [p.name for p in scenario.pools_for(c.name)] for c in scenario.channels}
-    ivals = metrics.intervals(contacts, staffing, serving, scenario.interval_min, spec.horizon_min)
+    ivals = metrics.intervals(contacts, staffing, segments, serving, scenario.interval_min,
+                              spec.horizon_min)
     ivals.insert(0, "replication", replication)
-    per_rep = metrics.replication_metrics(contacts, staffing, serving,
+    per_rep = metrics.replication_metrics(contacts, staffing, segments, serving,
                                           (spec.warmup_min, spec.horizon_min))
     per_rep.insert(0, "replication", replication)
-    return contacts, staffing, ivals, per_rep
+    return contacts, staffing, segments, ivals, per_rep
 
 
 def _run_quiet(args: tuple[Study, int]) -> tuple[pd.DataFrame, ...]:
@@ -129,6 +132,7 @@ def run_study(study: Study, progress: Callable[[float], None] | None = None) -> 
                     progress(spec.horizon_min)
     else:
         parts += [run_replication(study, r, progress) for r in rest]
-    contacts, staffing, ivals, per_rep = (pd.concat(p, ignore_index=True) for p in zip(*parts))
-    return Results(first.scenario, contacts, staffing, ivals, per_rep,
+    contacts, staffing, segments, ivals, per_rep = (pd.concat(p, ignore_index=True)
+                                                    for p in zip(*parts))
+    return Results(first.scenario, contacts, staffing, segments, ivals, per_rep,
                    metrics.summarise(per_rep))

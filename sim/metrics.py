@@ -118,19 +118,17 @@ def _wait_end(contacts: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(end), np.inf, end)
 
 
-def _busy_boxes(contacts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    served = contacts["first_response_min"].notna().to_numpy()
-    c = contacts[served]
-    end = c["service_end_min"].to_numpy()
-    return (c["first_response_min"].to_numpy(), np.where(np.isnan(end), np.inf, end),
-            c["share"].to_numpy())
-
-
-def pool_time(contacts: pd.DataFrame, staffing: pd.DataFrame, pools: Iterable[str],
+def pool_time(segments: pd.DataFrame, staffing: pd.DataFrame, pools: Iterable[str],
               edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Busy and staffed agent-minutes of ``pools`` over each interval of ``edges``."""
+    """Busy and staffed agent-minutes of ``pools`` over each interval of ``edges``.
+
+    Busy time weighs each stretch a contact held an agent by the share of the agent it used.
+    """
     pools = list(pools)
-    busy = step_integral(*_busy_boxes(contacts[contacts["pool"].isin(pools)]), edges)
+    seg = segments[segments["pool"].isin(pools)]
+    end = seg["end_min"].to_numpy()
+    busy = step_integral(seg["start_min"].to_numpy(), np.where(np.isnan(end), np.inf, end),
+                         seg["share"].to_numpy(), edges)
     staffed = np.zeros(len(edges) - 1)
     for name in pools:
         log = staffing[staffing["pool"] == name]
@@ -139,7 +137,7 @@ def pool_time(contacts: pd.DataFrame, staffing: pd.DataFrame, pools: Iterable[st
     return busy, staffed
 
 
-def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame,
+def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataFrame,
                         serving: dict[str, list[str]], window: tuple[float, float]) -> pd.DataFrame:
     """Metrics of one replication: long table ``channel, metric, value``.
 
@@ -149,6 +147,8 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame,
         One replication's contacts (warm-up rows are excluded here).
     staffing : DataFrame
         That replication's staffing log.
+    segments : DataFrame
+        That replication's slot-holding stretches (for busy time).
     serving : dict
         Channel name -> names of the pools that can serve it (for per-channel occupancy:
         the occupancy of those pools, on all their work).
@@ -165,7 +165,7 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame,
         answered = g["answered"].to_numpy()
         wait = g["wait_min"].to_numpy()
         frt = wait[answered]
-        busy, staffed = pool_time(contacts, staffing, pools, edges)
+        busy, staffed = pool_time(segments, staffing, pools, edges)
         rate = (lambda x: float(np.sum(x)) / n) if n else (lambda x: math.nan)
         censored = np.where(np.isnan(wait), window[1] - g["arrival_min"].to_numpy(), wait)
         values = {
@@ -205,8 +205,9 @@ def summarise(per_replication: pd.DataFrame, level: float = 0.95) -> pd.DataFram
     return out.sort_values(["_c", "_m"]).drop(columns=["_c", "_m"]).reset_index(drop=True)
 
 
-def intervals(contacts: pd.DataFrame, staffing: pd.DataFrame, serving: dict[str, list[str]],
-              interval_min: float, horizon_min: float) -> pd.DataFrame:
+def intervals(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataFrame,
+              serving: dict[str, list[str]], interval_min: float,
+              horizon_min: float) -> pd.DataFrame:
     """Per-interval table of one replication (see README: ``intervals.parquet``)."""
     edges = np.arange(0.0, horizon_min + 1e-9, interval_min)
     if edges[-1] < horizon_min:
@@ -232,7 +233,7 @@ def intervals(contacts: pd.DataFrame, staffing: pd.DataFrame, serving: dict[str,
                                     "service_level": sl, "queue_mean": queue / np.diff(edges),
                                     "agents": np.nan, "occupancy": np.nan}))
     for name in sorted({p for ps in serving.values() for p in ps}):
-        busy, staffed = pool_time(contacts, staffing, [name], edges)
+        busy, staffed = pool_time(segments, staffing, [name], edges)
         with np.errstate(invalid="ignore", divide="ignore"):
             occ = np.where(staffed > 0, busy / staffed, np.nan)
         frames.append(pd.DataFrame({**base, "scope": "pool", "name": name, "arrivals": 0,

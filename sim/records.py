@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import ABANDONED, DONE, ORIGINS, SERVING, WAITING, Records
+from .engine import ABANDONED, AWAY, DONE, ORIGINS, SERVING, WAITING, Records
 from .scenario import Scenario
 
 
@@ -34,7 +34,11 @@ def contacts_frame(rec: Records, scenario: Scenario, replication: int,
     public = np.array([ch.public for ch in scenario.channels])[c["channel"]]
     dissatisfied = abandoned | c["forced"] | (waited_so_far > c["expectation"])
     pools = np.array(list(rec.pools) + [""], dtype=object)
-    served = answered & (state != SERVING)
+    served = answered & ~np.isin(state, (SERVING, WAITING, AWAY))
+    seg = rec.segments
+    held = np.bincount(seg["contact"], weights=np.where(np.isnan(seg["end"]), rec.end_min,
+                                                        seg["end"]) - seg["start"],
+                       minlength=len(state))
     return pd.DataFrame({
         "replication": np.full(len(state), replication, dtype=np.int32),
         "contact_id": np.arange(len(state), dtype=np.int64),
@@ -50,8 +54,8 @@ def contacts_frame(rec: Records, scenario: Scenario, replication: int,
         "service_end_min": np.where(served, left, np.nan),
         "pool": pools[c["pool"]],
         "agent_id": c["agent"],
-        "handle_min": np.where(served, left - first, np.nan),
-        "share": c["share"],
+        "handle_min": c["handle"],
+        "held_min": np.where(answered, held, np.nan),
         "patience_min": c["patience"],
         "expectation_min": c["expectation"],
         "target_min": targets,
@@ -60,7 +64,7 @@ def contacts_frame(rec: Records, scenario: Scenario, replication: int,
         "negative": c["negative"],
         "needs_secure": c["needs_secure"],
         "forced_switch": c["forced"],
-        "in_system_at_end": waiting_at_end | (state == SERVING),
+        "in_system_at_end": np.isin(state, (WAITING, SERVING, AWAY)),
         "dissatisfied": dissatisfied,
         "warmup": arrival < warmup_min,
     })
@@ -74,4 +78,23 @@ def staffing_frame(rec: Records, replication: int) -> pd.DataFrame:
         "time_min": s["time"],
         "pool": pd.Categorical.from_codes(s["pool"], categories=list(rec.pools)),
         "agents": s["agents"],
+    })
+
+
+def segments_frame(rec: Records, replication: int) -> pd.DataFrame:
+    """Each stretch a contact held an agent's capacity: who, which pool, when, what share.
+
+    ``end_min`` is NaN for a stretch still open when the run stopped. ``share`` is the part
+    of one agent the contact used (1 for a call, 1/3 for a chat at concurrency 3); this table
+    is what occupancy and the capacity invariants are computed from.
+    """
+    seg = rec.segments
+    return pd.DataFrame({
+        "replication": np.full(len(seg["contact"]), replication, dtype=np.int32),
+        "contact_id": seg["contact"],
+        "agent_id": seg["agent"],
+        "pool": pd.Categorical.from_codes(seg["pool"], categories=list(rec.pools)),
+        "start_min": seg["start"],
+        "end_min": seg["end"],
+        "share": seg["share"],
     })

@@ -59,6 +59,13 @@ class Channel:
     secure_share : float
         Probability that a contact needs account-specific work (identity, payments), which a
         channel that is not ``secure`` cannot do (escalation policies act on it).
+    exchanges : int
+        Agent replies a contact needs (a threaded conversation); the handle time is split
+        evenly between them. Text channels only.
+    think : Distribution or None
+        Customer think time between two replies, minutes (required when exchanges > 1). A
+        chat keeps its agent's slot meanwhile; an async contact releases it and comes back
+        to the queue when the customer answers.
     """
 
     name: str
@@ -73,8 +80,16 @@ class Channel:
     reach: Distribution | None = None
     negative_share: float = 0.0
     secure_share: float = 0.0
+    exchanges: int = 1
+    think: Distribution | None = None
 
     def __post_init__(self) -> None:
+        if int(self.exchanges) != self.exchanges or self.exchanges < 1:
+            raise ValueError(f"channel {self.name}: exchanges={self.exchanges} must be an "
+                             "integer >= 1")
+        if self.exchanges > 1 and (self.mode is Mode.VOICE or self.think is None):
+            raise ValueError(f"channel {self.name}: exchanges={self.exchanges} needs a text "
+                             "channel and a think-time distribution (think)")
         for name in ("negative_share", "secure_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"channel {self.name}: {name}={getattr(self, name)} must be "

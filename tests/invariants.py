@@ -8,12 +8,11 @@ import pandas as pd
 from sim.experiment import Results
 
 
-def usage_peaks(contacts: pd.DataFrame, key: str) -> pd.Series:
-    """Highest simultaneous capacity share held, per value of ``key`` (agent or pool)."""
-    served = contacts[contacts["answered"]]
+def usage_peaks(segments: pd.DataFrame, key: str) -> pd.Series:
+    """Highest simultaneous capacity share held, per value of ``key`` (agent_id or pool)."""
     peaks = {}
-    for k, g in served.groupby(key, observed=True):
-        t = np.concatenate([g["first_response_min"], g["service_end_min"].fillna(np.inf)])
+    for k, g in segments.groupby(key, observed=True):
+        t = np.concatenate([g["start_min"], g["end_min"].fillna(np.inf)])
         d = np.concatenate([g["share"], -g["share"]])
         order = np.lexsort((d, t))  # releases before starts at equal times
         peaks[k] = np.cumsum(d[order]).max()
@@ -32,9 +31,11 @@ def check_invariants(res: Results) -> None:
     ab = c[abandoned]
     assert np.allclose(ab["wait_min"], ab["patience_min"]), "abandoned before patience ran out"
     assert (res.staffing["agents"] >= 0).all()
-    for r, g in c.groupby("replication"):
-        if g["answered"].any():
+    for r, g in res.segments.groupby("replication"):
+        if len(g):
             assert usage_peaks(g, "agent_id").max() <= 1 + 1e-9, "an agent over capacity"
+    seg = res.segments
+    assert (seg["end_min"].dropna() >= seg.loc[seg["end_min"].notna(), "start_min"]).all()
     per = res.per_replication.pivot_table(index=["replication", "channel"], columns="metric",
                                           values="value")
     assert (per["answered"] + per["abandoned"] <= per["arrivals"]).all()

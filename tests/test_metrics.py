@@ -260,7 +260,7 @@ def test_summarise_of_replication_metrics_keeps_metrics_order() -> None:
     contacts, staffing = hand_tables()
     reps = []
     for r in range(2):
-        pr = replication_metrics(contacts, staffing, SERVING, WINDOW)
+        pr = replication_metrics(contacts, staffing, _segments(contacts), SERVING, WINDOW)
         pr.insert(0, "replication", r)
         reps.append(pr)
     out = summarise(pd.concat(reps, ignore_index=True))
@@ -319,6 +319,15 @@ def hand_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     return df, staffing
 
 
+def _segments(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The slot-holding table of the hand-made contacts: one stretch per answered contact,
+    from first response to service end (NaN: still held), as the engine logs it."""
+    served = contacts[contacts["answered"]]
+    return pd.DataFrame({"contact_id": served.index, "agent_id": np.arange(len(served)),
+                         "pool": served["pool"], "start_min": served["first_response_min"],
+                         "end_min": served["service_end_min"], "share": served["share"]})
+
+
 # Hand computations (window [60, 180), warm-up contact 1 excluded from counts).
 # phone (contacts 2-5, n=4): answered 2,4; abandoned 3; censored waits 0, 5, 20, 180-170=10.
 #   voice busy in window: c1 [60,70)=10, c2 [70,100)=30, c4 [110,180)=70 -> 110;
@@ -347,7 +356,7 @@ def test_replication_metrics_layout() -> None:
     """Long table ``channel, metric, value``: channels in serving order then ``all``,
     metrics in METRICS order."""
     contacts, staffing = hand_tables()
-    out = replication_metrics(contacts, staffing, SERVING, WINDOW)
+    out = replication_metrics(contacts, staffing, _segments(contacts), SERVING, WINDOW)
     assert list(out.columns) == ["channel", "metric", "value"]
     assert list(out["channel"]) == [c for c in ("phone", "chat", "all") for _ in METRICS]
     assert list(out["metric"]) == list(METRICS) * 3
@@ -357,7 +366,7 @@ def test_replication_metrics_layout() -> None:
 def test_replication_metrics_hand_computed(channel: str) -> None:
     """Every metric equals its hand computation (see EXPECTED and hand_tables)."""
     contacts, staffing = hand_tables()
-    out = replication_metrics(contacts, staffing, SERVING, WINDOW)
+    out = replication_metrics(contacts, staffing, _segments(contacts), SERVING, WINDOW)
     got = out[out["channel"] == channel].set_index("metric")["value"]
     assert set(EXPECTED[channel]) == set(METRICS)
     for metric, value in EXPECTED[channel].items():
@@ -367,7 +376,7 @@ def test_replication_metrics_hand_computed(channel: str) -> None:
 def test_replication_metrics_channel_without_contacts() -> None:
     """A served channel with no contacts: zero counts, NaN rates, occupancy of its pools."""
     contacts, staffing = hand_tables()
-    out = replication_metrics(contacts, staffing, {**SERVING, "email": ["digital"]}, WINDOW)
+    out = replication_metrics(contacts, staffing, _segments(contacts), {**SERVING, "email": ["digital"]}, WINDOW)
     got = out[out["channel"] == "email"].set_index("metric")["value"]
     assert got["arrivals"] == 0 and got["answered"] == 0 and got["in_system_at_end"] == 0
     for m in ("frac_delayed", "mean_wait_min", "asa_min", "service_level", "abandon_rate"):
@@ -380,7 +389,7 @@ def test_intervals_hand_computed() -> None:
     """60-min intervals over 180 min: per-channel arrivals / answered / abandoned / service
     level by arrival interval, time-average queue, and per-pool agents and occupancy."""
     contacts, staffing = hand_tables()
-    out = intervals(contacts, staffing, SERVING, 60.0, 180.0)
+    out = intervals(contacts, staffing, _segments(contacts), SERVING, 60.0, 180.0)
     assert list(out.columns) == ["interval", "start_min", "day", "scope", "name", "arrivals",
                                  "answered", "abandoned", "service_level", "queue_mean",
                                  "agents", "occupancy"]
@@ -423,7 +432,7 @@ def test_intervals_partial_last_interval_and_days() -> None:
     queue mean and agents are averaged over its own length; arrivals at or after the
     horizon are not counted; ``day`` is the day of week of the interval start."""
     contacts, staffing = hand_tables()
-    out = intervals(contacts, staffing, SERVING, 60.0, 150.0)
+    out = intervals(contacts, staffing, _segments(contacts), SERVING, 60.0, 150.0)
     ph = out[out["name"] == "phone"].reset_index(drop=True)
     assert list(ph["start_min"]) == [0.0, 60.0, 120.0]
     assert list(ph["arrivals"]) == [1, 3, 0]  # arrival at 170 is beyond the horizon
@@ -432,7 +441,7 @@ def test_intervals_partial_last_interval_and_days() -> None:
     np.testing.assert_allclose(vo["agents"], [2.0, 2.0, 1.0])  # 30 agent-min over 30 min
     np.testing.assert_allclose(vo["occupancy"][2], 30 / 30)  # c4 busy [120,150)
 
-    week = intervals(contacts.iloc[:0], staffing, SERVING, 720.0, 8 * 1440.0)
+    week = intervals(contacts.iloc[:0], staffing, _segments(contacts.iloc[:0]), SERVING, 720.0, 8 * 1440.0)
     g = week[week["name"] == "phone"]
     assert list(g["day"]) == [d % 7 for d in range(8) for _ in range(2)]
     assert g["arrivals"].eq(0).all() and g["queue_mean"].eq(0).all()

@@ -142,8 +142,13 @@ class FCFS:
         return j
 
     def next_contact(self, agent: AgentView) -> int | None:
+        channels = self._channels[agent.pool]
+        if len(channels) == 1 and not self._delay[agent.pool][channels[0]]:
+            # One queue, no overflow delay: its head, if the agent has room (the hot path).
+            k = channels[0]
+            return self.model.head(k) if agent.has_room(k) else None
         best, best_key = None, (math.inf,)
-        for k in self._channels[agent.pool]:
+        for k in channels:
             j = self.eligible_head(agent, k)
             if j is not None:
                 key = self.key(j, k, agent)
