@@ -131,6 +131,13 @@ class Model:
         self._staff_log: list[tuple[float, int, int]] = []
         self._next_agent = 0
         self._agent_pool: list[int] = []  # pool of each agent id
+        self._tick = 0
+        review = getattr(staffing, "review_min", None)
+        ticks = round(scenario.interval_min / review) if review else 1
+        if review and (ticks < 1 or abs(ticks * review - scenario.interval_min) > 1e-9):
+            raise PolicyError("staffing", f"staffing.review_min={review} must divide the "
+                              f"{scenario.interval_min:g}-min interval")
+        self._ticks_per_interval = ticks
 
         self.routing, self.staffing, self.escalation = routing, staffing, escalation
         for group, policy in (("routing", routing), ("staffing", staffing),
@@ -406,21 +413,24 @@ class Model:
 
     # ---- staffing ----------------------------------------------------------------------
     def _staffing_tick(self, _event) -> None:
+        """Ask the staffing policy for every pool's headcount: at each interval boundary, and
+        every ``review_min`` in between for policies that react to the live state."""
         env = self.env
         now = env._now
-        interval = round(now / self.scenario.interval_min)
+        interval, step = divmod(self._tick, self._ticks_per_interval)
+        self._tick += 1
         for ps in self.pools:
             target = self.staffing.agents(ps.pool.name, interval)
             if target < 0:
                 raise ValueError(f"staffing gave {target} agents for pool {ps.pool.name}")
             self._restaff(ps, target)
-        if self._progress is not None and 0 < now <= self.horizon_min:
+        if self._progress is not None and step == 0 and 0 < now <= self.horizon_min:
             self._progress(self.scenario.interval_min)
-        nxt = now + self.scenario.interval_min
+        delay = self.scenario.interval_min / self._ticks_per_interval
         idle = self._in_system == 0 and self._pending == 0
-        if now >= self.horizon_min and (idle or nxt > self.end_min):
+        if now >= self.horizon_min and (idle or now + delay > self.end_min):
             return
-        Timeout(env, self.scenario.interval_min).callbacks.append(self._staffing_tick)
+        Timeout(env, delay).callbacks.append(self._staffing_tick)
 
     def _restaff(self, ps: PoolState, target: int) -> None:
         now = self.env._now

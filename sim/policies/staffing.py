@@ -348,3 +348,100 @@ class SquareRoot(_Forecasted):
 
     def servers(self, f: Forecast) -> int:
         return sqrt_staffing(f.load, self.beta)
+
+
+# ---- reacting to the live queues -----------------------------------------------------------
+class Reactive:
+    """Move agents between pools toward the one whose backlog is furthest over target.
+
+    Every ``review_min`` the policy looks at each pool's pressure: the longest current wait
+    among the channels it serves, divided by that channel's target (above 1: over target).
+    If the most pressed pool of a ``group`` is over target and another pool of the group is
+    under target with more than its ``minimum`` agents, one agent leaves the relaxed pool
+    (finishing their work first) and joins the pressed one ``switch_delay_min`` later (log
+    off one queue, log on another). Moves last until the end of the staffing interval; each
+    interval starts again from the ``base`` policy's headcounts.
+
+    Parameters
+    ----------
+    base : StaffingPolicy
+        Headcounts before any move (e.g. the shift table).
+    groups : list of list of str
+        Pools whose agents are skilled for each other's work (configured pool names); moves
+        happen only within a group.
+    review_min : float
+        Minutes between reviews (must divide the staffing interval).
+    switch_delay_min : float
+        Minutes an agent is off both queues while switching (a multiple of ``review_min``,
+        rounded up to one).
+    minimum : int
+        Agents a pool keeps whatever the pressure elsewhere.
+    """
+
+    def __init__(self, base, groups: Sequence[Sequence[str]], review_min: float = 5.0,
+                 switch_delay_min: float = 5.0, minimum: int = 1) -> None:
+        if not (review_min > 0):
+            raise ValueError(f"staffing.review_min={review_min} must be > 0 (minutes)")
+        if not (switch_delay_min >= 0):
+            raise ValueError(f"staffing.switch_delay_min={switch_delay_min} must be >= 0")
+        self.base = base
+        self.groups = [list(g) for g in groups]
+        self.review_min, self.minimum = float(review_min), _check_count("minimum", minimum)
+        self.delay_ticks = max(1, math.ceil(switch_delay_min / review_min - 1e-9))
+
+    def bind(self, model: ModelView) -> None:
+        self.model = model
+        self.base.bind(model)
+        scenario = model.scenario
+        # Groups name configured pools; a routing policy may have merged some (a unified text
+        # pool): a group then covers the running pools its members ended up in.
+        running = {m: p.name for p in scenario.pools for m in p.members}
+        running.update({p.name: p.name for p in scenario.pools})
+        self._groups = []
+        for g in self.groups:
+            unknown = [p for p in g if p not in running]
+            if unknown or len(g) < 2:
+                raise ValueError(f"staffing.groups entry {g} must name 2+ pools of "
+                                 f"{sorted(running)}")
+            pools = list(dict.fromkeys(running[p] for p in g))
+            if len(pools) > 1:  # all merged into one pool: nothing left to move between
+                self._groups.append(pools)
+        index = {c.name: k for k, c in enumerate(scenario.channels)}
+        self._channels = {p.name: [index[c] for c in p.skills] for p in scenario.pools}
+        self._target = [c.target_min for c in scenario.channels]
+        self._offset: dict[str, int] = {}
+        self._arriving: list[tuple[float, str]] = []  # (when on the new floor, pool)
+        self._interval, self._decided_at = -1, -math.inf
+
+    def pressure(self, pool: str) -> float:
+        """Longest current wait / target over the pool's channels (0 when none waits)."""
+        m = self.model
+        worst = 0.0
+        for k in self._channels[pool]:
+            j = m.head(k)
+            if j is not None:
+                worst = max(worst, (m.now - m.arrival[j]) / self._target[k])
+        return worst
+
+    def agents(self, pool: str, interval: int) -> int:
+        if interval != self._interval:  # a new interval starts from the base headcounts
+            self._interval, self._offset, self._arriving = interval, {}, []
+        if self.model.now != self._decided_at:  # first question of this review
+            self._decided_at = self.model.now
+            self._decide(interval)
+        return max(0, self.base.agents(pool, interval) + self._offset.get(pool, 0))
+
+    def _decide(self, interval: int) -> None:
+        now = self.model.now
+        for due, pool in [a for a in self._arriving if a[0] <= now + 1e-9]:
+            self._offset[pool] = self._offset.get(pool, 0) + 1
+            self._arriving.remove((due, pool))
+        for group in self._groups:
+            level = {p: self.base.agents(p, interval) + self._offset.get(p, 0) for p in group}
+            press = {p: self.pressure(p) for p in group}
+            hot = max(group, key=press.get)
+            spare = [p for p in group if press[p] < 1 and level[p] > self.minimum and p != hot]
+            if press[hot] > 1 and spare:
+                cold = min(spare, key=press.get)
+                self._offset[cold] = self._offset.get(cold, 0) - 1
+                self._arriving.append((now + self.delay_ticks * self.review_min, hot))
