@@ -13,7 +13,7 @@ its own strategy: ``LongestIdle`` (default) or ``MostProficient``.
 from __future__ import annotations
 
 import math
-from typing import Protocol, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from ..scenario import Mode, Pool, Scenario
 from .base import AgentSelection, AgentView, ModelView
@@ -143,21 +143,27 @@ class FCFS:
 
     def next_contact(self, agent: AgentView) -> int | None:
         channels = self._channels[agent.pool]
-        if len(channels) == 1 and not self._delay[agent.pool][channels[0]]:
-            # One queue, no overflow delay: its head, if the agent has room (the hot path).
+        if (len(channels) == 1 and not self._delay[agent.pool][channels[0]]
+                and type(self).candidates is FCFS.candidates):
+            # One queue, no overflow delay, heads only: its head if the agent has room (the
+            # hot path of every siloed pool).
             k = channels[0]
             return self.model.head(k) if agent.has_room(k) else None
         best, best_key = None, (math.inf,)
         for k in channels:
-            j = self.eligible_head(agent, k)
-            if j is not None:
+            for j in self.candidates(agent, k):
                 key = self.key(j, k, agent)
                 if key < best_key:
                     best, best_key = j, key
         return best
 
+    def candidates(self, agent: AgentView, channel: int) -> Iterable[int]:
+        """The contacts of ``channel``'s queue the rule compares for ``agent`` (its head)."""
+        j = self.eligible_head(agent, channel)
+        return () if j is None else (j,)
+
     def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
-        """Rank of a queue's head for ``agent``: the smallest key is served first."""
+        """Rank of a candidate for ``agent``: the smallest key is served first."""
         return (self.model.arrival[contact],)
 
 
@@ -276,31 +282,19 @@ class CMu(FCFS):
         return 1.0 + self.reach_weight * math.log10(1.0 + m.reach[j]) + (
             self.negative_weight * m.negative[j])
 
-    def next_contact(self, agent: AgentView) -> int | None:
-        if not any(self._public):
-            return super().next_contact(agent)
-        model = self.model
-        best, best_key = None, (math.inf,)
-        for k in self._channels[agent.pool]:
-            if self.eligible_head(agent, k) is None:
-                continue
-            if self._public[k]:
-                delay = self._delay[agent.pool][k]
-                for j in model.queue(k):
-                    if model.is_waiting(j) and model.now - model.arrival[j] >= delay:
-                        key = (-self._cmu[agent.pool][k] * self._boost(j), model.arrival[j])
-                        if key < best_key:
-                            best, best_key = j, key
-            else:
-                j = self.eligible_head(agent, k)
-                if j is not None:
-                    key = self.key(j, k, agent)
-                    if key < best_key:
-                        best, best_key = j, key
-        return best
+    def candidates(self, agent: AgentView, channel: int) -> Iterable[int]:
+        if not self._public[channel] or self.eligible_head(agent, channel) is None:
+            return super().candidates(agent, channel)
+        # Reputation: any waiting public post may be the most urgent, not just the oldest.
+        model, delay = self.model, self._delay[agent.pool][channel]
+        return [j for j in model.queue(channel)
+                if model.is_waiting(j) and model.now - model.arrival[j] >= delay]
 
     def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
-        return (-self._cmu[agent.pool][channel], self.model.arrival[contact])
+        weight = self._cmu[agent.pool][channel]
+        if self._public[channel]:
+            weight *= self._boost(contact)
+        return (-weight, self.model.arrival[contact])
 
 
 class Blended(FCFS):
