@@ -345,6 +345,7 @@ class Model:
         agent.held -= 1
         agent.since = now
         if agent.work:
+            agent.advance(now)
             self._retime(agent)  # fewer held: the others speed up
         if agent.leaving:
             if agent.free == ps.capacity:

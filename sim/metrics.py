@@ -167,7 +167,8 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
         frt = wait[answered]
         busy, staffed = pool_time(segments, staffing, pools, edges)
         rate = (lambda x: float(np.sum(x)) / n) if n else (lambda x: math.nan)
-        censored = np.where(np.isnan(wait), window[1] - g["arrival_min"].to_numpy(), wait)
+        # Contacts still waiting when the run stopped count the time waited until then.
+        censored = g["waited_min"].to_numpy()
         values = {
             "arrivals": n,
             "answered": int(answered.sum()),

@@ -311,6 +311,8 @@ def hand_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     df["channel"] = pd.Categorical(df["channel"], categories=["phone", "chat"])
     for col in ("arrival_min", "first_response_min", "wait_min", "share"):
         df[col] = df[col].astype(float)
+    # Time waited so far: contact 5 is still waiting when the run stops at 180.
+    df["waited_min"] = np.where(df["wait_min"].isna(), 180.0 - df["arrival_min"], df["wait_min"])
     df["target_min"] = np.where(df["channel"] == "phone", 15.0, 5.0)
     df["warmup"] = df["arrival_min"] < WINDOW[0]
     staffing = pd.DataFrame({"time_min": [0.0, 120.0, 0.0, 150.0],

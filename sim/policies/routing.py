@@ -347,22 +347,23 @@ class Blended(FCFS):
     def bind(self, model: ModelView) -> None:
         super().bind(model)
         channels = model.scenario.channels
-        self._voice = [k for k, c in enumerate(channels) if c.mode is Mode.VOICE]
-        self._blended = [any(channels[k].mode is Mode.VOICE for k in ks) for ks in self._channels]
+        # Per pool, the voice channels it serves: only their calls hold its agents back.
+        self._voice = [[k for k in ks if channels[k].mode is Mode.VOICE] for ks in self._channels]
 
     def next_contact(self, agent: AgentView) -> int | None:
-        if not self._blended[agent.pool]:
-            return super().next_contact(agent)
+        voice = self._voice[agent.pool]
+        if not voice or len(voice) == len(self._channels[agent.pool]):
+            return super().next_contact(agent)  # a text pool, or a voice pool with no text
         model = self.model
-        calls = [(model.arrival[j], j) for k in self._voice
+        calls = [(model.arrival[j], j) for k in voice
                  if (j := self.eligible_head(agent, k)) is not None]
         if calls:
             return min(calls)[1]
-        if any(model.waiting(k) for k in self._voice):
+        if any(model.waiting(k) for k in voice):
             return None
         # Idle voice agents other than this one must stay >= reserve after it takes text.
-        idle_others = model.available(agent.pool, self._voice[0]) - (
-            1 if agent.has_room(self._voice[0]) else 0)
+        idle_others = model.available(agent.pool, voice[0]) - (
+            1 if agent.has_room(voice[0]) else 0)
         if idle_others < self.reserve:
             return None
         return super().next_contact(agent)
