@@ -11,7 +11,8 @@ and the service levels it achieved with 95% confidence intervals (``achieved.csv
 
 The search logic lives in pure functions of a :class:`~sim.experiment.Study`
 (:func:`erlang_start`, :func:`evaluate`, :func:`search`, :func:`schedule_table`,
-:func:`achieved_table`); only :func:`main` knows Hydra, as in ``sim.__main__``.
+:func:`achieved_table`); only the command's parts (the ``optimize`` schema,
+:func:`register`, :func:`main`, :func:`cli`) know Hydra, as in ``sim.__main__``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import math
 import numbers
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
@@ -205,7 +206,7 @@ def make_blocks(scenario: Scenario, options: Options) -> Blocks:
     """
     ratio = options.block_min / scenario.interval_min
     if ratio < 1 - 1e-9 or abs(ratio - round(ratio)) > 1e-9:
-        raise ConfigError("optimize.block", f"{options.block_min:g}min",
+        raise ConfigError("optimize.block", _minutes(options.block_min),
                           f"must be a whole number of the scenario's "
                           f"{scenario.interval_min:g}-min intervals (scenario.interval)")
     return Blocks(scenario.interval_min, options.block_min, options.weekly)
@@ -230,7 +231,8 @@ def constrained_channels(scenario: Scenario) -> tuple[str, ...]:
                  if any(p.name in searched for p in scenario.pools_for(c.name)))
 
 
-def erlang_start(study: Study, blocks: Blocks, goal: float) -> tuple[Scenario, dict[str, list[int]]]:
+def erlang_start(study: Study, blocks: Blocks,
+                 goal: float) -> tuple[Scenario, dict[str, list[int]]]:
     """Erlang C agents per searched pool and block: the search's starting point.
 
     :class:`~sim.policies.staffing.ErlangC` (``service_level=goal``, its other parameters
@@ -336,20 +338,23 @@ def block_service_levels(contacts: pd.DataFrame, blocks: Blocks, replications: i
     c = contacts[~contacts["warmup"].to_numpy(bool)]
     met = c["answered"].to_numpy(bool) & (c["wait_min"].to_numpy(float)
                                           <= c["target_min"].to_numpy(float))
-    frame = pd.DataFrame({"channel": c["channel"].to_numpy(), "block": blocks.of(c["arrival_min"]),
-                          "replication": c["replication"].to_numpy(), "met": met})
-    grouped = frame.groupby(["channel", "block", "replication"])["met"]
-    per_rep = pd.DataFrame({"met": grouped.sum(), "arrivals": grouped.size()})
+    frame = pd.DataFrame({"channel": c["channel"].to_numpy(str),
+                          "block": blocks.of(c["arrival_min"].to_numpy(float)),
+                          "replication": c["replication"].to_numpy(int), "met": met})
+    counts = frame.groupby(["channel", "block", "replication"])["met"].agg(["sum", "size"])
+    # Every channel, block and replication, with 0 arrivals where none came.
+    full = pd.MultiIndex.from_product([list(channels), range(blocks.count), range(replications)],
+                                      names=["channel", "block", "replication"])
+    counts = counts.reindex(full, fill_value=0)
+    arrivals = counts["size"].to_numpy(float).reshape(len(channels), blocks.count, replications)
+    answered = counts["sum"].to_numpy(float).reshape(arrivals.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(arrivals > 0, answered / arrivals, np.nan)
     rows = []
-    for ch in channels:
+    for i, ch in enumerate(channels):
         for b in range(blocks.count):
-            key = (ch, b)
-            got = per_rep.loc[key] if key in per_rep.index.droplevel(2) else per_rep.iloc[0:0]
-            arrivals = np.zeros(replications)
-            arrivals[got.index.to_numpy(int)] = got["arrivals"].to_numpy(float)
-            sl = (got["met"] / got["arrivals"]).to_numpy(float)
-            rows.append((ch, b, "service_level", *mean_ci(sl)))
-            rows.append((ch, b, "arrivals", *mean_ci(arrivals)))
+            rows.append((ch, b, "service_level", *mean_ci(share[i, b])))
+            rows.append((ch, b, "arrivals", *mean_ci(arrivals[i, b])))
     return pd.DataFrame(rows, columns=["channel", "block", "metric", "mean", "ci_low",
                                        "ci_high", "n"])
 
@@ -389,7 +394,8 @@ class Round:
     agent_hours : float
         Agent-hours per week of the searched pools after the round.
     change : int
-        Agents added (+) or removed (-) over all blocks in the round.
+        Agent-blocks added (+) or removed (-) in the round (one agent in one block: for
+        daily blocks, that block of every day).
     misses : tuple
         ``(channel, block label, mean service level)`` still below the goal after it.
     simulations : int
@@ -412,9 +418,9 @@ class Round:
         if self.misses:
             shown = ", ".join(f"{c} {b} {m:.1%}" for c, b, m in self.misses[:4])
             missing += f" ({shown}{', ...' if len(self.misses) > 4 else ''})"
-        return (f"round {self.number:>2} {self.action:<6} {self.agent_hours:>10,.1f} agent-h/week"
-                f" {self.change:+5d} agents  {missing}  [{self.simulations} sim, "
-                f"{self.seconds:.1f} s]")
+        return (f"round {self.number:>2}  {self.action:<6} {self.change:+5d} agent-blocks "
+                f"-> {self.agent_hours:>9,.1f} agent-h/week  {missing}  "
+                f"[{self.simulations} sim, {self.seconds:.1f} s]")
 
 
 @dataclass(frozen=True)
@@ -428,7 +434,8 @@ class SearchResult:
     blocks : Blocks
     options : Options
     start, final : Evaluation
-        The Erlang C start and the table found (its metrics are the achieved ones).
+        The starting table (Erlang C unless given) and the table found (its metrics are
+        the achieved ones).
     rounds : tuple of Round
     simulations : int
         Evaluations run in all (each ``options.replications`` replications).
@@ -471,7 +478,7 @@ def prepare(study: Study, options: Options) -> Study:
                           "replications per evaluation (set optimize.replications)")
     period = MIN_PER_WEEK if options.weekly else MIN_PER_DAY
     if run.horizon_min - run.warmup_min < period - 1e-9:
-        raise ConfigError("run.horizon", f"{run.horizon_min:g}min",
+        raise ConfigError("run.horizon", _minutes(run.horizon_min),
                           f"the search measures every block, so run.horizon - run.warmup must "
                           f"be at least {'7d (optimize.weekly=true)' if options.weekly else '1d'}")
     return replace(study, run=run)
@@ -486,6 +493,17 @@ class _Search:
         self.serves = {p.name: [c for c in p.skills if c in constrained]
                        for p in searched_pools(scenario)}
         self.servers = {c: [p for p, chs in self.serves.items() if c in chs] for c in constrained}
+        # Components: pools linked by a channel two of them serve, with their channels. A
+        # removal in one component cannot change another's service levels, except through
+        # escalation between channels, which the check of every whole trial still catches.
+        self.component: dict[str, int] = {p: k for k, p in enumerate(self.serves)}
+        for pools in self.servers.values():
+            merged = {self.component[p] for p in pools}
+            for p, k in self.component.items():
+                if k in merged:
+                    self.component[p] = min(merged)
+        self.channel_component = {c: self.component[pools[0]]
+                                  for c, pools in self.servers.items()}
         self.cache: dict[tuple, Evaluation] = {}
         self.failed: set[tuple[str, int, int]] = set()  # (pool, block, count) removal misses
         self.simulations = 0
@@ -518,7 +536,9 @@ class _Search:
         return out
 
     @staticmethod
-    def shifted(counts: Counts, cells: Sequence[tuple[str, int]], step: int) -> dict[str, list[int]]:
+    def shifted(counts: Counts, cells: Sequence[tuple[str, int]],
+                step: int) -> dict[str, list[int]]:
+        """``counts`` with ``step`` agents added in each (pool, block) of ``cells``."""
         out = {p: list(c) for p, c in counts.items()}
         for pool, b in cells:
             out[pool][b] += step
@@ -539,25 +559,49 @@ class _Search:
     def remove(self, ev: Evaluation, cells: list[tuple[str, int]]) -> Evaluation:
         """Remove one agent from each of ``cells`` where that keeps the table feasible.
 
-        All at once first; if that misses, the cells the misses point at (pools serving a
-        missed channel, in the missed block) are set apart and the others tried as a group,
-        then the suspects, recursively (halving a group that cannot be split that way). A
-        single cell that misses on its own is remembered and not tried again at that count.
+        Within a component (pools linked by a channel they share), the cells are tried as
+        a group; a group that misses is split into the cells its misses point at (see
+        :meth:`suspects`) and the others, or halved if that separates nothing, and the
+        parts are tried in turn; a single cell that misses is remembered and not tried
+        again at that count. Components are independent queues, so one simulation tries
+        a group of each: misses in a component's channels are blamed on its group only.
+        A removal is kept only when the whole simulated table meets the goal.
         """
-        trial = self.evaluate(self.shifted(ev.counts, cells, -1))
-        if trial.feasible:
-            return trial
-        if len(cells) == 1:
-            pool, b = cells[0]
-            self.failed.add((pool, b, ev.counts[pool][b]))
-            return ev
-        suspects = self.suspects(cells, trial.misses)
-        others = [cell for cell in cells if cell not in suspects]
-        if not suspects or not others:  # the misses do not single anything out: halve
-            half = len(cells) // 2
-            others, suspects = cells[:half], cells[half:]
-        ev = self.remove(ev, others)
-        return self.remove(ev, suspects)
+        queues: dict[int, list[list[tuple[str, int]]]] = {}
+        for cell in cells:
+            queues.setdefault(self.component[cell[0]], [[]])[0].append(cell)
+        one_at_a_time = False
+        while any(queues.values()):
+            heads = {k: q[0] for k, q in queues.items() if q}
+            if one_at_a_time:
+                heads = dict([next(iter(heads.items()))])
+            trial = self.evaluate(self.shifted(
+                ev.counts, [cell for group in heads.values() for cell in group], -1))
+            if trial.feasible:
+                ev = trial
+                for k in heads:
+                    queues[k].pop(0)
+                continue
+            blamed = {k: [m for m in trial.misses if self.channel_component[m[0]] == k]
+                      for k in heads}
+            blamed = {k: misses for k, misses in blamed.items() if misses}
+            if not blamed:  # misses where no group was tried (escalation couples queues)
+                if len(heads) > 1:
+                    one_at_a_time = True
+                    continue
+                blamed = {k: list(trial.misses) for k in heads}
+            for k, misses in blamed.items():
+                group = queues[k].pop(0)
+                if len(group) == 1:
+                    pool, b = group[0]
+                    self.failed.add((pool, b, ev.counts[pool][b]))
+                    continue
+                suspects = self.suspects(group, misses)
+                others = [cell for cell in group if cell not in suspects]
+                if not suspects or not others:  # the misses single nothing out: halve
+                    others, suspects = group[:len(group) // 2], group[len(group) // 2:]
+                queues[k][:0] = [others, suspects]
+        return ev
 
 
 def search(study: Study, options: Options, start: Counts | None = None,
@@ -574,11 +618,15 @@ def search(study: Study, options: Options, start: Counts | None = None,
        a removal is kept only if the re-simulated table still meets the goal everywhere
        (every block of every channel, since a block's backlog spills into the next).
        Candidates are tried as a group and split where the group misses (see
-       ``_Search.remove``), so a round costs a few simulations, not one per candidate.
+       ``_Search.remove``): pools that share no channel are judged in the same
+       simulation, so a round costs a few simulations, not one per candidate.
     4. **Stop** when a round changes nothing, or after ``max_rounds``.
 
     Once feasible the table stays feasible (a removal is kept only if feasible), so the
-    search cannot cycle; a removal that missed is not retried at the same count. Every
+    search cannot cycle; a removal that missed is not retried at the same count. The
+    result is a local optimum (no single agent-block can go), not necessarily the global
+    one: where blocks are coupled (a backlog carried for days by a 24-hour target), moving
+    agents between blocks might do better. Every
     evaluation uses the study's seed: all tables see the same customers (common random
     numbers), so comparisons are paired and the search is deterministic. The flip side:
     the table is tuned to these customers, so the achieved intervals are optimistic; check
@@ -680,37 +728,35 @@ def _pct(x: float) -> str:
 
 
 def format_achieved(result: SearchResult) -> str:
-    """A terminal table: service level per channel, overall and in its worst block."""
-    goal, final = result.options.goal, result.final
-    summary = final.summary
+    """A terminal table: each channel's service level over the horizon and in its worst
+    block (mean [95% CI], percent), the blocks meeting the goal, and the agent-hours."""
+    goal, final, summary = result.options.goal, result.final, result.final.summary
     constrained = constrained_channels(result.scenario)
-    reps = int(summary["n"].max())
-    lines = [f"Service level achieved (goal {goal:.0%} within target; mean [95% CI] over "
-             f"{reps} replications)",
-             f"{'channel':<10} {'target':>7}  {'overall %':<20} {'worst block':<17} "
-             f"{'worst %':<20} {'blocks ok':>9}"]
+    rows = [["channel", "target", "overall %", "worst block", "worst %", "blocks ok"]]
     for ch in result.scenario.channels:
         row = summary[(summary["channel"] == ch.name) & (summary["metric"] == "service_level")]
-        if row.empty:
+        cells = {b: cell for (c, b), cell in final.sl.items() if c == ch.name and cell.n > 0}
+        if row.empty or not cells:
             continue
         r = row.iloc[0]
-        cells = {b: cell for (c, b), cell in final.sl.items() if c == ch.name and cell.n > 0}
-        worst = min(cells, key=lambda b: cells[b].mean) if cells else None
+        worst = min(cells, key=lambda b: cells[b].mean)
         ok = sum(cell.mean >= goal - 1e-12 for cell in cells.values())
-        w = cells[worst] if worst is not None else Cell(math.nan, math.nan, math.nan, 0)
-        note = "" if ch.name in constrained else "  (not searched: fixed pool)"
-        lines.append(
-            f"{ch.name:<10} {_minutes(ch.target_min):>7}  "
-            f"{_pct(r['mean']):>5} [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]".ljust(41)
-            + f" {'' if worst is None else result.blocks.label(worst):<17} "
-            + f"{_pct(w.mean):>5} [{_pct(w.ci_low)}, {_pct(w.ci_high)}]".ljust(20)
-            + f" {ok:>4}/{len(cells):<4}{note}")
-    start_h, end_h = agent_hours(result.start.counts, result.blocks), agent_hours(
-        final.counts, result.blocks)
-    change = (end_h - start_h) / start_h if start_h else math.nan
-    lines.append("")
-    lines.append(f"Agent-hours per week (searched pools): {end_h:,.1f}, Erlang C start "
-                 f"{start_h:,.1f} ({change:+.1%})")
+        w = cells[worst]
+        rows.append([ch.name, _minutes(ch.target_min),
+                     f"{_pct(r['mean'])} [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]",
+                     result.blocks.label(worst), f"{_pct(w.mean)} [{_pct(w.ci_low)}, "
+                     f"{_pct(w.ci_high)}]",
+                     f"{ok}/{len(cells)}" + ("" if ch.name in constrained else " (fixed pool)")])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [f"Service level achieved (goal {goal:.0%} within target; mean [95% CI] over "
+             f"{int(summary['n'].max())} replications):"]
+    lines += ["  ".join(v.ljust(wd) if i in (0, 3) else v.rjust(wd)
+                        for i, (v, wd) in enumerate(zip(r, widths))).rstrip() for r in rows]
+    start_h = agent_hours(result.start.counts, result.blocks)
+    end_h = agent_hours(final.counts, result.blocks)
+    change = f" ({(end_h - start_h) / start_h:+.1%})" if start_h else ""
+    lines += ["", f"Agent-hours per week (searched pools): {end_h:,.1f}, from the Erlang C "
+                  f"start's {start_h:,.1f}{change}"]
     return "\n".join(lines)
 
 
@@ -724,7 +770,7 @@ def _header(result: SearchResult, overrides: Sequence[str], study: Study,
         f"on {time.strftime('%Y-%m-%d %H:%M')}: the fewest agents on the floor per pool and "
         f"{_minutes(blocks.block_min)} block ({repeat})",
         f"whose simulated service level meets {o.goal:.0%} within target in every channel and "
-        "block",
+        f"block{'' if o.weekly else ' (arrivals of all days pooled)'}",
         f"(mean over {study.run.replications if o.replications is None else o.replications} "
         f"replications of {_minutes(study.run.horizon_min)}, seed {study.run.seed}; "
         "95% CIs in achieved.csv).",
@@ -760,24 +806,26 @@ def main(cfg: DictConfig) -> None:
         # this scenario (the default schedule names the default pools) must not stop it.
         cfg.staffing = OmegaConf.create({"_target_": "sim.policies.staffing.Fixed"})
         study = build_study(cfg)
+        make_blocks(study.scenario, options), prepare(study, options)  # fail before the banner
         outdir = Path(HydraConfig.get().runtime.output_dir)
-        print(f"staffing search: goal {options.goal:.0%} within target per channel and "
-              f"{_minutes(options.block_min)} block{' of the week' if options.weekly else ''}"
-              , flush=True)
+        print(f"staffing search: {options.goal:.0%} within target in every channel and "
+              f"{_minutes(options.block_min)} block{' of the week' if options.weekly else ''}",
+              flush=True)
         result = search(study, options, report=lambda r: print(r.line(), flush=True))
     except ConfigError as err:
         print(f"config error: {err}", file=sys.stderr)
         sys.exit(2)
     overrides = list(HydraConfig.get().overrides.task)
+    pd.DataFrame([{**asdict(r), "misses": len(r.misses)} for r in result.rounds]).to_csv(
+        outdir / "rounds.csv", index=False)
     (outdir / "schedule.yaml").write_text(
         render_schedule(result.table, _header(result, overrides, study, cfg)))
+    # Last, as summary.csv for `python -m sim`: a run that failed does not look complete.
     achieved_table(result).to_csv(outdir / "achieved.csv", index=False)
-    pd.DataFrame([r.__dict__ | {"misses": len(r.misses)} for r in result.rounds]).to_csv(
-        outdir / "rounds.csv", index=False)
     print()
     print(format_achieved(result))
     status = "converged" if result.converged else "stopped at optimize.max_rounds"
-    print(f"{len(result.rounds) - 1} rounds ({status}), {result.simulations} simulations in "
+    print(f"{len(result.rounds) - 1} round(s) ({status}), {result.simulations} simulations in "
           f"{result.seconds:.1f} s -> {outdir}")
     if not result.final.feasible:
         print(f"warning: the goal is still missed in {len(result.final.misses)} channel-blocks; "
