@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -41,3 +44,14 @@ def summary_row(results: Results, metric: str, channel: str = "all"):
 def default_study() -> Results:
     """The default study, shortened to two days and two replications for speed."""
     return simulate(["run.horizon=2d", "run.replications=2"])
+
+
+def run_command(tmp_path: Path, module: str, *overrides: str,
+                name: str = "run") -> subprocess.CompletedProcess:
+    """``python -m <module> <overrides>`` in a subprocess, as a user runs it, writing to
+    ``tmp_path / name`` (the installed package, not this checkout's PYTHONPATH)."""
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    env.pop("PYTHONPATH", None)
+    return subprocess.run(
+        [sys.executable, "-m", module, f"hydra.run.dir={tmp_path / name}", *overrides],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)

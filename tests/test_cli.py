@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, run_command
 
 CONTACT_COLUMNS = ["replication", "contact_id", "journey_id", "channel", "origin", "arrival_min",
                    "first_response_min", "wait_min", "answered", "abandoned", "resolved_min",
@@ -21,12 +20,7 @@ REQUIRED_METRICS = ["arrivals", "answered", "abandoned", "frac_delayed", "mean_w
 
 
 def run_cli(tmp_path: Path, *overrides: str, name: str = "run") -> subprocess.CompletedProcess:
-    out = tmp_path / name
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    env.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={out}", *overrides],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    return run_command(tmp_path, "sim", *overrides, name=name)
 
 
 def test_default_study_writes_a_complete_results_directory(tmp_path):

@@ -11,9 +11,7 @@ within one agent of it.
 from __future__ import annotations
 
 import math
-import os
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,7 +32,7 @@ from sim.optimize import (Blocks, Options, block_service_levels, constrained_cha
 from sim.policies.staffing import Schedule
 from sim.scenario import Channel, Mode, Pool, Scenario
 
-from .conftest import compose_config
+from .conftest import compose_config, run_command
 
 RATE_PER_MIN, HANDLE_MIN, TARGET_MIN, GOAL = 100 / 60, 6.0, 20 / 60, 0.8
 # Lower CI bound of the achieved service level may sit this far below the goal: the search
@@ -196,11 +194,7 @@ def test_options_that_do_not_fit_the_study_name_the_key(erlang_study):
 
 # ---- the command -----------------------------------------------------------------------
 def run_optimize(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    env.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sim.optimize", f"hydra.run.dir={tmp_path / 'run'}", *overrides],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    return run_command(tmp_path, "sim.optimize", *overrides)
 
 
 def test_command_writes_schedule_and_achieved(tmp_path):
