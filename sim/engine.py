@@ -55,6 +55,13 @@ class Records:
     end_min: float  # when the simulation stopped; contacts still waiting are censored here
 
 
+def _typed(code: str, values: np.ndarray) -> array:
+    """A growable typed array (``array.array``) holding ``values``."""
+    out = array(code)
+    out.frombytes(np.ascontiguousarray(values, dtype=np.dtype(code)).tobytes())
+    return out
+
+
 class Model:
     """One replication of a care operation (the :class:`ModelView` policies see).
 
@@ -95,25 +102,27 @@ class Model:
                          for c in names]
 
         n = len(customers)
+        # Hot columns (read at every event) are lists; the rest are typed arrays: a float in
+        # an array costs 8 bytes, in a list 32, which matters at a million contacts.
         self.channel: list[int] = customers.channel.tolist()
         self.arrival: list[float] = customers.arrival_min.tolist()
         self.handle: list[float] = customers.handle_min.tolist()
-        self.patience: list[float] = customers.patience_min.tolist()
-        self.expectation: list[float] = customers.expectation_min.tolist()
-        self.reach: list[float] = customers.reach.tolist()
-        self.negative: list[bool] = customers.negative.tolist()
-        self.needs_secure: list[bool] = customers.needs_secure.tolist()
-        self.compliance: list[float] = customers.compliance.tolist()
+        self.patience = _typed("d", customers.patience_min)
+        self.expectation = _typed("d", customers.expectation_min)
+        self.reach = _typed("d", customers.reach)
+        self.negative = _typed("b", customers.negative)
+        self.needs_secure = _typed("b", customers.needs_secure)
+        self.compliance = _typed("d", customers.compliance)
         self.journey: list[int] = list(range(n))
-        self.origin: list[int] = [0] * n
+        self.origin = _typed("b", np.zeros(n))
         self.state: list[int] = [WAITING] * n
-        self.first_response: list[float] = [math.nan] * n
-        self.left: list[float] = [math.nan] * n   # resolution or abandonment time
-        self.served_by: list[int] = [-1] * n
-        self.agent_of: list[int] = [-1] * n
-        self.forced: list[bool] = [False] * n
-        self.replies_left: list[int] = [0] * n   # 0 until the first reply starts
-        self.slot_since: list[float] = [math.nan] * n
+        self.first_response = _typed("d", np.full(n, np.nan))
+        self.left = _typed("d", np.full(n, np.nan))  # resolution or abandonment time
+        self.served_by = _typed("h", np.full(n, -1))
+        self.agent_of = _typed("l", np.full(n, -1))
+        self.forced = _typed("b", np.zeros(n))
+        self.replies_left = _typed("b", np.zeros(n))  # 0 until the first reply starts
+        self.slot_since = _typed("d", np.full(n, np.nan))
         self._think_rows = customers.think_min          # exogenous contacts' think times
         self._think_extra: dict[int, list[float]] = {}  # those of contacts the model created
         self._exchanges = [c.exchanges for c in scenario.channels]
