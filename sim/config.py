@@ -72,6 +72,7 @@ class ChannelConf:
     mode: str = MISSING
     rate_per_hour: float = MISSING
     profile: str = "flat"
+    daily_variance: float = 0.0  # variance of the gamma busyness factor per day (0: Poisson)
     target: Any = MISSING
     handle: DistConf = MISSING
     expectation: DistConf = MISSING
@@ -217,8 +218,12 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
                               "valid: " + ", ".join(profiles) + f" (defined in {key}.profiles)")
         prof = profiles[ch.profile]
         rate = _positive(ch.rate_per_hour, f"{k}.rate_per_hour", "rate (contacts per hour)")
+        if not ch.daily_variance >= 0:
+            raise ConfigError(f"{k}.daily_variance", ch.daily_variance,
+                              "must be >= 0 (variance of the daily busyness factor; 0: Poisson)")
         try:
-            arrivals = ProfiledPoisson(rate, tuple(prof.intraday), tuple(prof.weekly))
+            arrivals = ProfiledPoisson(rate, tuple(prof.intraday), tuple(prof.weekly),
+                                       float(ch.daily_variance))
         except ValueError as err:
             raise ConfigError(f"{key}.profiles.{ch.profile}", OmegaConf.to_container(prof),
                               str(err)) from None

@@ -69,6 +69,7 @@ class Results:
     contacts: pd.DataFrame
     staffing: pd.DataFrame
     segments: pd.DataFrame
+    journeys: pd.DataFrame
     intervals: pd.DataFrame
     per_replication: pd.DataFrame
     summary: pd.DataFrame
@@ -134,5 +135,5 @@ def run_study(study: Study, progress: Callable[[float], None] | None = None) -> 
         parts += [run_replication(study, r, progress) for r in rest]
     contacts, staffing, segments, ivals, per_rep = (pd.concat(p, ignore_index=True)
                                                     for p in zip(*parts))
-    return Results(first.scenario, contacts, staffing, segments, ivals, per_rep,
-                   metrics.summarise(per_rep))
+    return Results(first.scenario, contacts, staffing, segments,
+                   records.journeys_frame(contacts), ivals, per_rep, metrics.summarise(per_rep))

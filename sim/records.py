@@ -99,3 +99,31 @@ def segments_frame(rec: Records, replication: int) -> pd.DataFrame:
         "end_min": seg["end"],
         "share": seg["share"],
     })
+
+
+def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer journey (a problem followed across contacts and channels).
+
+    Columns: ``replication``, ``journey_id``, ``start_min`` (first arrival), ``contacts``,
+    ``channels`` (the channels touched, in order, joined by ``>``), ``resolved`` (its last
+    contact was resolved where it arrived), ``resolution_min`` (from first arrival to
+    resolution; NaN when unresolved), ``forced_switches`` (involuntary channel changes),
+    ``dissatisfied`` (any contact of the journey was), ``warmup`` (started in the warm-up).
+    """
+    c = contacts.sort_values(["replication", "journey_id", "arrival_min"], kind="stable")
+    keys = ["replication", "journey_id"]
+    g = c.groupby(keys, sort=False, observed=True)
+    out = g.agg(start_min=("arrival_min", "first"), contacts=("contact_id", "size"),
+                end_min=("resolved_min", "last"), forced_switches=("forced_switch", "sum"),
+                dissatisfied=("dissatisfied", "any"), warmup=("warmup", "first"))
+    # Most journeys are one contact: join channel names only where there are several.
+    out["channels"] = g["channel"].first().astype(str)
+    multi = out.index[out["contacts"] > 1]
+    if len(multi):
+        several = c.set_index(keys).loc[multi, "channel"].astype(str)
+        out.loc[multi, "channels"] = several.groupby(level=keys, sort=False).agg(">".join)
+    out["resolved"] = out["end_min"].notna()
+    out["resolution_min"] = out["end_min"] - out["start_min"]
+    return out.drop(columns="end_min").reset_index()[
+        keys + ["start_min", "contacts", "channels", "resolved", "resolution_min",
+                "forced_switches", "dissatisfied", "warmup"]]

@@ -305,3 +305,40 @@ def test_hypothesis_times_sorted_in_horizon(rate: float, horizon: float, intrada
     assert np.all(proc.rate_at(t) > 0)
     if horizon > 0:
         assert proc.mean_rate(0, horizon) >= 0
+
+
+# --- over-dispersion (Poisson-gamma) ------------------------------------------------------
+
+def test_daily_counts_have_the_poisson_gamma_variance() -> None:
+    """Day counts: mean m = 24 * rate, variance m + v m^2 (negative binomial).
+
+    2,800 simulated days; the sample variance of a negative binomial with these parameters
+    has a relative standard error of about 3.5%, so 15% is more than 4 standard errors.
+    """
+    rate, v = 10.0, 0.04
+    proc = ProfiledPoisson(rate, daily_variance=v)
+    rng = np.random.default_rng(20261123)
+    counts = np.concatenate([np.bincount((proc.sample(rng, 7 * 1440.0) // 1440).astype(int),
+                                         minlength=7) for _ in range(400)])
+    m = 24 * rate
+    assert counts.mean() == pytest.approx(m, rel=0.02)
+    assert counts.var(ddof=1) == pytest.approx(m + v * m * m, rel=0.15)
+    # ... far above the Poisson variance m, which plain Poisson arrivals keep.
+    plain = np.concatenate([np.bincount((ProfiledPoisson(rate).sample(rng, 7 * 1440.0)
+                                         // 1440).astype(int), minlength=7) for _ in range(400)])
+    assert plain.var(ddof=1) == pytest.approx(m, rel=0.15)
+
+
+def test_busyness_factor_is_shared_by_the_whole_day() -> None:
+    """Within a day, hours move together: their counts correlate positively across days."""
+    proc = ProfiledPoisson(10.0, daily_variance=0.1)
+    rng = np.random.default_rng(7)
+    hours = np.stack([np.bincount((proc.sample(rng, 1440.0) // 60).astype(int), minlength=24)
+                      for _ in range(600)])
+    am, pm = hours[:, :12].sum(axis=1), hours[:, 12:].sum(axis=1)
+    assert np.corrcoef(am, pm)[0, 1] > 0.5
+
+
+def test_negative_daily_variance_is_rejected() -> None:
+    with pytest.raises(ValueError, match=r"^daily_variance="):
+        ProfiledPoisson(10.0, daily_variance=-0.1)

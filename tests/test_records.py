@@ -1,0 +1,41 @@
+"""Record tables: journeys follow a customer's problem across contacts and channels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.records import journeys_frame
+
+from .conftest import simulate
+
+
+def test_journeys_by_hand():
+    c = pd.DataFrame({
+        "replication": [0, 0, 0, 0],
+        "journey_id": [7, 7, 8, 9],
+        "contact_id": [1, 5, 2, 3],
+        "channel": pd.Categorical(["twitter", "phone", "email", "chat"]),
+        "arrival_min": [10.0, 40.0, 12.0, 15.0],
+        "resolved_min": [np.nan, 55.0, 30.0, np.nan],
+        "forced_switch": [True, False, False, False],
+        "dissatisfied": [True, False, False, False],
+        "warmup": [False, False, False, False],
+    })
+    j = journeys_frame(c).set_index("journey_id")
+    assert j.loc[7, "channels"] == "twitter>phone" and j.loc[7, "contacts"] == 2
+    assert j.loc[7, "resolved"] and j.loc[7, "resolution_min"] == 45.0
+    assert j.loc[7, "forced_switches"] == 1 and j.loc[7, "dissatisfied"]
+    assert j.loc[8, "resolution_min"] == 18.0 and not j.loc[8, "dissatisfied"]
+    assert not j.loc[9, "resolved"] and np.isnan(j.loc[9, "resolution_min"])
+
+
+def test_journeys_of_an_escalating_study_are_written_and_consistent(tmp_path):
+    res = simulate(["run.horizon=1d", "run.replications=2", "escalation=to_phone"])
+    j, c = res.journeys, res.contacts
+    assert len(j) == len(c) - (c["origin"] == "escalation").sum()
+    assert j["contacts"].sum() == len(c)
+    moved = j[j["contacts"] > 1]
+    assert len(moved) and moved["channels"].str.endswith(">phone").all()
+    assert (moved["forced_switches"] >= 1).all()
+    assert (j.loc[j["resolved"], "resolution_min"] >= 0).all()
