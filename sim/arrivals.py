@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -19,11 +19,17 @@ MIN_PER_DAY = 1440.0
 MIN_PER_WEEK = 7 * MIN_PER_DAY
 
 
+Surge = tuple[float, float, float]
+"""A stretch of raised volume: (start, end) in minutes and the factor on the rate."""
+
+
 class ArrivalProcess(Protocol):
     """Arrival times of one channel's contacts."""
 
-    def sample(self, rng: np.random.Generator, horizon_min: float) -> np.ndarray:
-        """Sorted arrival times in minutes in ``[0, horizon_min)``."""
+    def sample(self, rng: np.random.Generator, horizon_min: float,
+               surges: Sequence[Surge] = ()) -> np.ndarray:
+        """Sorted arrival times in minutes in ``[0, horizon_min)``, the rate multiplied by
+        each surge's factor while it lasts."""
         ...
 
     def mean_rate(self, start_min: float, end_min: float) -> float:
@@ -105,14 +111,24 @@ class ProfiledPoisson:
         rates = week[np.arange(first, last) % len(week)]
         return edges, rates
 
-    def sample(self, rng: np.random.Generator, horizon_min: float) -> np.ndarray:
+    def sample(self, rng: np.random.Generator, horizon_min: float,
+               surges: Sequence[Surge] = ()) -> np.ndarray:
         edges, rates = self._pieces(horizon_min)
-        widths = np.diff(edges)
         if self.daily_variance > 0:
             # Pieces never straddle midnight (their length divides a day): one factor each day.
             v = self.daily_variance
             days = (edges[:-1] // MIN_PER_DAY).astype(int)
             rates = rates * rng.gamma(1.0 / v, v, days.max() + 1 if len(days) else 0)[days]
+        if surges:
+            # Cut the pieces at every surge boundary; the rate stays constant on each cut piece.
+            cuts = [t for a, b, _ in surges for t in (a, b) if 0 < t < horizon_min]
+            fine = np.union1d(edges, cuts)
+            rates = rates[np.searchsorted(edges, fine[:-1], side="right") - 1]
+            mid = (fine[:-1] + fine[1:]) / 2
+            for a, b, factor in surges:
+                rates = np.where((mid >= a) & (mid < b), rates * factor, rates)
+            edges = fine
+        widths = np.diff(edges)
         counts = rng.poisson(rates * widths)
         starts = np.repeat(edges[:-1], counts)
         times = starts + rng.random(counts.sum()) * np.repeat(widths, counts)
@@ -121,10 +137,59 @@ class ProfiledPoisson:
 
 
 @dataclass(frozen=True)
+class Incident:
+    """An outage or a viral moment: chosen channels' rates multiplied for a while.
+
+    Either at a fixed time (``start_min``) or at random: each day, with probability
+    ``per_day``, an incident starts at a uniformly random minute of that day.
+
+    Parameters
+    ----------
+    channels : tuple of str
+        Channels whose volume rises.
+    factor : float
+        Rate multiplier while it lasts (> 0; 3 = three times the usual volume).
+    duration_min : float
+        How long it lasts, minutes.
+    start_min : float or None
+        Fixed start, minutes from Monday 00:00; None: random, ``per_day``.
+    per_day : float
+        Probability of an incident starting on a given day (random incidents).
+    """
+
+    channels: tuple[str, ...]
+    factor: float
+    duration_min: float
+    start_min: float | None = None
+    per_day: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.factor) and self.factor > 0):
+            raise ValueError(f"factor={self.factor} must be > 0")
+        if not (math.isfinite(self.duration_min) and self.duration_min > 0):
+            raise ValueError(f"duration={self.duration_min} must be > 0 (minutes)")
+        if not 0 <= self.per_day <= 1:
+            raise ValueError(f"per_day={self.per_day} must be a probability in [0, 1]")
+        if (self.start_min is None) == (self.per_day == 0):
+            raise ValueError("give either a start time (at) or a probability per day (per_day)")
+
+    def surges(self, rng: np.random.Generator, horizon_min: float) -> list[Surge]:
+        """The stretches this incident raises volume in one replication."""
+        if self.start_min is not None:
+            return [(self.start_min, self.start_min + self.duration_min, self.factor)]
+        days = math.ceil(horizon_min / MIN_PER_DAY)
+        hit = rng.random(days) < self.per_day
+        offsets = rng.random(days) * MIN_PER_DAY
+        return [(d * MIN_PER_DAY + o, d * MIN_PER_DAY + o + self.duration_min, self.factor)
+                for d, (h, o) in enumerate(zip(hit, offsets)) if h]
+
+
+@dataclass(frozen=True)
 class NoArrivals:
     """An internal queue fed only by the model (transfers to tier 2): no arrivals of its own."""
 
-    def sample(self, rng: np.random.Generator, horizon_min: float) -> np.ndarray:
+    def sample(self, rng: np.random.Generator, horizon_min: float,
+               surges: Sequence[Surge] = ()) -> np.ndarray:
         return np.zeros(0)
 
     def mean_rate(self, start_min: float, end_min: float) -> float:

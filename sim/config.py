@@ -20,7 +20,7 @@ from hydra.utils import get_method, instantiate
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from . import distributions
-from .arrivals import ProfiledPoisson
+from .arrivals import Incident, ProfiledPoisson
 from .customers import no_customers
 from .engine import Model, PolicyError
 from .experiment import RunSpec, Study
@@ -95,6 +95,18 @@ class PoolConf:
 
 
 @dataclass
+class IncidentConf:
+    """An outage or viral moment: ``channels``' rates times ``factor`` for ``duration``, at a
+    fixed time ``at`` (e.g. '2d10h' from Monday 00:00) or with probability ``per_day``."""
+
+    channels: List[str] = MISSING
+    factor: float = 3.0
+    duration: Any = "2h"
+    at: Any = None
+    per_day: float = 0.0
+
+
+@dataclass
 class OperationConf:
     """A multichannel operation: channels, pools and named arrival profiles."""
 
@@ -103,6 +115,7 @@ class OperationConf:
     interval: Any = "1h"
     efficiency: List[float] = field(default_factory=lambda: [1.0, 1.7, 2.5, 2.9, 3.5])
     profiles: Dict[str, ProfileConf] = field(default_factory=dict)
+    incidents: List[IncidentConf] = field(default_factory=list)
     channels: Dict[str, ChannelConf] = MISSING
     pools: Dict[str, PoolConf] = MISSING
 
@@ -151,22 +164,26 @@ def register() -> None:
 
 # ---- values ----------------------------------------------------------------------------
 _UNITS = {"": 1.0, "s": 1 / 60, "sec": 1 / 60, "min": 1.0, "m": 1.0, "h": 60.0, "d": 1440.0}
-_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]*)\s*$")
+_NUMBER = r"([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]*)\s*"
+_DURATION = re.compile(rf"^\s*(?:{_NUMBER})+$")
+_PART = re.compile(_NUMBER)
 
 
 def parse_duration(value: Any, key: str, allow_zero: bool = False) -> float:
-    """Minutes from a number (minutes) or a string with a unit: '20s', '6min', '2h', '1d'."""
+    """Minutes from a number (minutes) or a string with units: '20s', '6min', '2h', '2d10h'."""
     valid = ("a duration: minutes as a number or a string with a unit s, min, h or d "
-             f"(e.g. '20s', '6min', '2h'), {'>= 0' if allow_zero else '> 0'}")
+             f"(e.g. '20s', '6min', '2h', '2d10h'), {'>= 0' if allow_zero else '> 0'}")
     if isinstance(value, bool) or value is None:
         raise ConfigError(key, value, valid)
     if isinstance(value, (int, float)):
         minutes = float(value)
     else:
-        m = _DURATION.match(str(value))
-        if not m or m.group(2) not in _UNITS:
+        text = str(value)
+        parts = _PART.findall(text) if _DURATION.match(text) else []
+        # '90' is minutes; '2d10h' adds its parts, each of which must then carry a unit.
+        if not parts or any(u not in _UNITS or (len(parts) > 1 and not u) for _, u in parts):
             raise ConfigError(key, value, valid)
-        minutes = float(m.group(1)) * (_UNITS[m.group(2)] if m.group(2) else 1.0)
+        minutes = sum(float(n) * _UNITS[u] for n, u in parts)
     if not math.isfinite(minutes) or minutes < 0 or (minutes == 0 and not allow_zero):
         raise ConfigError(key, value, valid)
     return minutes
@@ -277,14 +294,32 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
         if ch not in served:
             raise ConfigError(f"{key}.pools", sorted(p.name for p in pools),
                               f"no pool has a skill for channel {ch!r}; every channel needs one")
+    incidents = tuple(_incident(i, f"{key}.incidents[{n}]", names)
+                      for n, i in enumerate(node.incidents))
     try:
         return Scenario(tuple(channels), tuple(pools), _interval(node.interval, f"{key}.interval"),
-                        tuple(float(e) for e in node.efficiency))
+                        tuple(float(e) for e in node.efficiency), incidents)
     except ValueError as err:
         if str(err).startswith("efficiency="):
             raise ConfigError(f"{key}.efficiency", list(node.efficiency),
                               str(err).split(": ", 1)[-1].split(" must ", 1)[-1]) from None
         raise
+
+
+def _incident(node: DictConfig, key: str, channels: list[str]) -> Incident:
+    unknown = [c for c in node.channels if c not in channels]
+    if unknown or not node.channels:
+        raise ConfigError(f"{key}.channels", list(node.channels),
+                          "must name channels of the scenario: " + ", ".join(channels))
+    start = None if node.at is None else parse_duration(node.at, f"{key}.at", allow_zero=True)
+    try:
+        return Incident(tuple(node.channels), float(node.factor),
+                        parse_duration(node.duration, f"{key}.duration"), start,
+                        float(node.per_day))
+    except ValueError as err:
+        field_ = str(err).split("=", 1)[0] if "=" in str(err).split(" ")[0] else "at"
+        value = node[field_] if field_ in node else None
+        raise ConfigError(f"{key}.{field_}", value, str(err).split(" ", 1)[-1]) from None
 
 
 def _interval(value: Any, key: str) -> float:

@@ -73,15 +73,21 @@ def no_customers() -> Customers:
 def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> Customers:
     """Sample all contacts arriving in ``[0, horizon_min)``.
 
-    Each channel uses the streams ``arrivals/<ch>``, ``handle/<ch>``, ``patience/<ch>``,
+    Incidents draw from ``incidents``; each channel uses the streams ``arrivals/<ch>``, ``handle/<ch>``, ``patience/<ch>``,
     ``expectation/<ch>``, ``reach/<ch>``, ``negative/<ch>``, ``secure/<ch>`` and
     ``compliance/<ch>``, so adding a channel or changing one leaves the others' customers
     unchanged.
     """
     parts = []
     extra = max(c.exchanges for c in scenario.channels) - 1
+    # Incidents hit every channel they name at the same moments: one shared stream.
+    surges: dict[str, list] = {c.name: [] for c in scenario.channels}
+    for incident in scenario.incidents:
+        for surge in incident.surges(streams("incidents"), horizon_min):
+            for name in incident.channels:
+                surges[name].append(surge)
     for k, ch in enumerate(scenario.channels):
-        t = ch.arrivals.sample(streams(f"arrivals/{ch.name}"), horizon_min)
+        t = ch.arrivals.sample(streams(f"arrivals/{ch.name}"), horizon_min, surges[ch.name])
         n = len(t)
         patience = (ch.patience.sample(streams(f"patience/{ch.name}"), n)
                     if ch.patience is not None else np.full(n, np.inf))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Mapping
 
-from .arrivals import ArrivalProcess
+from .arrivals import ArrivalProcess, Incident
 from .distributions import Distribution
 
 
@@ -184,12 +184,15 @@ class Scenario:
         (the last value holds beyond the table): holding n, each conversation progresses at
         ``efficiency[n-1] / n`` of solo speed. Default: the practitioner table in
         calibration.md (1 / 1.7 / 2.5 / 2.9 / 3.5 for 1-5 chats).
+    incidents : tuple of Incident
+        Outages and viral moments that multiply chosen channels' arrival rates for a while.
     """
 
     channels: tuple[Channel, ...]
     pools: tuple[Pool, ...]
     interval_min: float = 60.0
     efficiency: tuple[float, ...] = (1.0, 1.7, 2.5, 2.9, 3.5)
+    incidents: tuple[Incident, ...] = ()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.channels]
@@ -208,6 +211,11 @@ class Scenario:
         if not (self.interval_min > 0 and (1440 / self.interval_min).is_integer()):
             raise ValueError(f"interval={self.interval_min} min must divide a day (1440 min)")
         by_name = {c.name: c for c in self.channels}
+        for incident in self.incidents:
+            unknown = [c for c in incident.channels if c not in by_name]
+            if unknown:
+                raise ValueError(f"incident names unknown channel(s) {unknown}; channels: "
+                                 f"{', '.join(names)}")
         for p in self.pools:
             for ch in p.skills:
                 if ch not in by_name:
@@ -242,3 +250,7 @@ class Scenario:
     def with_pools(self, pools: tuple[Pool, ...]) -> "Scenario":
         """The same operation organised into other pools (validated again)."""
         return replace(self, pools=pools)
+
+    def with_channel(self, channel: Channel, pool: Pool) -> "Scenario":
+        """The operation with one more channel and the pool that serves it."""
+        return replace(self, channels=self.channels + (channel,), pools=self.pools + (pool,))

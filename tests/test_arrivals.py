@@ -342,3 +342,45 @@ def test_busyness_factor_is_shared_by_the_whole_day() -> None:
 def test_negative_daily_variance_is_rejected() -> None:
     with pytest.raises(ValueError, match=r"^daily_variance="):
         ProfiledPoisson(10.0, daily_variance=-0.1)
+
+
+# --- incidents (bursts) -----------------------------------------------------------------
+
+def test_surge_multiplies_the_rate_exactly_over_its_window() -> None:
+    """A 3x surge over [100, 190) min: expected count there 3 * rate * 90, outside unchanged
+    (Poisson; summed over 400 samples, within 4 standard deviations)."""
+    from sim.arrivals import ProfiledPoisson
+
+    proc = ProfiledPoisson(60.0)  # one a minute
+    rng = np.random.default_rng(11)
+    inside = outside = 0
+    for _ in range(400):
+        t = proc.sample(rng, 300.0, [(100.0, 190.0, 3.0)])
+        n_in = int(((t >= 100) & (t < 190)).sum())
+        inside, outside = inside + n_in, outside + len(t) - n_in
+    for count, expected in ((inside, 400 * 3 * 90), (outside, 400 * 210)):
+        assert abs(count - expected) < 4 * np.sqrt(expected)
+
+
+def test_random_incidents_start_on_the_stated_share_of_days() -> None:
+    from sim.arrivals import Incident
+
+    inc = Incident(("phone",), 2.0, 120.0, per_day=0.25)
+    rng = np.random.default_rng(5)
+    starts = [s for _ in range(200) for s, _, _ in inc.surges(rng, 7 * 1440.0)]
+    share = len(starts) / (200 * 7)
+    assert abs(share - 0.25) < 4 * np.sqrt(0.25 * 0.75 / 1400)
+    days = np.floor(np.asarray(starts) / 1440)
+    assert np.allclose(np.bincount(days.astype(int), minlength=7) / 200, 0.25, atol=0.15)
+
+
+@pytest.mark.parametrize("kwargs", [dict(factor=0.0, duration_min=60, per_day=0.1),
+                                    dict(factor=2.0, duration_min=0, per_day=0.1),
+                                    dict(factor=2.0, duration_min=60, per_day=1.5),
+                                    dict(factor=2.0, duration_min=60),
+                                    dict(factor=2.0, duration_min=60, start_min=5, per_day=0.1)])
+def test_bad_incidents_are_rejected(kwargs) -> None:
+    from sim.arrivals import Incident
+
+    with pytest.raises(ValueError):
+        Incident(("phone",), **kwargs)

@@ -34,6 +34,12 @@ BAD = {
     "+staffing.agents.phne=[1]": ("staffing._target_", "pools"),
     "staffing.agents.phone=[1,2]": ("staffing._target_", "24 (a day) or 168 (a week)"),
     "routing._target_=sim.policies.routing.Nope": ("routing._target_", "cannot build"),
+    "scenario.incidents=[{channels:[fax],per_day:0.1}]": ("scenario.incidents[0].channels",
+                                                           "channels of the scenario"),
+    "scenario.incidents=[{channels:[phone],factor:2,duration:1h}]": (
+        "scenario.incidents[0].at", "either a start time"),
+    "scenario.incidents=[{channels:[phone],per_day:2}]": ("scenario.incidents[0].per_day",
+                                                          "probability"),
     "scenario.channels.chat.mode=async": (
         "scenario.channels.chat.patience", "async channels have no patience"),
 }
@@ -66,12 +72,14 @@ def test_misspelt_key_fails_at_composition(override):
 
 @pytest.mark.parametrize("text,minutes", [(20, 20.0), (1.5, 1.5), ("20s", 1 / 3), ("6min", 6.0),
                                           ("2h", 120.0), ("1d", 1440.0), ("0.5h", 30.0),
+                                          ("2d10h", 3480.0), ("1h30min", 90.0),
                                           ("90", 90.0), (" 3 min ", 3.0)])
 def test_parse_duration(text, minutes):
     assert parse_duration(text, "k") == pytest.approx(minutes)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "5 minutes", "-2h", "2w", None, True, float("nan")])
+@pytest.mark.parametrize("text", ["", "abc", "5 minutes", "-2h", "2w", "2d10", None, True,
+                                  float("nan")])
 def test_parse_duration_rejects(text):
     with pytest.raises(ConfigError, match=r"^k="):
         parse_duration(text, "k")

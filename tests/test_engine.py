@@ -194,3 +194,27 @@ def test_escalation_continues_the_journey_in_another_channel():
     assert parents["resolved_min"].isna().all() and parents["dissatisfied"].all()
     rate = res.summary.query("channel == 'twitter' and metric == 'forced_switch_rate'")["mean"]
     assert 0.4 < rate.iloc[0] < 0.6
+
+
+def test_an_incident_hits_its_channels_together_and_only_them():
+    """A 3-hour, 4x incident on phone and twitter from Wednesday 10:00 (same seed, CRN):
+    both channels get about 4x their usual arrivals in the window, other channels none more,
+    and outside the window nothing changes."""
+    base = ["run.horizon=3d", "run.replications=2", "seed=3"]
+    calm = simulate(base).contacts
+    hit = simulate(base + ["scenario.incidents=[{channels:[phone,twitter],factor:4,"
+                           "duration:3h,at:2d10h}]"]).contacts
+    start, end = 2 * 1440 + 600, 2 * 1440 + 780
+
+    def count(c, ch, inside):
+        t = c.loc[c["channel"] == ch, "arrival_min"]
+        return int(((t >= start) & (t < end)).sum() if inside else ((t < start) | (t >= end)).sum())
+
+    for ch in ("phone", "twitter"):
+        assert count(hit, ch, True) > 3 * count(calm, ch, True)
+    for ch in ("chat", "email", "facebook", "messages"):
+        assert count(hit, ch, True) == count(calm, ch, True)
+        # Other channels' customers are exactly the same (their streams are untouched).
+        a = calm[calm["channel"] == ch]["arrival_min"].to_numpy()
+        b = hit[hit["channel"] == ch]["arrival_min"].to_numpy()
+        assert np.array_equal(a, b)

@@ -168,8 +168,7 @@ class Tiered(NoEscalation):
                         Exponential(self.mean_handle_min), Exponential(self.target_min),
                         secure=True)
         pool = Pool(self.name, {self.name: 1.0}, {}, self.agents, fixed=True)
-        return Scenario(scenario.channels + (queue,), scenario.pools + (pool,),
-                        scenario.interval_min, scenario.efficiency)
+        return scenario.with_channel(queue, pool)
 
     def bind(self, model: ModelView) -> None:
         self.model = model
