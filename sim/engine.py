@@ -481,7 +481,8 @@ class Model:
         f = lambda xs, dt=float: np.asarray(xs, dtype=dt)
         pool = f(self.served_by, np.int16)
         channel = f(self.channel, np.int16)
-        # Capacity share of each served contact (its weight in occupancy).
+        # Capacity share of a contact of each channel in each pool (its weight in occupancy);
+        # the last row is for "no pool".
         share_table = np.array([[ps.need[k] / ps.capacity for k in range(len(self._queues))]
                                 for ps in self.pools] + [[0.0] * len(self._queues)])
         state = f(self.state, np.int8)
@@ -494,7 +495,6 @@ class Model:
             "left": f(self.left),
             "state": state,
             "pool": pool,
-            "share": share_table[pool, channel],
             "agent": f(self.agent_of, np.int32),
             "handle": f(self.handle),
             "patience": f(self.patience),
