@@ -16,16 +16,19 @@ from functools import partial
 from typing import Any, Callable, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
-from hydra.utils import get_method, instantiate
+from hydra.utils import get_method, instantiate, to_absolute_path
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from . import distributions
 from .arrivals import Incident, ProfiledPoisson
+from .behaviour import Dissatisfaction, Retrial, Switch
 from .customers import no_customers
 from .engine import Model, PolicyError
 from .experiment import RunSpec, Study
 from .rng import Streams
+from .pileons import PileOn
 from .scenario import Channel, Mode, Pool, Scenario
+from .trace import TraceError, read_trace
 
 
 class ConfigError(ValueError):
@@ -68,9 +71,47 @@ class ProfileConf:
 
 
 @dataclass
+class PileOnConf:
+    """Hawkes pile-ons of a public channel's unanswered complaints (see sim/pileons.py)."""
+
+    branching: float = 0.0  # mean direct pile-ons of a never-answered complaint, < 1 (0: off)
+    decay: Any = "1h"           # mean delay of a pile-on after its parent
+    reach_exponent: float = 0.5
+
+
+@dataclass
+class RetrialConf:
+    """Abandoned customers who try the same channel again."""
+
+    probability: float = 0.0  # 0: nobody retries
+    delay: DistConf = field(default_factory=lambda: DistConf(dist="exponential", mean="10min"))
+
+
+@dataclass
+class SwitchConf:
+    """Failed customers who come back in channel ``to`` (origin=switch, same journey)."""
+
+    to: Optional[str] = None
+    probability: float = 0.0  # 0: nobody switches
+    delay: DistConf = field(default_factory=lambda: DistConf(dist="exponential", mean="30min"))
+    after: Any = None  # async: unanswered this long is a failure; else abandonment is
+
+
+@dataclass
+class DissatisfactionConf:
+    """Scoring of contacts (docs/dissatisfaction.md)."""
+
+    forced_switch: float = 1.0
+    weights: Dict[str, float] = field(
+        default_factory=lambda: {"abandoned": 1.0, "forced_switch": 1.0, "late": 1.0})
+    pileon_weight: float = 1.0
+    exposure_weight: float = 0.01
+
+
+@dataclass
 class ChannelConf:
     mode: str = MISSING
-    rate_per_hour: float = MISSING
+    rate_per_hour: Optional[float] = None  # required unless scenario.trace replays arrivals
     profile: str = "flat"
     daily_variance: float = 0.0  # variance of the gamma busyness factor per day (0: Poisson)
     target: Any = MISSING
@@ -84,6 +125,13 @@ class ChannelConf:
     secure_share: float = 0.0
     exchanges: int = 1                # agent replies per contact (threaded conversation)
     think: Optional[DistConf] = None  # customer think time between replies
+    # Off by default (zero branching / probability); always present so that a single key
+    # can be overridden or swept (scenario.channels.twitter.pileon.branching=0.1,0.3).
+    pileon: PileOnConf = field(default_factory=PileOnConf)
+    retrial: RetrialConf = field(default_factory=RetrialConf)
+    switch: SwitchConf = field(default_factory=SwitchConf)
+    silent_share: float = 0.0         # chat: share of abandoners who leave without telling
+    silent_notice: Any = "1min"       # agent time spent on one before noticing
 
 
 @dataclass
@@ -116,6 +164,8 @@ class OperationConf:
     efficiency: List[float] = field(default_factory=lambda: [1.0, 1.7, 2.5, 2.9, 3.5])
     profiles: Dict[str, ProfileConf] = field(default_factory=dict)
     incidents: List[IncidentConf] = field(default_factory=list)
+    trace: Optional[str] = None  # CSV of arrivals to replay instead of the rate profiles
+    dissatisfaction: DissatisfactionConf = field(default_factory=DissatisfactionConf)
     channels: Dict[str, ChannelConf] = MISSING
     pools: Dict[str, PoolConf] = MISSING
 
@@ -223,6 +273,16 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
     """Scenario from an :class:`OperationConf` node."""
     profiles = {"flat": ProfileConf()}
     profiles.update(node.profiles)
+    replays = None
+    if node.trace is not None:
+        try:
+            replays = read_trace(to_absolute_path(str(node.trace)), list(node.channels))
+        except TraceError as err:
+            raise ConfigError(f"{key}.trace", node.trace, f"cannot replay it: {err}") from None
+        if node.incidents:
+            raise ConfigError(f"{key}.incidents", OmegaConf.to_container(node.incidents),
+                              "must be empty when scenario.trace replays the arrivals "
+                              "(the trace already holds whatever surges happened)")
     channels = []
     for name, ch in node.channels.items():
         k = f"{key}.channels.{name}"
@@ -234,7 +294,13 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
             raise ConfigError(f"{k}.profile", ch.profile,
                               "valid: " + ", ".join(profiles) + f" (defined in {key}.profiles)")
         prof = profiles[ch.profile]
-        rate = _positive(ch.rate_per_hour, f"{k}.rate_per_hour", "rate (contacts per hour)")
+        if replays is not None:
+            rate = 1.0  # unused: the trace gives the arrivals
+        elif ch.rate_per_hour is None:
+            raise ConfigError(f"{k}.rate_per_hour", None, "required (contacts per hour), "
+                              "unless scenario.trace replays the arrivals")
+        else:
+            rate = _positive(ch.rate_per_hour, f"{k}.rate_per_hour", "rate (contacts per hour)")
         if not ch.daily_variance >= 0:
             raise ConfigError(f"{k}.daily_variance", ch.daily_variance,
                               "must be >= 0 (variance of the daily busyness factor; 0: Poisson)")
@@ -260,12 +326,28 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
         if ch.exchanges < 1 or (ch.exchanges > 1 and (mode is Mode.VOICE or think is None)):
             raise ConfigError(f"{k}.exchanges", ch.exchanges, "must be >= 1; above 1 only for "
                               "text channels, with a think-time distribution in think")
-        channels.append(Channel(name, mode, parse_duration(ch.target, f"{k}.target"), arrivals,
-                                _dist(ch.handle, f"{k}.handle"),
-                                _dist(ch.expectation, f"{k}.expectation"), patience,
-                                bool(ch.public), bool(ch.secure), reach,
-                                float(ch.negative_share), float(ch.secure_share),
-                                int(ch.exchanges), think))
+        if replays is not None:
+            arrivals = replays[name]
+        behaviour = dict(
+            pileon=None if ch.pileon.branching == 0 else _made(
+                PileOn, f"{k}.pileon", ch.pileon, branching=ch.pileon.branching,
+                decay_min=parse_duration(ch.pileon.decay, f"{k}.pileon.decay"),
+                reach_exponent=ch.pileon.reach_exponent),
+            retrial=None if ch.retrial.probability == 0 else _made(
+                Retrial, f"{k}.retrial", ch.retrial, probability=ch.retrial.probability,
+                delay=_dist(ch.retrial.delay, f"{k}.retrial.delay")),
+            switch=_switch(ch.switch, k) if ch.switch.probability != 0 else None,
+            silent_share=float(ch.silent_share),
+            silent_notice_min=parse_duration(ch.silent_notice, f"{k}.silent_notice"))
+        channels.append(_made(Channel, k, ch, name=name, mode=mode,
+                              target_min=parse_duration(ch.target, f"{k}.target"),
+                              arrivals=arrivals, handle=_dist(ch.handle, f"{k}.handle"),
+                              expectation=_dist(ch.expectation, f"{k}.expectation"),
+                              patience=patience, public=bool(ch.public),
+                              secure=bool(ch.secure), reach=reach,
+                              negative_share=float(ch.negative_share),
+                              secure_share=float(ch.secure_share),
+                              exchanges=int(ch.exchanges), think=think, **behaviour))
     names = [c.name for c in channels]
     pools = []
     for name, p in node.pools.items():
@@ -296,14 +378,54 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
                               f"no pool has a skill for channel {ch!r}; every channel needs one")
     incidents = tuple(_incident(i, f"{key}.incidents[{n}]", names)
                       for n, i in enumerate(node.incidents))
+    for c in channels:
+        if c.switch is not None and c.switch.to not in names:
+            raise ConfigError(f"{key}.channels.{c.name}.switch.to", c.switch.to,
+                              "must name another channel: " + ", ".join(names))
+    scoring = _made(Dissatisfaction, f"{key}.dissatisfaction", node.dissatisfaction,
+                    forced_switch=node.dissatisfaction.forced_switch,
+                    weights=dict(node.dissatisfaction.weights),
+                    pileon_weight=node.dissatisfaction.pileon_weight,
+                    exposure_weight=node.dissatisfaction.exposure_weight)
     try:
         return Scenario(tuple(channels), tuple(pools), _interval(node.interval, f"{key}.interval"),
-                        tuple(float(e) for e in node.efficiency), incidents)
+                        tuple(float(e) for e in node.efficiency), incidents, scoring)
     except ValueError as err:
         if str(err).startswith("efficiency="):
             raise ConfigError(f"{key}.efficiency", list(node.efficiency),
                               str(err).split(": ", 1)[-1].split(" must ", 1)[-1]) from None
         raise
+
+
+_FIELD = re.compile(r"^(?:channel \S+: )?([a-z_]+(?:\.[a-z_]+)?)(=\S+)?\s+")
+
+
+def _made(cls: Callable[..., Any], key: str, node: DictConfig, **kwargs: Any) -> Any:
+    """``cls(**kwargs)``, with a ValueError turned into a ConfigError on the key it names.
+
+    Domain objects say what is wrong as ``"<field>=<value> <what is valid>"``, or as a
+    sentence starting with the field's name (a channel's prefixed by ``"channel <name>: "``).
+    """
+    try:
+        return cls(**kwargs)
+    except ValueError as err:
+        msg = str(err)
+        match = _FIELD.match(msg)
+        if match is None:
+            raise ConfigError(key, OmegaConf.to_container(node), msg) from None
+        name = match.group(1)
+        value = OmegaConf.select(node, name, default=None)
+        valid = msg[match.end():] if match.group(2) else msg.split(": ", 1)[-1]
+        raise ConfigError(f"{key}.{name}", value, valid) from None
+
+
+def _switch(node: DictConfig, key: str) -> Switch:
+    if node.to is None:
+        raise ConfigError(f"{key}.switch.to", None, "name the channel failed customers switch "
+                          f"to (switch.probability={node.probability} is not 0)")
+    after = None if node.after is None else parse_duration(node.after, f"{key}.switch.after")
+    return _made(Switch, f"{key}.switch", node, to=str(node.to), probability=node.probability,
+                 delay=_dist(node.delay, f"{key}.switch.delay"), after_min=after)
 
 
 def _incident(node: DictConfig, key: str, channels: list[str]) -> Incident:

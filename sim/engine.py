@@ -26,13 +26,15 @@ import simpy
 from simpy.events import Timeout
 
 from .agents import Agent, PoolState
-from .customers import Customers
+from .customers import (ESCALATION, ORIGINS, PILEON, RETRIAL, SWITCH, Customers,
+                        draw_attributes, pileons)
 from .policies.base import EscalationPolicy, RoutingPolicy, StaffingPolicy
 from .rng import Streams
 from .scenario import Mode, Scenario
 
-WAITING, SERVING, ABANDONED, DONE, ESCALATED, AWAY = 0, 1, 2, 3, 4, 5
-ORIGINS = ("arrival", "escalation")
+WAITING, SERVING, ABANDONED, DONE, ESCALATED, AWAY, PENDING = 0, 1, 2, 3, 4, 5, 6
+# PENDING: a potential pile-on that has not arrived (and never will if its parent is
+# answered first); such rows are dropped from the records.
 
 
 class PolicyError(ValueError):
@@ -74,7 +76,8 @@ class Model:
     routing, staffing, escalation : policies
         Built, not yet bound; :meth:`__init__` binds them.
     streams : Streams
-        For contacts the model itself creates (escalations).
+        For contacts the model itself creates (escalations, retrials, switches and their
+        pile-ons).
     horizon_min : float
         Arrivals stop here.
     drain_min : float
@@ -102,6 +105,7 @@ class Model:
                          for c in names]
 
         n = len(customers)
+        n_roots = customers.n_roots
         # Hot columns (read at every event) are lists; the rest are typed arrays: a float in
         # an array costs 8 bytes, in a list 32, which matters at a million contacts.
         self.channel: list[int] = customers.channel.tolist()
@@ -114,8 +118,18 @@ class Model:
         self.needs_secure = _typed("b", customers.needs_secure)
         self.compliance = _typed("d", customers.compliance)
         self.journey: list[int] = list(range(n))
-        self.origin = _typed("b", np.zeros(n))
-        self.state: list[int] = [WAITING] * n
+        self.origin = _typed("b", customers.origin)
+        self.parent = _typed("q", customers.parent)
+        self.failure_u = _typed("d", customers.failure_u)
+        self.silent_u = _typed("d", customers.silent_u)
+        self.upset_u = _typed("d", customers.upset_u)
+        self.pileons = _typed("l", np.zeros(n))  # pile-ons each contact caused
+        self.silent = _typed("b", np.zeros(n))   # abandoned without telling anyone
+        self._unnoticed: set[int] = set()         # silent abandoners still in a queue
+        self.state: list[int] = [WAITING] * n_roots + [PENDING] * (n - n_roots)
+        self._children: dict[int, list[int]] = {}
+        for c in np.flatnonzero(customers.parent >= 0).tolist():
+            self._children.setdefault(int(customers.parent[c]), []).append(c)
         self.first_response = _typed("d", np.full(n, np.nan))
         self.left = _typed("d", np.full(n, np.nan))  # resolution or abandonment time
         self.served_by = _typed("h", np.full(n, -1))
@@ -126,13 +140,17 @@ class Model:
         self._think_rows = customers.think_min          # exogenous contacts' think times
         self._think_extra: dict[int, list[float]] = {}  # those of contacts the model created
         self._exchanges = [c.exchanges for c in scenario.channels]
+        self._extra = max(self._exchanges) - 1
+        self._overdue_after = [c.switch.after_min if c.switch else None
+                               for c in scenario.channels]
         self._sync = [c.mode is not Mode.ASYNC for c in scenario.channels]
         # Slot-holding log: one row per stretch a contact held an agent's capacity.
         self._seg_contact = array("q")
         self._seg_agent = array("l")
         self._seg_start = array("d")
         self._seg_end = array("d")
-        self._n_exogenous = n
+        self._n_exogenous = n_roots
+        self._n_drawn = n  # rows with think times in _think_rows
         self._queues: list[deque[int]] = [deque() for _ in names]
         self._waiting = [0] * len(names)
         self._in_system = 0
@@ -201,6 +219,14 @@ class Model:
 
     def _arrive(self, i: int) -> None:
         k = self.channel[i]
+        kids = self._children.get(i)
+        if kids:
+            env, arrival = self.env, self.arrival
+            for c in kids:
+                Timeout(env, arrival[c] - env._now, c).callbacks.append(self._pile_on)
+        after = self._overdue_after[k]
+        if after is not None:
+            Timeout(self.env, after, i).callbacks.append(self._overdue)
         self._in_system += 1
         self._queues[k].append(i)
         self._waiting[k] += 1
@@ -210,6 +236,38 @@ class Model:
                 Timeout(self.env, self.patience[i], i).callbacks.append(self._abandon)
             for delay in self._wakeups[k]:
                 Timeout(self.env, delay, k).callbacks.append(self._reoffer)
+
+    def _pile_on(self, event: Timeout) -> None:
+        """A potential pile-on's moment: it is posted if its parent is still unanswered."""
+        c = event._value
+        p = self.parent[c]
+        if math.isnan(self.first_response[p]):
+            self.state[c] = WAITING
+            self.pileons[p] += 1
+            self._arrive(c)
+
+    def _overdue(self, event: Timeout) -> None:
+        """An async contact reached its channel's switch limit: unanswered, it is a failure."""
+        j = event._value
+        if math.isnan(self.first_response[j]):
+            self._follow_up(j, retrial_allowed=False)
+
+    def _follow_up(self, j: int, retrial_allowed: bool) -> None:
+        """After a failure of ``j``: retry, switch channel, or give up (see
+        :mod:`sim.behaviour`)."""
+        ch = self.scenario.channels[self.channel[j]]
+        u = self.failure_u[j]
+        p_retry = ch.retrial.probability if ch.retrial is not None else 0.0
+        if retrial_allowed and u < p_retry:
+            self._spawn(j, ch.name, RETRIAL, self._delay(ch.retrial.delay, f"retrial/{ch.name}"))
+        elif (ch.switch is not None and u >= p_retry
+              and u < p_retry + ch.switch.probability
+              and (ch.switch.after_min is None) == retrial_allowed):
+            self._spawn(j, ch.switch.to, SWITCH,
+                        self._delay(ch.switch.delay, f"switch/{ch.name}"))
+
+    def _delay(self, dist, purpose: str) -> float:
+        return float(dist.sample(self.streams(purpose), 1)[0])
 
     def _reoffer(self, event: Timeout) -> None:
         self._offer(event._value)
@@ -252,10 +310,16 @@ class Model:
         now = self.env._now
         self.state[j] = SERVING
         self._waiting[k] -= 1
-        if self.replies_left[j] == 0:  # first reply: this is the first response
-            self.first_response[j] = now
-            self.served_by[j] = agent.pool
-            self.replies_left[j] = self._exchanges[k]
+        if j in self._unnoticed:
+            # The customer left without telling: the agent spends a while finding out.
+            self.replies_left[j] = 1
+            work = self.scenario.channels[k].silent_notice_min
+        else:
+            if self.replies_left[j] == 0:  # first reply: this is the first response
+                self.first_response[j] = now
+                self.served_by[j] = agent.pool
+                self.replies_left[j] = self._exchanges[k]
+            work = self.handle[j] * ps.proficiency[k] / self._exchanges[k]
         self.agent_of[j] = agent.id
         self.slot_since[j] = now
         agent.free -= ps.need[k]
@@ -265,7 +329,6 @@ class Model:
         for kk in ps.skilled:
             ps.room[kk].pop(agent, None)
         ps.refresh(agent)
-        work = self.handle[j] * ps.proficiency[k] / self._exchanges[k]
         if ps.capacity == 1 and self._exchanges[k] == 1:
             # One contact at a time, one reply: no sharing to re-time (the voice fast path).
             Timeout(self.env, work, (agent, j)).callbacks.append(self._complete)
@@ -295,7 +358,7 @@ class Model:
             return
         k = self.channel[j]
         step = self._exchanges[k] - self.replies_left[j] - 1
-        think = (float(self._think_rows[j, step]) if j < self._n_exogenous
+        think = (float(self._think_rows[j, step]) if j < self._n_drawn
                  else self._think_extra[j][step])
         if self._sync[k]:
             # A chat customer types while the agent keeps the conversation open.
@@ -329,8 +392,13 @@ class Model:
 
     def _finish(self, agent: Agent, j: int) -> None:
         """The last reply of ``j`` is done: resolve or escalate it, free the slot."""
-        self.left[j] = self.env._now
         self._in_system -= 1
+        if j in self._unnoticed:  # the agent found the silent abandoner gone
+            self._unnoticed.discard(j)
+            self.state[j] = ABANDONED
+            self._release(agent, j)
+            return
+        self.left[j] = self.env._now
         escalation = self.escalation.after_service(j)
         if escalation is None:
             self.state[j] = DONE
@@ -338,7 +406,7 @@ class Model:
             self.state[j] = ESCALATED
             self.forced[j] = escalation.forced
             if escalation.channel is not None:
-                self._spawn(j, escalation.channel, escalation.delay_min)
+                self._spawn(j, escalation.channel, ESCALATION, escalation.delay_min)
         self._release(agent, j)
 
     def _release(self, agent: Agent, j: int) -> None:
@@ -365,41 +433,82 @@ class Model:
 
     def _abandon(self, event: Timeout) -> None:
         j = event._value
-        if self.state[j] == WAITING:
+        if self.state[j] != WAITING:
+            return
+        k = self.channel[j]
+        self.left[j] = self.env._now
+        if self.silent_u[j] < self.scenario.channels[k].silent_share:
+            # Nobody learns of it: the contact stays queued until an agent finds it gone.
+            self.silent[j] = True
+            self._unnoticed.add(j)
+        else:
             self.state[j] = ABANDONED
-            self.left[j] = self.env._now
-            self._waiting[self.channel[j]] -= 1
+            self._waiting[k] -= 1
             self._in_system -= 1
+        self._follow_up(j, retrial_allowed=True)
+        if not self.silent[j]:
             # A policy may hold agents back while a queue is non-empty (e.g. keep voice
             # agents for waiting calls): a departure can free them for other work.
-            for k, n in enumerate(self._waiting):
+            for kk, n in enumerate(self._waiting):
                 if n:
-                    self._offer(k)
+                    self._offer(kk)
 
-    def _spawn(self, parent: int, channel: str, delay_min: float) -> None:
-        """Create a follow-up contact of ``parent``'s journey in ``channel``."""
+    def _spawn(self, parent: int, channel: str, origin: int, delay_min: float) -> None:
+        """Create a follow-up contact of ``parent``'s journey in ``channel``, arriving
+        ``delay_min`` from now, with the potential pile-ons it may cause."""
         if channel not in self._channel_index:
             raise ValueError(f"escalation to unknown channel {channel!r}")
+        if self.env._now + delay_min >= self.end_min:
+            return  # it would come after the run ends
         k = self._channel_index[channel]
         ch = self.scenario.channels[k]
-
-        def draw(dist, what: str) -> float:
-            return float(dist.sample(self.streams(f"{what}/{channel}/escalated"), 1)[0])
-
-        self.channel.append(k)
-        self.arrival.append(self.env._now + delay_min)
-        self.handle.append(draw(ch.handle, "handle"))
-        self.patience.append(draw(ch.patience, "patience") if ch.patience else math.inf)
-        self.expectation.append(draw(ch.expectation, "expectation"))
-        self.reach.append(draw(ch.reach, "reach") if ch.reach else 0.0)
-        self.negative.append(bool(self.streams(f"negative/{channel}/escalated").random()
-                                  < ch.negative_share))
+        how = ORIGINS[origin]
+        row = {c: v[0] for c, v in draw_attributes(ch, k, self.streams, 1, self._extra,
+                                                      f"/{how}").items()}
         # Same customer, same problem: these carry over to the follow-up contact.
-        self.needs_secure.append(self.needs_secure[parent])
-        self.compliance.append(self.compliance[parent])
-        self.journey.append(self.journey[parent])
-        self.origin.append(ORIGINS.index("escalation"))
-        self.state.append(WAITING)
+        row["needs_secure"] = self.needs_secure[parent]
+        row["compliance"] = self.compliance[parent]
+        if origin == RETRIAL:  # the same person about the same thing, once more
+            row.update(handle_min=self.handle[parent], expectation_min=self.expectation[parent],
+                       reach=self.reach[parent], negative=self.negative[parent])
+        elif origin == SWITCH:
+            row["negative"] = True  # failed once, now posting about it
+        row.update(arrival_min=self.env._now + delay_min, origin=origin, parent=-1)
+        i = self._append(row, self.journey[parent], WAITING)
+        if ch.pileon is not None and row["negative"]:
+            new = pileons(ch, k, self.streams, np.array([i]), np.array([row["arrival_min"]]),
+                          np.array([row["reach"]]), i + 1, self.horizon_min, self._extra,
+                          f"/{how}")
+            for r in range(len(new["arrival_min"])):
+                c = self._append({name: v[r] for name, v in new.items()},
+                                 len(self.channel), PENDING)
+                self._children.setdefault(int(new["parent"][r]), []).append(c)
+        if delay_min > 0:
+            self._pending += 1
+            Timeout(self.env, delay_min, i).callbacks.append(self._arrive_later)
+        else:
+            self._arrive(i)
+
+    def _append(self, row: dict, journey: int, state: int) -> int:
+        """Add one contact's columns (``row`` as :func:`draw_attributes` names them)."""
+        self.channel.append(int(row["channel"]))
+        self.arrival.append(float(row["arrival_min"]))
+        self.handle.append(float(row["handle_min"]))
+        self.patience.append(float(row["patience_min"]))
+        self.expectation.append(float(row["expectation_min"]))
+        self.reach.append(float(row["reach"]))
+        self.negative.append(bool(row["negative"]))
+        self.needs_secure.append(bool(row["needs_secure"]))
+        self.compliance.append(float(row["compliance"]))
+        self.failure_u.append(float(row["failure_u"]))
+        self.silent_u.append(float(row["silent_u"]))
+        self.upset_u.append(float(row["upset_u"]))
+        self.origin.append(int(row["origin"]))
+        self.parent.append(int(row["parent"]))
+        self.journey.append(journey)
+        self.state.append(state)
+        self.pileons.append(0)
+        self.silent.append(False)
         self.first_response.append(math.nan)
         self.left.append(math.nan)
         self.served_by.append(-1)
@@ -407,15 +516,10 @@ class Model:
         self.forced.append(False)
         self.replies_left.append(0)
         self.slot_since.append(math.nan)
-        if ch.exchanges > 1:
-            self._think_extra[len(self.channel) - 1] = list(ch.think.sample(
-                self.streams(f"think/{channel}/escalated"), ch.exchanges - 1))
         i = len(self.channel) - 1
-        if delay_min > 0:
-            self._pending += 1
-            Timeout(self.env, delay_min, i).callbacks.append(self._arrive_later)
-        else:
-            self._arrive(i)
+        if self._extra:
+            self._think_extra[i] = [float(x) for x in row["think_min"]]
+        return i
 
     def _arrive_later(self, event: Timeout) -> None:
         self._pending -= 1
@@ -503,6 +607,10 @@ class Model:
             "negative": f(self.negative, bool),
             "needs_secure": f(self.needs_secure, bool),
             "forced": f(self.forced, bool),
+            "parent": f(self.parent, np.int64),
+            "pileons": f(self.pileons, np.int64),
+            "silent": f(self.silent, bool),
+            "upset_u": f(self.upset_u),
         }
         # Slot use: closed stretches, then those still open when the run stopped.
         open_ = np.flatnonzero(state == SERVING)

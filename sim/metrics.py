@@ -18,7 +18,8 @@ import pandas as pd
 #: Summary metrics, in the order they are reported.
 METRICS = ("arrivals", "answered", "abandoned", "frac_delayed", "mean_wait_min", "asa_min",
            "frt_p50_min", "frt_p90_min", "service_level", "abandon_rate", "occupancy",
-           "dissatisfaction_rate", "forced_switch_rate", "in_system_at_end", "agent_hours")
+           "dissatisfaction_rate", "forced_switch_rate", "public_exposure",
+           "pileons_per_complaint", "dissatisfaction_index", "in_system_at_end", "agent_hours")
 
 
 def _t_abs_cdf(t: float, df: int) -> float:
@@ -169,6 +170,9 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
         rate = (lambda x: float(np.sum(x)) / n) if n else (lambda x: math.nan)
         # Contacts still waiting when the run stopped count the time waited until then.
         censored = g["waited_min"].to_numpy()
+        public = g["public"].to_numpy()
+        pileon = (g["origin"] == "pileon").to_numpy()
+        complaints = int(np.sum(public & g["negative"].to_numpy() & ~pileon))
         values = {
             "arrivals": n,
             "answered": int(answered.sum()),
@@ -183,6 +187,12 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
             "occupancy": float(busy[0] / staffed[0]) if staffed[0] > 0 else math.nan,
             "dissatisfaction_rate": rate(g["dissatisfied"].to_numpy()),
             "forced_switch_rate": rate(g["forced_switch"].to_numpy()),
+            "public_exposure": (float(g["public_exposure"].to_numpy()[public].mean())
+                                if public.any() else math.nan),
+            "pileons_per_complaint": (float(pileon.sum()) / complaints if complaints
+                                      else math.nan),
+            "dissatisfaction_index": (float(g["dissatisfaction_index"].mean()) if n
+                                      else math.nan),
             "in_system_at_end": int(g["in_system_at_end"].sum()),
             "agent_hours": float(staffed[0] / 60.0),
         }

@@ -21,7 +21,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import (FixedLocator, FuncFormatter, MaxNLocator, MultipleLocator,
                                NullLocator, PercentFormatter)
 
-__all__ = ["WAIT_FLOOR_MIN", "format_duration", "frt_cdf", "interval_profile", "service_level_bars"]
+__all__ = ["WAIT_FLOOR_MIN", "dissatisfaction_by_cause", "format_duration", "frt_cdf",
+           "interval_profile", "service_level_bars"]
 
 WAIT_FLOOR_MIN = 1.0 / 60.0
 """Shortest wait drawn on a log time axis, in minutes (1 s); shorter waits are clipped to it."""
@@ -320,4 +321,67 @@ def service_level_bars(summary: pd.DataFrame, metric: str = "service_level") -> 
     ax.set_xticks(range(len(order)), [f"{c}\n{m:.1f}%" if np.isfinite(m) else f"{c}\nn/a"
                                       for c, m in zip(order, mean)])
     ax.grid(True, axis="y", alpha=0.3)
+    return fig
+
+
+_CAUSE_COLOURS = {"abandoned": "#d62728", "forced_switch": "#9467bd", "late": "#ff7f0e"}
+
+
+def dissatisfaction_by_cause(contacts: pd.DataFrame) -> Figure:
+    """Share of contacts dissatisfied, per channel, stacked by cause; pile-ons beside it.
+
+    Parameters
+    ----------
+    contacts : pandas.DataFrame
+        ``contacts.parquet`` rows (``channel``, ``dissatisfaction_cause``, ``warmup``; and
+        ``origin``, ``public``, ``negative`` for the pile-on panel). Warm-up rows are left out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: per channel (and ``all``), the share of contacts dissatisfied, one stacked
+        segment per cause (abandoned, forced switch, late), pooled over replications.
+        Right, when any channel is public: pile-ons per original public complaint.
+    """
+    _require(contacts, ("channel", "dissatisfaction_cause", "warmup"), "contacts")
+    c = contacts[~contacts["warmup"].to_numpy(bool)]
+    channels = sorted(c["channel"].astype(str).unique())
+    order = channels + ["all"]
+    causes = [k for k in _CAUSE_COLOURS]
+    counts = pd.crosstab(c["channel"].astype(str), c["dissatisfaction_cause"].astype(str))
+    counts = counts.reindex(index=channels, columns=causes, fill_value=0)
+    counts.loc["all"] = counts.sum()
+    totals = c["channel"].astype(str).value_counts().reindex(channels, fill_value=0)
+    totals["all"] = totals.sum()
+    shares = counts.div(totals.replace(0, np.nan), axis=0).fillna(0.0) * 100
+    public = bool("public" in c and c["public"].any())
+    fig = Figure(figsize=(max(6.0, 1.1 * len(order) + 3) + 3.5 * public, 4.5),
+                 layout="constrained")
+    axes = fig.subplots(1, 2, width_ratios=[len(order), 3]) if public else [fig.add_subplot()]
+    ax = axes[0]
+    bottom = np.zeros(len(order))
+    for cause in causes:
+        ax.bar(range(len(order)), shares[cause].to_numpy(), bottom=bottom,
+               color=_CAUSE_COLOURS[cause], label=cause.replace("_", " "))
+        bottom += shares[cause].to_numpy()
+    ax.set_xticks(range(len(order)), [f"{ch}\n{b:.1f}%" for ch, b in zip(order, bottom)])
+    ax.set_ylabel("Contacts dissatisfied (%)")
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.set_title("Dissatisfied contacts by cause")
+    ax.legend(loc="upper left", frameon=False)
+    ax.grid(True, axis="y", alpha=0.3)
+    if public:
+        pub = c[c["public"].to_numpy(bool)]
+        names = sorted(pub["channel"].astype(str).unique())
+        is_pile = (pub["origin"].astype(str) == "pileon").to_numpy()
+        ratio = []
+        for name in names:
+            mine = (pub["channel"].astype(str) == name).to_numpy()
+            roots = np.sum(mine & pub["negative"].to_numpy(bool) & ~is_pile)
+            ratio.append(np.sum(mine & is_pile) / roots if roots else np.nan)
+        palette = _colours(channels)
+        axes[1].bar(range(len(names)), np.nan_to_num(ratio), color=[palette[n] for n in names])
+        axes[1].set_xticks(range(len(names)), [f"{n}\n{r:.3f}" for n, r in zip(names, ratio)])
+        axes[1].set_title("Pile-ons per public complaint")
+        axes[1].grid(True, axis="y", alpha=0.3)
     return fig

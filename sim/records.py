@@ -9,20 +9,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import ABANDONED, AWAY, DONE, ORIGINS, SERVING, WAITING, Records
+from .behaviour import CAUSES
+from .customers import ORIGINS
+from .engine import ABANDONED, AWAY, DONE, PENDING, SERVING, WAITING, Records
 from .scenario import Scenario
 
 
 def contacts_frame(rec: Records, scenario: Scenario, replication: int,
                    warmup_min: float) -> pd.DataFrame:
-    """One row per contact of one replication.
+    """One row per contact of one replication (potential pile-ons that never came: none).
 
     ``wait_min`` is the time to first response for answered contacts, to abandonment for
-    abandoned ones, and NaN for contacts still waiting when the run stopped. A contact is
-    dissatisfied when it is abandoned, forced to switch channel, answered later than its
-    customer expected, or still unanswered at the end after waiting longer than expected.
+    abandoned ones, and NaN for contacts still waiting when the run stopped. Dissatisfaction
+    follows ``scenario.dissatisfaction`` (:class:`sim.behaviour.Dissatisfaction`): the
+    ``dissatisfaction_cause`` is the first of abandoned, forced switch (if the customer
+    minds), late (waited longer than expected, answered or still waiting at the end); the
+    ``dissatisfaction_index`` adds the weighted pile-ons caused and public exposure.
     """
     c = rec.contacts
+    keep = c["state"] != PENDING
+    c = {name: v[keep] for name, v in c.items()}
+    contact_id = np.flatnonzero(keep)
     state = c["state"]
     arrival, first, left = c["arrival"], c["first_response"], c["left"]
     answered = ~np.isnan(first)
@@ -32,17 +39,27 @@ def contacts_frame(rec: Records, scenario: Scenario, replication: int,
     waited_so_far = np.where(waiting_at_end, rec.end_min - arrival, wait)
     targets = np.array([ch.target_min for ch in scenario.channels])[c["channel"]]
     public = np.array([ch.public for ch in scenario.channels])[c["channel"]]
-    dissatisfied = abandoned | c["forced"] | (waited_so_far > c["expectation"])
+    # A public post stays visible, unanswered, until someone answers (or the run ends).
+    exposure = np.where(public, c["reach"] * (np.where(answered, first, rec.end_min) - arrival),
+                        0.0)
+    scoring = scenario.dissatisfaction
+    upset = c["forced"] & (c["upset_u"] < scoring.forced_switch)
+    late = waited_so_far > c["expectation"]
+    cause = np.select([abandoned, upset, late], [1, 2, 3], 0)
+    weights = np.array([0.0] + [scoring.weights[k] for k in CAUSES])
+    index = (weights[cause] + scoring.pileon_weight * c["pileons"]
+             + scoring.exposure_weight * exposure / 60_000.0)
     pools = np.array(list(rec.pools) + [""], dtype=object)
     served = answered & ~np.isin(state, (SERVING, WAITING, AWAY))
     seg = rec.segments
     held = np.bincount(seg["contact"], weights=np.where(np.isnan(seg["end"]), rec.end_min,
                                                         seg["end"]) - seg["start"],
-                       minlength=len(state))
+                       minlength=len(keep))[keep]
     return pd.DataFrame({
         "replication": np.full(len(state), replication, dtype=np.int32),
-        "contact_id": np.arange(len(state), dtype=np.int64),
+        "contact_id": contact_id,
         "journey_id": c["journey"],
+        "thread_id": _threads(rec.contacts["parent"])[keep],
         "channel": pd.Categorical.from_codes(c["channel"], categories=list(rec.channels)),
         "origin": pd.Categorical.from_codes(c["origin"], categories=list(ORIGINS)),
         "arrival_min": arrival,
@@ -51,12 +68,13 @@ def contacts_frame(rec: Records, scenario: Scenario, replication: int,
         "waited_min": waited_so_far,
         "answered": answered,
         "abandoned": abandoned,
+        "silent_abandon": c["silent"],
         "resolved_min": np.where(state == DONE, left, np.nan),
         "service_end_min": np.where(served, left, np.nan),
         "pool": pools[c["pool"]],
         "agent_id": c["agent"],
         "handle_min": c["handle"],
-        "held_min": np.where(answered, held, np.nan),
+        "held_min": np.where(answered | (held > 0), held, np.nan),
         "patience_min": c["patience"],
         "expectation_min": c["expectation"],
         "target_min": targets,
@@ -65,10 +83,29 @@ def contacts_frame(rec: Records, scenario: Scenario, replication: int,
         "negative": c["negative"],
         "needs_secure": c["needs_secure"],
         "forced_switch": c["forced"],
+        "pileons": c["pileons"],
+        "public_exposure": exposure,
         "in_system_at_end": np.isin(state, (WAITING, SERVING, AWAY)),
-        "dissatisfied": dissatisfied,
+        "dissatisfied": cause > 0,
+        "dissatisfaction_cause": pd.Categorical.from_codes(cause, categories=["none", *CAUSES]),
+        "dissatisfaction_index": index,
         "warmup": arrival < warmup_min,
     })
+
+
+def _threads(parent: np.ndarray) -> np.ndarray:
+    """The first complaint of each contact's pile-on thread (itself if not a pile-on).
+
+    Parents always precede their pile-ons, so following parents converges within the
+    deepest cascade's generations.
+    """
+    thread = np.arange(len(parent))
+    linked = parent >= 0
+    while True:
+        up = np.where(linked, thread[np.where(linked, parent, 0)], thread)
+        if np.array_equal(up, thread):
+            return thread
+        thread = up
 
 
 def staffing_frame(rec: Records, replication: int) -> pd.DataFrame:
@@ -105,17 +142,23 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     """One row per customer journey (a problem followed across contacts and channels).
 
     Columns: ``replication``, ``journey_id``, ``start_min`` (first arrival), ``contacts``,
-    ``channels`` (the channels touched, in order, joined by ``>``), ``resolved`` (its last
-    contact was resolved where it arrived), ``resolution_min`` (from first arrival to
-    resolution; NaN when unresolved), ``forced_switches`` (involuntary channel changes),
+    ``channels`` (the channels touched, in order, joined by ``>``), ``resolved`` (one of its
+    contacts was resolved), ``resolution_min`` (from first arrival to the first resolution;
+    NaN when unresolved), ``switches`` (channel changes, voluntary or not),
+    ``forced_switches`` (involuntary ones: the operation told the customer to move),
     ``dissatisfied`` (any contact of the journey was), ``warmup`` (started in the warm-up).
     """
     c = contacts.sort_values(["replication", "journey_id", "arrival_min"], kind="stable")
     keys = ["replication", "journey_id"]
     g = c.groupby(keys, sort=False, observed=True)
+    # Resolved at the first contact that was resolved (an email may still be answered after
+    # its customer switched to Twitter); a switch is any change of channel between contacts.
+    changed = c["channel"].astype(str).ne(c["channel"].astype(str).shift()) & c[
+        ["replication", "journey_id"]].eq(c[["replication", "journey_id"]].shift()).all(axis=1)
     out = g.agg(start_min=("arrival_min", "first"), contacts=("contact_id", "size"),
-                end_min=("resolved_min", "last"), forced_switches=("forced_switch", "sum"),
+                end_min=("resolved_min", "min"), forced_switches=("forced_switch", "sum"),
                 dissatisfied=("dissatisfied", "any"), warmup=("warmup", "first"))
+    out["switches"] = changed.groupby([c["replication"], c["journey_id"]], sort=False).sum()
     # Most journeys are one contact: join channel names only where there are several.
     out["channels"] = g["channel"].first().astype(str)
     multi = out.index[out["contacts"] > 1]
@@ -125,5 +168,5 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     out["resolved"] = out["end_min"].notna()
     out["resolution_min"] = out["end_min"] - out["start_min"]
     return out.drop(columns="end_min").reset_index()[
-        keys + ["start_min", "contacts", "channels", "resolved", "resolution_min",
+        keys + ["start_min", "contacts", "channels", "resolved", "resolution_min", "switches",
                 "forced_switches", "dissatisfied", "warmup"]]

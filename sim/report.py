@@ -32,7 +32,8 @@ DEFAULT_METRICS = ("arrivals", "service_level", "asa_min", "frt_p90_min", "aband
 # Preferred column order in the HTML pivot; metrics not listed follow in table order.
 _METRIC_ORDER = ("arrivals", "answered", "abandoned", "service_level", "frac_delayed",
                  "mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
-                 "occupancy", "dissatisfaction_rate")
+                 "occupancy", "dissatisfaction_rate", "forced_switch_rate",
+                 "dissatisfaction_index", "pileons_per_complaint", "public_exposure")
 _SHARES = frozenset({"service_level", "abandon_rate", "occupancy", "dissatisfaction_rate",
                      "frac_delayed", "forced_switch_rate"})
 _SUMMARY_COLUMNS = ("channel", "metric", "mean", "ci_low", "ci_high")
@@ -304,6 +305,8 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         figures = {"first_response_cdf": plots.frt_cdf(contacts, targets),
                    "interval_profile": plots.interval_profile(results.intervals),
                    "service_level": plots.service_level_bars(results.summary)}
+        if "dissatisfaction_cause" in contacts:
+            figures["dissatisfaction"] = plots.dissatisfaction_by_cause(contacts)
         saved = save_figures(figures, stage / "figures")
         notes = {"seed": "" if seed is None else str(seed),
                  "replications": str(contacts["replication"].nunique()) if len(contacts) else "0",

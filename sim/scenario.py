@@ -12,7 +12,9 @@ from enum import Enum
 from typing import Mapping
 
 from .arrivals import ArrivalProcess, Incident
+from .behaviour import Dissatisfaction, Retrial, Switch
 from .distributions import Distribution
+from .pileons import PileOn
 
 
 class Mode(str, Enum):
@@ -66,6 +68,17 @@ class Channel:
         Customer think time between two replies, minutes (required when exchanges > 1). A
         chat keeps its agent's slot meanwhile; an async contact releases it and comes back
         to the queue when the customer answers.
+    pileon : PileOn or None
+        Public channels: unanswered complaints (negative contacts) excite pile-ons.
+    retrial : Retrial or None
+        Voice and chat: abandoned customers who try again.
+    switch : Switch or None
+        Failed customers who come back in another channel.
+    silent_share : float
+        Chat: share of abandoners who leave without telling; they stay in the queue and the
+        agent who picks one up spends ``silent_notice_min`` before noticing.
+    silent_notice_min : float
+        Agent time spent on a silent abandoner, minutes.
     """
 
     name: str
@@ -82,6 +95,11 @@ class Channel:
     secure_share: float = 0.0
     exchanges: int = 1
     think: Distribution | None = None
+    pileon: PileOn | None = None
+    retrial: Retrial | None = None
+    switch: Switch | None = None
+    silent_share: float = 0.0
+    silent_notice_min: float = 1.0
 
     def __post_init__(self) -> None:
         if int(self.exchanges) != self.exchanges or self.exchanges < 1:
@@ -99,6 +117,38 @@ class Channel:
         if self.patience is not None and self.mode is Mode.ASYNC:
             raise ValueError(f"channel {self.name}: async channels have no patience "
                              "(nobody waits on the line); set patience to null")
+        if self.pileon is not None and not self.public:
+            raise ValueError(f"channel {self.name}: pileon.branching="
+                             f"{self.pileon.branching} needs a public channel (public: true): "
+                             "only public posts draw pile-ons")
+        if self.retrial is not None and self.patience is None:
+            raise ValueError(f"channel {self.name}: retrial.probability="
+                             f"{self.retrial.probability} needs customers who abandon (a voice "
+                             "or chat channel with a patience distribution)")
+        sw = self.switch
+        if sw is not None:
+            if sw.to == self.name:
+                raise ValueError(f"channel {self.name}: switch.to={sw.to!r} must be another "
+                                 "channel (retrying the same channel is a retrial)")
+            if sw.after_min is None and self.patience is None:
+                raise ValueError(f"channel {self.name}: switch.after=None needs a duration "
+                                 "here: a switch follows a failure, unanswered that long (or, "
+                                 "in a voice or chat channel with patience, an abandonment)")
+            p = sw.probability + (self.retrial.probability if self.retrial else 0.0)
+            if p > 1 + 1e-12:
+                raise ValueError(f"channel {self.name}: switch.probability={sw.probability} "
+                                 f"plus retrial.probability={self.retrial.probability} must "
+                                 "be at most 1 (a failed customer does one or the other)")
+        if not 0 <= self.silent_share <= 1:
+            raise ValueError(f"channel {self.name}: silent_share={self.silent_share} must be "
+                             "in [0, 1]")
+        if self.silent_share > 0 and (self.mode is not Mode.CHAT or self.patience is None):
+            raise ValueError(f"channel {self.name}: silent_share={self.silent_share} needs a "
+                             "chat channel with a patience distribution (silent abandonment "
+                             "is a chat behaviour)")
+        if not (math.isfinite(self.silent_notice_min) and self.silent_notice_min > 0):
+            raise ValueError(f"channel {self.name}: silent_notice={self.silent_notice_min} "
+                             "must be > 0 (minutes)")
 
 
 @dataclass(frozen=True)
@@ -186,6 +236,8 @@ class Scenario:
         calibration.md (1 / 1.7 / 2.5 / 2.9 / 3.5 for 1-5 chats).
     incidents : tuple of Incident
         Outages and viral moments that multiply chosen channels' arrival rates for a while.
+    dissatisfaction : Dissatisfaction
+        How contacts are scored (dissatisfied or not; the composite index).
     """
 
     channels: tuple[Channel, ...]
@@ -193,6 +245,7 @@ class Scenario:
     interval_min: float = 60.0
     efficiency: tuple[float, ...] = (1.0, 1.7, 2.5, 2.9, 3.5)
     incidents: tuple[Incident, ...] = ()
+    dissatisfaction: Dissatisfaction = field(default_factory=Dissatisfaction)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.channels]
@@ -226,6 +279,9 @@ class Scenario:
                     raise ValueError(f"pool {p.name}: concurrency.{ch}={m}, but voice calls "
                                      "take one agent each")
         for c in self.channels:
+            if c.switch is not None and c.switch.to not in by_name:
+                raise ValueError(f"channel {c.name}: switch.to={c.switch.to!r} is not a "
+                                 f"channel; channels: {', '.join(names)}")
             if not self.pools_for(c.name):
                 raise ValueError(f"channel {c.name} has no pool that can serve it; pools: "
                                  f"{', '.join(pool_names) or 'none'}")

@@ -20,6 +20,12 @@ CONF = ROOT / "conf"
 
 register()
 
+#: Overrides that turn off the default study's failure follow-ups (retrials and channel
+#: switches), for tests that count the contacts of escalation journeys.
+NO_FOLLOW_UPS = ("scenario.channels.phone.retrial.probability=0",
+                 *(f"scenario.channels.{ch}.switch.probability=0"
+                   for ch in ("phone", "chat", "email")))
+
 
 def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """The composed config of ``python -m sim <overrides>``."""

@@ -16,7 +16,8 @@ CONTACT_COLUMNS = ["replication", "contact_id", "journey_id", "channel", "origin
                    "pool", "expectation_min", "dissatisfied", "warmup"]
 REQUIRED_METRICS = ["arrivals", "answered", "abandoned", "frac_delayed", "mean_wait_min",
                     "asa_min", "frt_p50_min", "frt_p90_min", "service_level", "abandon_rate",
-                    "occupancy", "dissatisfaction_rate"]
+                    "occupancy", "dissatisfaction_rate", "forced_switch_rate",
+                    "public_exposure", "pileons_per_complaint"]
 
 
 def run_cli(tmp_path: Path, *overrides: str, name: str = "run") -> subprocess.CompletedProcess:

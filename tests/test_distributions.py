@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.distributions import (REGISTRY, Deterministic, Empirical, Exponential, Gamma,
-                               Lognormal, make)
+                               Lognormal, Weibull, make)
 
 N = 200_000
 Z = 4.0  # standard errors allowed
@@ -137,7 +137,7 @@ def test_samples_non_negative_and_reproducible(kind: str, mean: float, cv: float
 def test_registry_kinds_and_make_types() -> None:
     """REGISTRY maps the config names to the classes, and ``make`` builds that class."""
     assert REGISTRY == {"exponential": Exponential, "lognormal": Lognormal, "gamma": Gamma,
-                        "deterministic": Deterministic, "empirical": Empirical}
+                        "weibull": Weibull, "deterministic": Deterministic, "empirical": Empirical}
     assert type(make("exponential", 2.0)) is Exponential
     assert type(make("lognormal", 2.0, 0.5)) is Lognormal
     assert type(make("gamma", 2.0, 0.5)) is Gamma
@@ -157,9 +157,9 @@ def test_make_sets_parameters() -> None:
 def test_unknown_kind_lists_valid_kinds() -> None:
     """An unknown kind is rejected with a message naming it and every valid kind."""
     with pytest.raises(ValueError) as err:
-        make("weibull", 2.0, 1.0)
+        make("pareto", 2.0, 1.0)
     msg = str(err.value)
-    assert msg.startswith("dist=") and "weibull" in msg
+    assert msg.startswith("dist=") and "pareto" in msg
     for kind in REGISTRY:
         assert kind in msg
 
@@ -227,3 +227,40 @@ def test_hypothesis_empirical(values: list[float], size: int, seed: int) -> None
     assert x.shape == (size,)
     assert set(x.tolist()) <= set(values)
     assert d.mean == pytest.approx(float(np.mean(values)), rel=1e-12)
+
+
+@pytest.mark.parametrize("mean, cv", [(3.0, 0.3), (5.0, 1.0), (2.0, 1.8)])
+def test_weibull_mean_and_cv(mean: float, cv: float) -> None:
+    """Weibull: the shape solves the cv equation (to 1e-9), cv = 1 is the exponential, and
+    the sample mean is within 4 SE; log X is a Gumbel with variance pi^2 / (6 k^2) (exact,
+    a tight check of the shape even for heavy tails)."""
+    d = make("weibull", mean, cv)
+    assert isinstance(d, Weibull)
+    k = d.shape
+    assert math.sqrt(math.gamma(1 + 2 / k) / math.gamma(1 + 1 / k) ** 2 - 1) == pytest.approx(cv, abs=1e-9)
+    if cv == 1.0:
+        assert k == pytest.approx(1.0, abs=1e-9)
+    x = d.sample(rng(11), N)
+    assert abs(x.mean() - mean) < Z * cv * mean / math.sqrt(N)
+    s2 = math.pi**2 / (6 * k**2)
+    # Var of the sample variance of a Gumbel: (mu4 - s^4)/n with mu4 = 27/5 s^4.
+    assert abs(np.log(x).var(ddof=1) - s2) < Z * s2 * math.sqrt((27 / 5 - 1) / N)
+
+
+def test_weibull_cv_out_of_range_is_named() -> None:
+    with pytest.raises(ValueError, match="cv=50"):
+        make("weibull", 3.0, 50.0)
+
+
+@pytest.mark.parametrize("d", [make("exponential", 4.0), make("lognormal", 4.0, 0.8),
+                               make("gamma", 4.0, 0.6), make("weibull", 4.0, 0.7),
+                               make("deterministic", 4.0), make("empirical", values=[1, 2, 9])])
+@pytest.mark.parametrize("p", [0.5, 1.0, 2.0])
+def test_moment_matches_sample(d, p: float) -> None:
+    """E[X^p] in closed form agrees with the sample mean of X^p within 4 SE (and p = 1 is
+    the mean)."""
+    x = d.sample(rng(12), N) ** p
+    se = x.std() / math.sqrt(N)
+    assert abs(x.mean() - d.moment(p)) <= Z * se + 1e-12 * d.moment(p)
+    if p == 1.0:
+        assert d.moment(1.0) == pytest.approx(d.mean, rel=1e-12)

@@ -266,3 +266,25 @@ def test_figures_save_as_decodable_png(tmp_path, contacts: pd.DataFrame, summary
         image = mpimg.imread(path)
         assert image.ndim == 3 and image.shape[0] > 250 and image.shape[1] > 350
         assert image[..., :3].std() > 0.05  # not a blank canvas
+
+
+def test_dissatisfaction_by_cause_stacks_causes_and_shows_pileons() -> None:
+    """Bars stack to the share dissatisfied per channel (pooled, warm-up excluded); the
+    pile-on panel shows pile-ons over original public complaints."""
+    from sim.plots import dissatisfaction_by_cause
+    c = pd.DataFrame({
+        "channel": ["phone"] * 4 + ["twitter"] * 4,
+        "dissatisfaction_cause": ["abandoned", "late", "none", "none",
+                                  "late", "none", "none", "late"],
+        "warmup": [False] * 7 + [True],
+        "origin": ["arrival"] * 4 + ["arrival", "arrival", "pileon", "pileon"],
+        "public": [False] * 4 + [True] * 4,
+        "negative": [False] * 4 + [True] * 4,
+    })
+    fig = dissatisfaction_by_cause(c)
+    left, right = fig.axes
+    labels = [t.get_text() for t in left.get_xticklabels()]
+    assert labels == ["phone\n50.0%", "twitter\n33.3%", "all\n42.9%"]
+    assert [t.get_text() for t in right.get_xticklabels()] == ["twitter\n0.500"]
+    private = dissatisfaction_by_cause(c[~c["public"]])
+    assert len(private.axes) == 1

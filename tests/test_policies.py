@@ -38,7 +38,7 @@ from sim.policies.routing import FCFS, Blended, Priority, UnifiedTextPool
 from sim.policies.staffing import Fixed
 from sim.scenario import Channel, Mode, Pool, Scenario
 
-from .conftest import CONF, compose_config, simulate
+from .conftest import NO_FOLLOW_UPS, CONF, compose_config, simulate
 from .invariants import check_invariants
 from .test_conformance import COMBINATIONS, SHORT
 
@@ -359,7 +359,7 @@ ESCALATIONS = {"to_phone": ("phone", True, True), "to_secure_chat": ("chat", Fal
 @pytest.mark.parametrize("escalation", ESCALATIONS)
 def test_escalated_contacts_continue_their_parents_journey(escalation):
     cfg = compose_config(["run.progress=false", "run.horizon=2d", "run.replications=2",
-                          f"escalation={escalation}"])
+                          f"escalation={escalation}", *NO_FOLLOW_UPS])
     res = run_study(build_study(cfg))
     check_invariants(res)
     target, forced, may_give_up = ESCALATIONS[escalation]
@@ -372,9 +372,11 @@ def test_escalated_contacts_continue_their_parents_journey(escalation):
         assert (kids["channel"] == target).all()
         journeys = c[c["journey_id"].isin(kids["journey_id"])].sort_values("arrival_min")
         # Each follow-up shares its journey with exactly one other contact, which arrived
-        # first, as an exogenous arrival, and was handled but not resolved.
+        # first (from the arrival process, or a pile-on: a customer of its own), and was
+        # handled but not resolved.
         assert journeys.groupby("journey_id").size().eq(2).all()
-        parents = journeys[journeys["origin"] == "arrival"].set_index("journey_id")
+        parents = journeys[journeys["origin"] != "escalation"].set_index("journey_id")
+        assert set(parents["origin"]) <= {"arrival", "pileon"}
         kids = kids.set_index("journey_id").loc[parents.index]
         assert len(parents) == len(kids)
         assert parents["resolved_min"].isna().all() and parents["service_end_min"].notna().all()
@@ -385,14 +387,14 @@ def test_escalated_contacts_continue_their_parents_journey(escalation):
         # Handled, unresolved and without a follow-up: the customer gave up.
         unresolved = c[c["service_end_min"].notna() & c["resolved_min"].isna()]
         quitters = unresolved[~unresolved["journey_id"].isin(parents.index)]
-        assert (quitters["origin"] == "arrival").all()
+        assert quitters["origin"].isin(["arrival", "pileon"]).all()
         if escalation == "tiered":
             assert quitters.empty
             # Transfers come from the channels with a tier-2 share, never from tier 2 itself.
             assert set(parents["channel"]) <= set(cfg.escalation.share)
         else:
             # Secure work asked of a channel that cannot do it: exactly the contacts moved on.
-            handled = c[c["service_end_min"].notna() & (c["origin"] == "arrival")]
+            handled = c[c["service_end_min"].notna() & (c["origin"] != "escalation")]
             needs_move = handled["needs_secure"] & handled["channel"].isin(insecure)
             assert set(handled.loc[needs_move, "contact_id"]) == set(unresolved["contact_id"])
         if forced:

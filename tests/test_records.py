@@ -7,7 +7,7 @@ import pandas as pd
 
 from sim.records import journeys_frame
 
-from .conftest import simulate
+from .conftest import NO_FOLLOW_UPS, simulate
 
 
 def test_journeys_by_hand():
@@ -31,7 +31,8 @@ def test_journeys_by_hand():
 
 
 def test_journeys_of_an_escalating_study_are_written_and_consistent(tmp_path):
-    res = simulate(["run.horizon=1d", "run.replications=2", "escalation=to_phone"])
+    res = simulate(["run.horizon=1d", "run.replications=2", "escalation=to_phone",
+                    *NO_FOLLOW_UPS])
     j, c = res.journeys, res.contacts
     assert len(j) == len(c) - (c["origin"] == "escalation").sum()
     assert j["contacts"].sum() == len(c)
