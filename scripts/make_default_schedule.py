@@ -6,14 +6,21 @@ service level meets 80% of contacts answered within the channel's target at that
 forecast, occupancy at most 85%, at least one agent; chat sized in conversation slots slowed
 by the concurrency efficiency table). Phone and chat are staffed around the clock; email and
 the social teams only in office hours (``STAFFED_HOURS``), as most care teams work, so the
-night's posts and emails wait for the morning. Shrinkage is not included: agents on the floor.
+night's posts and emails wait for the morning, and those teams are sized for the whole day's
+work within their hours (each staffed hour's forecast raised by the day's volume over the
+staffed hours' volume). Shrinkage is not included: agents on the floor. Pile-ons, switches
+and retrials are not forecast: the extra volume they bring is what a plan made from the
+arrival forecast alone misses.
 
 Run from the repository root: ``python scripts/make_default_schedule.py``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from hydra import compose, initialize_config_dir
 
@@ -24,6 +31,7 @@ from sim.policies.escalation import NoEscalation
 from sim.policies.routing import FCFS
 from sim.policies.staffing import ErlangC
 from sim.rng import Streams
+from sim.scenario import Scenario
 
 GOAL, MAX_OCC = 0.8, 0.85
 # Hours of the day (start, end) each async channel's team works; weekends as weekdays.
@@ -31,12 +39,34 @@ STAFFED_HOURS = {"email": (8, 18), "twitter": (8, 22), "facebook": (8, 20), "mes
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _backlog_in_staffed_hours(scenario: Scenario) -> Scenario:
+    """The scenario with each part-time team's channel rate raised so that its staffed hours
+    carry the whole day's work: what arrives while nobody works waits for the morning and
+    must be answered within the staffed hours, on top of those hours' own arrivals.
+
+    The intraday shape is the same every day (the weekly factor scales whole days), so one
+    factor per channel does it: the day's total volume over the staffed hours' volume.
+    """
+    channels = []
+    for ch in scenario.channels:
+        hours = STAFFED_HOURS.get(ch.name)
+        if hours is None:
+            channels.append(ch)
+            continue
+        day = np.asarray(ch.arrivals.intraday, float)
+        per_hour = day.reshape(24, -1).sum(axis=1)
+        factor = per_hour.sum() / per_hour[hours[0]:hours[1]].sum()
+        channels.append(replace(ch, arrivals=replace(
+            ch.arrivals, rate_per_hour=ch.arrivals.rate_per_hour * factor)))
+    return replace(scenario, channels=tuple(channels))
+
+
 def render() -> str:
     """The schedule file's text."""
     register()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("config", overrides=["staffing=fixed"])
-    scenario = build_operation(cfg.scenario)
+    scenario = _backlog_in_staffed_hours(build_operation(cfg.scenario))
     erlang = ErlangC(service_level=GOAL, max_occupancy=MAX_OCC)
     Model(scenario, no_customers(), FCFS(), erlang, NoEscalation(), Streams(0, 0), 0.0)
     lines = [

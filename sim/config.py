@@ -13,7 +13,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Dict, List, Optional
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from hydra.core.config_store import ConfigStore
 from hydra.utils import get_method, instantiate, to_absolute_path
@@ -202,6 +203,23 @@ class Config:
     escalation: Any = MISSING
     run: RunConf = field(default_factory=RunConf)
     seed: int = 1
+
+
+#: The project's config directory (absolute: the CLI, the API and the tests find the same).
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+
+def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
+    """The config ``python -m sim <overrides>`` would run, composed without the CLI.
+
+    A misspelt key fails here, as on the command line (Hydra's errors); values are checked
+    later by :func:`build_study`.
+    """
+    from hydra import compose as hydra_compose, initialize_config_dir  # noqa: PLC0415
+
+    register()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return hydra_compose(config_name, overrides=list(overrides))
 
 
 def register() -> None:

@@ -73,6 +73,8 @@ class Results:
     intervals: pd.DataFrame
     per_replication: pd.DataFrame
     summary: pd.DataFrame
+    overrides: tuple[str, ...] = ()  # how it was configured, when known (sim.api.run)
+    config_yaml: str = ""
 
 
 def build_model(study: Study, replication: int,

@@ -146,7 +146,9 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     contacts was resolved), ``resolution_min`` (from first arrival to the first resolution;
     NaN when unresolved), ``switches`` (channel changes, voluntary or not),
     ``forced_switches`` (involuntary ones: the operation told the customer to move),
-    ``dissatisfied`` (any contact of the journey was), ``warmup`` (started in the warm-up).
+    ``dissatisfied`` (any contact of the journey was, or the journey ended unresolved: the
+    customer gave up; journeys still open at the end count only their contacts),
+    ``warmup`` (started in the warm-up).
     """
     c = contacts.sort_values(["replication", "journey_id", "arrival_min"], kind="stable")
     keys = ["replication", "journey_id"]
@@ -157,7 +159,8 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
         ["replication", "journey_id"]].eq(c[["replication", "journey_id"]].shift()).all(axis=1)
     out = g.agg(start_min=("arrival_min", "first"), contacts=("contact_id", "size"),
                 end_min=("resolved_min", "min"), forced_switches=("forced_switch", "sum"),
-                dissatisfied=("dissatisfied", "any"), warmup=("warmup", "first"))
+                dissatisfied=("dissatisfied", "any"), open_=("in_system_at_end", "any"),
+                warmup=("warmup", "first"))
     out["switches"] = changed.groupby([c["replication"], c["journey_id"]], sort=False).sum()
     # Most journeys are one contact: join channel names only where there are several.
     out["channels"] = g["channel"].first().astype(str)
@@ -166,7 +169,10 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
         several = c.set_index(keys).loc[multi, "channel"].astype(str)
         out.loc[multi, "channels"] = several.groupby(level=keys, sort=False).agg(">".join)
     out["resolved"] = out["end_min"].notna()
+    # A customer who gave up (told to move and never came, or left unanswered) had the
+    # problem left unsolved: dissatisfied even when no single contact was.
+    out["dissatisfied"] |= ~out["resolved"] & ~out["open_"]
     out["resolution_min"] = out["end_min"] - out["start_min"]
-    return out.drop(columns="end_min").reset_index()[
+    return out.drop(columns=["end_min", "open_"]).reset_index()[
         keys + ["start_min", "contacts", "channels", "resolved", "resolution_min", "switches",
                 "forced_switches", "dissatisfied", "warmup"]]

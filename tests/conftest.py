@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Sequence
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from sim.config import build_study, register
+from sim.config import build_study, compose, register
 from sim.experiment import Results, run_study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +28,7 @@ NO_FOLLOW_UPS = ("scenario.channels.phone.retrial.probability=0",
 
 def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """The composed config of ``python -m sim <overrides>``."""
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
+    return compose(overrides)
 
 
 def simulate(overrides: Sequence[str] = ()) -> Results:

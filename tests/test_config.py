@@ -33,6 +33,7 @@ BAD = {
     "scenario.interval=7min": ("scenario.interval", "divide a day"),
     "+staffing.agents.phne=[1]": ("staffing._target_", "pools"),
     "staffing.agents.phone=[1,2]": ("staffing._target_", "24 (a day) or 168 (a week)"),
+    "staffing=fixed staffing.agents.twitter=-1": ("staffing._target_", "whole number of agents"),
     "routing._target_=sim.policies.routing.Nope": ("routing._target_", "cannot build"),
     "scenario.incidents=[{channels:[fax],per_day:0.1}]": ("scenario.incidents[0].channels",
                                                            "channels of the scenario"),
@@ -72,7 +73,7 @@ BAD = {
 def test_bad_value_is_a_config_error_naming_key_and_valid(override):
     key, valid = BAD[override]
     with pytest.raises(ConfigError) as info:
-        build_study(compose_config([override]))
+        build_study(compose_config(override.split()))
     message = str(info.value)
     assert message.startswith(f"{key}="), message
     assert valid in message, message

@@ -9,9 +9,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-import yaml
-
 from sim.config import ConfigError
+from sim.study import load_study
 
 from .conftest import CONF, ROOT, simulate
 from .invariants import check_invariants
@@ -59,11 +58,16 @@ def test_every_scenario_runs(scenario):
 
 def _experiments() -> list[str]:
     folder = ROOT / "experiments"
-    return sorted(str(p.relative_to(ROOT)) for p in folder.rglob("*.yaml")) if folder.exists() else []
+    return sorted(str(p.parent.relative_to(ROOT)) for p in folder.glob("*/study.yaml"))
 
 
 @pytest.mark.parametrize("path", _experiments())
-def test_every_experiment_config_runs(path):
-    """Experiment configs are overrides-only: a list of ``key=value`` strings under ``overrides``."""
-    overrides = yaml.safe_load((ROOT / path).read_text())["overrides"]
-    check_invariants(simulate([*overrides, *SHORT]))
+def test_every_experiment_runs(path):
+    """Each study (overrides only) runs at every value it sweeps, shortened; its README
+    exists and names the command that reproduces it."""
+    study = load_study(ROOT / path)
+    for key, values in study.sweep.items():
+        for value in values:
+            check_invariants(simulate([*study.overrides, f"{key}={value}", *SHORT]))
+    readme = (ROOT / path / "README.md").read_text()
+    assert f"python -m sim.study {path}" in readme

@@ -12,15 +12,16 @@ from .conftest import NO_FOLLOW_UPS, simulate
 
 def test_journeys_by_hand():
     c = pd.DataFrame({
-        "replication": [0, 0, 0, 0],
-        "journey_id": [7, 7, 8, 9],
-        "contact_id": [1, 5, 2, 3],
-        "channel": pd.Categorical(["twitter", "phone", "email", "chat"]),
-        "arrival_min": [10.0, 40.0, 12.0, 15.0],
-        "resolved_min": [np.nan, 55.0, 30.0, np.nan],
-        "forced_switch": [True, False, False, False],
-        "dissatisfied": [True, False, False, False],
-        "warmup": [False, False, False, False],
+        "replication": [0, 0, 0, 0, 0],
+        "journey_id": [7, 7, 8, 9, 10],
+        "contact_id": [1, 5, 2, 3, 4],
+        "channel": pd.Categorical(["twitter", "phone", "email", "chat", "email"]),
+        "arrival_min": [10.0, 40.0, 12.0, 15.0, 16.0],
+        "resolved_min": [np.nan, 55.0, 30.0, np.nan, np.nan],
+        "forced_switch": [True, False, False, False, False],
+        "dissatisfied": [True, False, False, False, False],
+        "in_system_at_end": [False, False, False, False, True],
+        "warmup": [False, False, False, False, False],
     })
     j = journeys_frame(c).set_index("journey_id")
     assert j.loc[7, "channels"] == "twitter>phone" and j.loc[7, "contacts"] == 2
@@ -28,6 +29,9 @@ def test_journeys_by_hand():
     assert j.loc[7, "forced_switches"] == 1 and j.loc[7, "dissatisfied"]
     assert j.loc[8, "resolution_min"] == 18.0 and not j.loc[8, "dissatisfied"]
     assert not j.loc[9, "resolved"] and np.isnan(j.loc[9, "resolution_min"])
+    # Journey 9 ended unresolved (the customer gave up): dissatisfied although no contact
+    # was; journey 10 is still open at the end: only its contacts count.
+    assert j.loc[9, "dissatisfied"] and not j.loc[10, "dissatisfied"]
 
 
 def test_journeys_of_an_escalating_study_are_written_and_consistent(tmp_path):

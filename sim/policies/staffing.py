@@ -27,12 +27,13 @@ class Fixed:
 
     Parameters
     ----------
-    agents : Mapping[str, int], optional
-        Overrides of the configured headcount by pool name.
+    agents : Mapping[str, int or None], optional
+        Overrides of the configured headcount by pool name; None keeps the configured one
+        (so a config can list pools a scenario may not have).
     """
 
-    def __init__(self, agents: Mapping[str, int] | None = None) -> None:
-        self.overrides = dict(agents or {})
+    def __init__(self, agents: Mapping[str, int | None] | None = None) -> None:
+        self.overrides = {k: v for k, v in (agents or {}).items() if v is not None}
         self._agents: dict[str, int] = {}
 
     def bind(self, model: ModelView) -> None:
@@ -41,6 +42,10 @@ class Fixed:
         if unknown:
             raise ValueError(f"staffing.agents names unknown pool(s) {sorted(unknown)}; "
                              f"pools: {', '.join(configured)}")
+        for pool, n in self.overrides.items():
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ValueError(f"staffing.agents.{pool}={n} must be a whole number of "
+                                 "agents >= 0 (or null: the configured headcount)")
         headcount = {**configured, **self.overrides}
         self._agents = {p.name: sum(headcount[m] for m in p.members) for p in model.scenario.pools}
 

@@ -1,0 +1,82 @@
+"""Shared helpers for the studies' figure scripts (not a study itself: no study.yaml).
+
+The scripts read a study's sweep directory (``results/experiments/<name>``) through
+:func:`sim.compare.load_jobs` and each job's ``per_replication.parquet`` (one value per
+replication, channel and metric), and add what ``python -m sim.compare`` does not give:
+social-team aggregates, and paired differences for sweeps over *scenario* keys. (The
+comparison pairs jobs that differ only in policy keys; jobs that differ in a scenario key
+such as a target or a tool quality that changes no random draw also see the same customers,
+so their replications pair just as well.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.compare import Job, load_jobs
+from sim.metrics import mean_ci
+
+SOCIAL = ("twitter", "facebook", "messages")
+
+
+def jobs(results: Path | str) -> list[Job]:
+    """The complete jobs of a sweep directory, in job order."""
+    return [j for j in load_jobs([Path(results)]) if j.status == "complete"]
+
+
+def per_replication(job: Job) -> pd.DataFrame:
+    """Wide per-replication table: one row per replication, columns ``<channel>.<metric>``."""
+    p = job.per_replication
+    wide = p.pivot_table(index="replication", columns=["channel", "metric"], values="value",
+                         aggfunc="first")
+    wide.columns = [f"{c}.{m}" for c, m in wide.columns]
+    return wide
+
+
+def social(job: Job) -> pd.DataFrame:
+    """Per replication: the three social channels as one team, plus a few per-channel metrics.
+
+    ``social.agent_hours`` sums the social pools' staffed hours (siloed pools: one per
+    channel); shares and the index are arrival-weighted over the three channels.
+    """
+    w = per_replication(job)
+    arrivals = sum(w[f"{c}.arrivals"] for c in SOCIAL)
+    out = pd.DataFrame(index=w.index)
+    out["social.agent_hours"] = sum(w[f"{c}.agent_hours"] for c in SOCIAL)
+    for metric in ("service_level", "dissatisfaction_rate", "dissatisfaction_index"):
+        out[f"social.{metric}"] = sum(w[f"{c}.{metric}"] * w[f"{c}.arrivals"]
+                                      for c in SOCIAL) / arrivals
+    for c in SOCIAL:
+        out[f"{c}.frt_p50_min"] = w[f"{c}.frt_p50_min"]
+        out[f"{c}.frt_p90_min"] = w[f"{c}.frt_p90_min"]
+    for c in ("twitter", "facebook"):
+        out[f"{c}.pileons_per_complaint"] = w[f"{c}.pileons_per_complaint"]
+        out[f"{c}.public_exposure"] = w[f"{c}.public_exposure"]
+    out["all.agent_hours"] = w["all.agent_hours"]
+    out["all.dissatisfaction_rate"] = w["all.dissatisfaction_rate"]
+    return out
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95% Student-t interval over replications of every column."""
+    rows = []
+    for col in table.columns:
+        m, lo, hi, n = mean_ci(table[col].astype(float).tolist())
+        rows.append({"metric": col, "mean": m, "ci_low": lo, "ci_high": hi, "n": n})
+    return pd.DataFrame(rows)
+
+
+def paired(policy: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Paired differences policy - baseline over the replications both ran (same seed)."""
+    common = policy.index.intersection(baseline.index)
+    return summary(policy.loc[common] - baseline.loc[common])
+
+
+def fmt(mean: float, lo: float, hi: float, digits: int = 3) -> str:
+    """``mean [lo, hi]`` with ``digits`` significant digits."""
+    if not np.isfinite(mean):
+        return "nan"
+    return f"{mean:.{digits}g} [{lo:.{digits}g}, {hi:.{digits}g}]"
