@@ -2,11 +2,10 @@
 
 The scripts read a study's sweep directory (``results/experiments/<name>``) through
 :func:`sim.compare.load_jobs` and each job's ``per_replication.parquet`` (one value per
-replication, channel and metric), and add what ``python -m sim.compare`` does not give:
-social-team aggregates, and paired differences for sweeps over *scenario* keys. (The
-comparison pairs jobs that differ only in policy keys; jobs that differ in a scenario key
-such as a target or a tool quality that changes no random draw also see the same customers,
-so their replications pair just as well.)
+replication, channel and metric), and add what ``python -m sim.compare`` does not give: the
+three social channels as one team (agent-hours summed, shares arrival-weighted), with means
+and, where a study needs them, paired differences of those aggregates. Per-channel and
+all-channel paired differences are the comparison's own ``paired.csv``.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ A study (``experiments/<name>/study.yaml``) is overrides only: the question it a
 overrides every job shares, and the values it sweeps. This command turns it into the Hydra
 sweep ``python -m sim -m <overrides> <key>=<v1>,<v2> ...`` with a fixed sweep directory
 (``results/experiments/<name>``), so that running it again finishes failed or killed jobs and
-skips the complete ones; the multirun-end callback then writes the comparison there. The
-command it runs is printed first: a study is never more than a documented sweep.
+skips the complete ones; the multirun-end callback then writes the comparison there, against
+the study's baseline. The command it runs is printed first: a study is never more than a
+documented sweep.
 """
 
 from __future__ import annotations
@@ -52,9 +53,12 @@ class Study:
         return [f"{key}={','.join(_text(v) for v in values)}" for key, values in self.sweep.items()]
 
     def command(self, results: Path, extra: Sequence[str] = ()) -> list[str]:
-        """The ``python -m sim -m ...`` command line that runs the study."""
+        """The ``python -m sim -m ...`` command line that runs the study (the comparison at
+        its end made against the study's baseline)."""
+        baseline = ([f'hydra.callbacks.compare.baseline="{self.baseline}"'] if self.baseline
+                    else [])
         return [sys.executable, "-m", "sim", "-m", *self.overrides, *self.sweep_overrides(),
-                *extra, f"hydra.sweep.dir={results}"]
+                *extra, f"hydra.sweep.dir={results}", *baseline]
 
 
 def _text(value: Any) -> str:
@@ -98,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=None,
                         help="sweep directory (default results/experiments/<name>)")
     parser.add_argument("extra", nargs="*", help="more overrides, e.g. run.replications=3")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     try:
         study = load_study(args.study)
     except ValueError as err:
@@ -107,12 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = args.results or Path("results") / "experiments" / study.name
     cmd = study.command(results, args.extra)
     print(f"{study.name}: {study.question}\n$ " + shlex.join(["python", *cmd[1:]]), flush=True)
-    done = subprocess.run(cmd)
-    if done.returncode == 0 and study.baseline:
-        compared = subprocess.run([sys.executable, "-m", "sim.compare", str(results),
-                                   "--baseline", study.baseline])
-        return compared.returncode
-    return done.returncode
+    return subprocess.run(cmd).returncode
 
 
 if __name__ == "__main__":

@@ -6,12 +6,15 @@ Run after the study (it reads the study's results directory):
     python -m sim.study experiments/secure_chat
     python experiments/secure_chat/journeys.py [results/experiments/secure_chat]
 
-For every job and replication it takes the journeys whose first contact arrived in a
-non-secure channel (email, twitter, facebook, messages) needing secure work, and measures
-the share resolved, the share with a dissatisfied contact, the share dissatisfied *or* left
-unresolved, and the time to resolution. It prints each job's mean with a 95% Student-t
-interval over replications, and the paired difference (same seed and replication: the same
-customers) against ``escalation=to_phone`` at the same ``escalation.follow``; writes
+The comparison (``paired.csv``) is per contact and per channel; this script adds the
+journey view. For every job and replication it takes the journeys whose first contact
+arrived in a non-secure channel (email, twitter, facebook, messages) needing secure work,
+and measures the share resolved, the share dissatisfied (``journeys.parquet``: a
+dissatisfied contact, or the journey ended unresolved because the customer gave up), and
+the time to resolution. It prints each job's mean with a 95% Student-t interval over
+replications, and the paired difference (same seed and replication: the same customers)
+against ``escalation=to_phone`` at the same ``escalation.follow`` (``paired.csv`` compares
+every job with ``to_phone`` at 0.6, the study's baseline); writes
 ``journeys.csv`` into the results directory and the figure ``figures/journeys.png`` next to
 this file (for another results directory, e.g. a sensitivity run, the figure goes into that
 directory instead, leaving the README's figure alone).
@@ -38,8 +41,7 @@ INSECURE = ("email", "twitter", "facebook", "messages")
 METRICS = {
     "journeys": "journeys needing secure work (per week)",
     "resolved": "share resolved",
-    "dissatisfied": "share with a dissatisfied contact",
-    "unhappy": "share dissatisfied or unresolved",
+    "dissatisfied": "share dissatisfied (incl. gave up)",
     "resolution_p50_h": "time to resolution, median (h)",
     "leg_p50_min": "escalation leg: reply to resolution, median (min)",
 }
@@ -60,7 +62,6 @@ def per_replication(job) -> pd.DataFrame:
         done = g[g["resolved"]]
         rows.append({"replication": rep, "journeys": len(g), "resolved": g["resolved"].mean(),
                      "dissatisfied": g["dissatisfied"].mean(),
-                     "unhappy": (g["dissatisfied"] | ~g["resolved"]).mean(),
                      "resolution_p50_h": done["resolution_min"].median() / 60,
                      "leg_p50_min": done["leg"].median()})
     return pd.DataFrame(rows).set_index("replication")
@@ -92,8 +93,8 @@ def main(results: Path) -> pd.DataFrame:
 
 
 def figure(out: pd.DataFrame, path: Path) -> None:
-    shown = ["resolved", "dissatisfied", "unhappy"]
-    fig, axes = plt.subplots(1, len(shown), figsize=(11, 3.4), sharey=True)
+    shown = ["resolved", "dissatisfied"]
+    fig, axes = plt.subplots(1, len(shown), figsize=(8, 3.4), sharey=True)
     colours = {"to_phone": "tab:red", "to_secure_chat": "tab:blue"}
     follows = sorted(out["follow"].unique())
     x = np.arange(len(follows))

@@ -5,11 +5,13 @@ Run after the study (it reads the study's results directory):
     python -m sim.study experiments/social_15min
     python experiments/social_15min/cost.py [results/experiments/social_15min]
 
-Prints, for each social target and occupancy cap, the social team's weekly agent-hours and
-what customers get (mean and 95% CI over replications), then the paired difference of each
-target against 2 h at the same cap (same seed and replication: the same customers, as the
-targets change staffing only). Writes ``social_15min.csv`` into the results directory and
-``figures/cost_vs_target.png`` next to this file.
+The comparison's ``paired.csv`` already pairs each target with 2 h at the same cap, per
+channel and over all channels (the study sets the treatment to the target). This script adds
+the three social channels as one team: for each target and occupancy cap, the team's weekly
+agent-hours and what its customers get (mean and 95% CI over replications), and the paired
+difference of those team figures against 2 h at the same cap (same seed and replication:
+the same customers, as the targets change staffing only). Writes ``social_15min.csv`` into
+the results directory and ``figures/cost_vs_target.png`` next to this file.
 """
 
 from __future__ import annotations
@@ -47,8 +49,10 @@ def main(results: Path) -> pd.DataFrame:
         s = common.summary(t).assign(target=target, cap=cap, kind="level")
         rows.append(s)
         base = tables.get(("2h", cap))
-        if base is not None and target != "2h":
-            rows.append(common.paired(t, base).assign(target=target, cap=cap, kind="vs 2h"))
+        if base is not None and target != "2h":  # per channel: paired.csv
+            team = [c for c in t.columns if c.startswith("social.")]
+            rows.append(common.paired(t[team], base[team]).assign(target=target, cap=cap,
+                                                                  kind="vs 2h"))
     out = pd.concat(rows, ignore_index=True)
     out["order"] = out["target"].map(TARGETS.index)
     out = out.sort_values(["kind", "cap", "order", "metric"]).drop(columns="order")
@@ -60,8 +64,8 @@ def main(results: Path) -> pd.DataFrame:
 
 def report(out: pd.DataFrame) -> None:
     metrics = ["social.agent_hours", "all.agent_hours", "social.dissatisfaction_rate",
-               "twitter.frt_p50_min", "twitter.frt_p90_min", "facebook.frt_p90_min",
-               "messages.frt_p90_min", "twitter.pileons_per_complaint",
+               "social.dissatisfaction_index", "twitter.frt_p50_min", "twitter.frt_p90_min",
+               "facebook.frt_p90_min", "messages.frt_p90_min", "twitter.pileons_per_complaint",
                "twitter.public_exposure"]
     for kind in ("level", "vs 2h"):
         t = out[(out["kind"] == kind) & out["metric"].isin(metrics)].copy()

@@ -1,0 +1,205 @@
+"""``comparison.html``: one self-contained page (no scripts, no external files).
+
+The jobs with status and error, a section per paired comparison with a metric-by-metric
+table, the results by job and channel, and every figure as a base64 PNG.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .jobs import COMPLETE, FAILED, MISSING, Job, override_keys
+from .treatment import Treatment
+
+# Metrics of the per-job pivot.
+_KEY_METRICS = ("arrivals", "service_level", "asa_min", "frt_p90_min", "abandon_rate",
+                "occupancy", "dissatisfaction_rate", "dissatisfaction_index", "agent_hours")
+
+
+_EXTRA_CSS = """
+tr.failed td{background:#fdecea}tr.missing td{background:#fff4e5}
+tr.better td{background:#e8f5e9}tr.worse td{background:#fdecea}
+.pairs td{white-space:nowrap}
+.verdict{margin:.3rem 0 .6rem}.small{font-size:.85rem;color:#555}
+"""
+
+
+def _fmt_diff(metric: str, d: float, lo: float, hi: float) -> str:
+    """A difference and its interval: shares in percentage points, else the metric's unit."""
+    from ..report import _decimals  # noqa: PLC0415
+
+    if not np.isfinite(d):
+        return "–"
+    share = _is_share(metric)
+    k, unit = (100.0, " pp") if share else (1.0, "")
+    ref = max(abs(d), (hi - lo) / 2 if np.isfinite(hi - lo) else 0.0) * k
+    dec = 1 if share else _decimals(ref if ref > 0 else 1.0)
+    head = f"{d * k:+,.{dec}f}{unit}"
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return head
+    return f"{head} [{lo * k:+,.{dec}f}, {hi * k:+,.{dec}f}]"
+
+
+def _is_share(metric: str) -> bool:
+    from ..report import _is_share as share  # noqa: PLC0415
+
+    return share(metric)
+
+
+def _ratio(r: float) -> str:
+    if not np.isfinite(r):
+        return "∞" if r == math.inf else "–"
+    return f"{r:.1f}×"
+
+
+def _pct(v: float) -> str:
+    return f"{v * 100:.0f}%" if np.isfinite(v) else "–"
+
+
+def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
+    from ..report import _table  # noqa: PLC0415
+
+    esc, parts = html.escape, []
+    if paired.empty:
+        return ["<p>No paired comparisons: no two complete jobs on the same seeds differ only "
+                f"in the treatment, {esc(treatment.describe())}.</p>"]
+    for _, g in paired.groupby(["group", "baseline", "policy"], sort=False):
+        r0 = g.iloc[0]
+        title = f"{r0['policy']} vs {r0['baseline']}" + (f" ({r0['context']})" if r0["context"] else "")
+        parts.append(f"<h3>{esc(title)}</h3>")
+        parts.append(f'<p class="small">Jobs {esc(r0["jobs"])} against baseline jobs '
+                     f'{esc(r0["baseline_jobs"])}; seeds {esc(str(r0["seeds"]))}; paired by '
+                     f"(seed, replication). Differences are {esc(str(r0['policy']))} minus "
+                     f"{esc(str(r0['baseline']))}.</p>")
+        everywhere = g[g["channel"].astype(str) == "all"]
+        sig = everywhere[everywhere["significant"] & everywhere["verdict"].isin(["better", "worse"])]
+        ratio = everywhere["ci_ratio"].replace(math.inf, np.nan).dropna()
+        vr = everywhere["variance_reduction"].dropna()
+        lines = [f"{m}: {_fmt_diff(m, d, lo, hi)}, {v}" for m, d, lo, hi, v in
+                 sig[["metric", "diff", "ci_low", "ci_high", "verdict"]].itertuples(index=False)]
+        parts.append('<p class="verdict"><b>Significant at 95% (all channels):</b> '
+                     + (esc("; ".join(lines)) if lines else "none") + ".</p>")
+        if len(ratio):
+            parts.append(f'<p class="small">Pairing (common random numbers): paired intervals are '
+                         f"median {_ratio(float(ratio.median()))} narrower than unpaired (Welch) "
+                         f"ones; median variance reduction {_pct(float(vr.median()))}.</p>")
+        rows, classes = [], []
+        for _, r in everywhere.iterrows():
+            m = str(r["metric"])
+            rows.append([m, _cell(m, r["baseline_mean"]), _cell(m, r["policy_mean"]),
+                         _fmt_diff(m, r["diff"], r["ci_low"], r["ci_high"]),
+                         _fmt_diff(m, r["diff"], r["unpaired_ci_low"], r["unpaired_ci_high"]),
+                         _ratio(r["ci_ratio"]), _pct(r["variance_reduction"]),
+                         r["direction"], r["verdict"], "yes" if r["significant"] else "no"])
+            classes.append(r["verdict"] if r["significant"] else "")
+        header = ["metric", str(r0["baseline"]), str(r0["policy"]), "difference [95% CI, paired]",
+                  "unpaired 95% CI", "paired CI narrower", "variance reduction",
+                  "better is", "verdict", "significant"]
+        parts.append('<div class="pairs">' + _table(header, rows, classes) + "</div>")
+        per = g[(g["channel"].astype(str) != "all") & g["significant"]
+                & g["verdict"].isin(["better", "worse"])]
+        prow = [[str(r["channel"]), str(r["metric"]),
+                 _fmt_diff(str(r["metric"]), r["diff"], r["ci_low"], r["ci_high"]), r["verdict"]]
+                for _, r in per.iterrows()]
+        parts.append(f"<details><summary>Significant differences by channel ({len(prow)})</summary>"
+                     + (_table(["channel", "metric", "difference [95% CI]", "verdict"], prow,
+                               [r[3] for r in prow]) if prow else "<p>None.</p>")
+                     + "</details>")
+    return parts
+
+
+def _cell(metric: str, v: float) -> str:
+    from ..report import _cell as cell  # noqa: PLC0415
+
+    return cell(metric, v, math.nan, math.nan, "ci")
+
+
+def _job_rows(jobs: Sequence[Job], keys: Sequence[str]) -> tuple[list[list[str]], list[str]]:
+    rows = [[j.name, j.status, j.error or "",
+             *(str(j.setting(k)) if j.setting(k) is not None else "–" for k in keys)] for j in jobs]
+    return rows, [j.status if j.status != COMPLETE else "" for j in jobs]
+
+
+def _problem_list(jobs: Sequence[Job]) -> list[str]:
+    bad = [j for j in jobs if j.status != COMPLETE]
+    if not bad:
+        return []
+    items = "".join(f"<li><b>job {html.escape(j.name)}</b> {j.status}: {html.escape(j.error)}</li>"
+                    for j in bad)
+    return [f"<p><b>{len(bad)} job{'s' * (len(bad) > 1)} did not complete</b> "
+            "(re-run the sweep into the same directory, then compare again):</p>"
+            f"<ul>{items}</ul>"]
+
+
+def _metric_pivot(table: pd.DataFrame, channel: str) -> tuple[list[str], list[list[str]]]:
+    from ..report import _cell as cell  # noqa: PLC0415
+
+    done = table[(table["status"] == COMPLETE) & (table["channel"].astype(str) == channel)]
+    metrics = [m for m in _KEY_METRICS if m in set(done["metric"])]
+    rows = []
+    for job, g in done.groupby("job", sort=False):
+        by = g.drop_duplicates("metric", keep="last").set_index("metric")
+        rows.append([str(job), *(cell(m, by.at[m, "mean"], by.at[m, "ci_low"], by.at[m, "ci_high"], "ci")
+                                 if m in by.index else "–" for m in metrics)])
+    return metrics, rows
+
+
+def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFrame,
+                    figures: Mapping[str, Path], title: str, sources: Sequence[Path],
+                    treatment: Treatment) -> str:
+    """The page's HTML, from the tables of :func:`comparison_table` and
+    :func:`paired_differences`, the saved figures and the treatment that was paired."""
+    from ..report import _CSS, _img, _table  # noqa: PLC0415
+
+    esc = html.escape
+    counts = {s: sum(j.status == s for j in jobs) for s in (COMPLETE, FAILED, MISSING)}
+    keys = override_keys(jobs)
+    parts = [f"<h1>{esc(title)}</h1>",
+             _table(["item", "value"],
+                    [["source", ", ".join(str(s) for s in sources)],
+                     ["jobs", f"{len(jobs)}: {counts[COMPLETE]} complete, {counts[FAILED]} failed, "
+                              f"{counts[MISSING]} missing"],
+                     ["written", _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")]])]
+    rows, classes = _job_rows(jobs, keys)
+    parts += ["<h2>Jobs</h2>",
+              '<p class="caption">Every job of the sweep with its overrides; failed and missing '
+              "jobs are listed with their error and take no part in the comparisons below.</p>",
+              *_problem_list(jobs),
+              _table(["job", "status", "error", *keys], rows, classes)]
+    parts += ["<h2>Paired comparisons</h2>",
+              f'<p class="caption">Treatment: {esc(treatment.describe())}. Jobs that differ '
+              "only in the treatment ran on the same customers when their seeds match (common "
+              "random numbers): each treatment value is compared with the baseline on the same "
+              "(seed, replication) units. Difference = treatment value minus baseline, with the "
+              "Student-t 95% interval of the paired differences; the unpaired (Welch) interval "
+              "ignores the pairing. Shares in percentage points (pp), times in minutes, "
+              "agent_hours in agent-hours; counts (arrivals, answered, abandoned) get no "
+              "verdict. Significant = the paired interval excludes 0; green: significantly "
+              "better, red: worse.</p>",
+              *_pair_sections(paired, treatment)]
+    metrics, prow = _metric_pivot(table, "all")
+    parts += ["<h2>Results by job</h2>",
+              '<p class="caption">All channels: mean over replications [95% CI]. Shares in %, '
+              "times in minutes.</p>",
+              _table(["job", *metrics], prow) if prow else "<p>No complete jobs.</p>"]
+    channels = [c for c in dict.fromkeys(table.loc[table["status"] == COMPLETE, "channel"].astype(str))
+                if c != "all"]
+    for ch in channels:
+        m, r = _metric_pivot(table, ch)
+        parts.append(f"<details><summary>Channel {esc(ch)}</summary>{_table(['job', *m], r)}</details>")
+    parts.append('<p class="small">Every channel and metric of every job, and every paired '
+                 "comparison, are in comparison.csv and paired.csv beside this page.</p>")
+    if figures:
+        parts += ["<h2>Figures</h2>", *(_img(name, p) for name, p in figures.items())]
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{esc(title)}</title><style>{_CSS}{_EXTRA_CSS}</style></head>\n<body>\n"
+            + "\n".join(parts) + "\n</body></html>\n")
+
+

@@ -1,0 +1,204 @@
+"""``paired.csv``: paired differences with confidence intervals (common random numbers).
+
+Complete jobs are grouped by everything but their treatment (see :mod:`.treatment`) and
+seed; in a group each treatment value is compared with the baseline's on the units
+``(seed, replication)`` both ran: the mean paired difference with a Student-t interval, next
+to the unpaired (Welch) interval of the same difference and the variance reduction that
+pairing buys. Metrics with a direction get a better/worse verdict; counts that rise with
+volume (``arrivals``, ``answered``, ``abandoned``) and ``occupancy`` get none.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import mean_ci, t_quantile
+from .jobs import Job
+from .settings import parse_setting, same_value, varying
+from .treatment import NEUTRAL_KEYS, Treatment, choose_treatment, pairable
+
+_HIGHER = ("service_level",)
+_LOWER = ("mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
+          "dissatisfaction_rate", "dissatisfaction_index", "forced_switch_rate",
+          "public_exposure", "pileons_per_complaint", "frac_delayed", "agent_hours")
+# Counts rise with volume (pile-ons, retrials, a longer horizon): more answered contacts can
+# mean more contacts, not better service; their rates (abandon_rate...) carry the verdict.
+_NONE = ("arrivals", "answered", "abandoned", "occupancy", "in_system_at_end")
+#: Metric -> +1 (higher is better), -1 (lower is better) or 0 (no direction).
+DIRECTIONS: dict[str, int] = {**{m: 1 for m in _HIGHER}, **{m: -1 for m in _LOWER},
+                              **{m: 0 for m in _NONE}}
+
+PAIRED_COLUMNS = ["group", "context", "baseline", "policy", "baseline_jobs", "jobs", "seeds",
+                  "channel", "metric", "n_pairs", "baseline_mean", "policy_mean", "diff",
+                  "ci_low", "ci_high", "unpaired_ci_low", "unpaired_ci_high", "ci_ratio",
+                  "variance_reduction", "direction", "better", "verdict", "significant"]
+
+
+def direction(metric: str) -> int:
+    """+1 if higher values of ``metric`` are better, -1 if lower are, 0 if neither (or unknown)."""
+    return DIRECTIONS.get(metric, 0)
+
+
+def _label(settings: Mapping[str, Any], keys: Sequence[str]) -> str:
+    return " ".join(f"{k}={settings.get(k)}" for k in keys)
+
+
+def _units(jobs: Sequence[Job]) -> pd.DataFrame:
+    """Per-replication values of jobs of one treatment value, indexed by (seed, replication)."""
+    frames = []
+    seen: set[str | None] = set()
+    for job in jobs:
+        if job.seed in seen:  # the same treatment twice on one seed: keep the first job
+            continue
+        seen.add(job.seed)
+        t = job.per_replication[["replication", "channel", "metric", "value"]]
+        frames.append(t.assign(seed=str(job.seed)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _pair_stats(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> dict[str, float]:
+    """Paired and unpaired comparison of ``b - a`` over paired units (NaN pairs dropped)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    d = b - a
+    n = len(d)
+    mean, lo, hi, _ = mean_ci(d.tolist(), level)
+    out = {"n_pairs": n, "baseline_mean": float(a.mean()) if n else math.nan,
+           "policy_mean": float(b.mean()) if n else math.nan, "diff": mean, "ci_low": lo,
+           "ci_high": hi, "unpaired_ci_low": math.nan, "unpaired_ci_high": math.nan,
+           "ci_ratio": math.nan, "variance_reduction": math.nan}
+    if n < 2:
+        return out
+    va, vb, vd = float(np.var(a, ddof=1)), float(np.var(b, ddof=1)), float(np.var(d, ddof=1))
+    se2 = (va + vb) / n
+    if se2 > 0:
+        # Welch-Satterthwaite degrees of freedom, rounded down (t_quantile takes an integer
+        # df; rounding down widens the interval slightly, the conservative side).
+        df = se2 ** 2 / ((va / n) ** 2 / (n - 1) + (vb / n) ** 2 / (n - 1))
+        half = t_quantile(0.5 + level / 2, max(1, int(math.floor(df + 1e-9)))) * math.sqrt(se2)
+    else:
+        half = 0.0
+    out["unpaired_ci_low"], out["unpaired_ci_high"] = mean - half, mean + half
+    paired_width, unpaired_width = hi - lo, 2 * half
+    if paired_width > 0:
+        out["ci_ratio"] = unpaired_width / paired_width
+    elif unpaired_width > 0:
+        out["ci_ratio"] = math.inf
+    if va + vb > 0:
+        out["variance_reduction"] = 1 - vd / (va + vb)
+    return out
+
+
+def _judge(metric: str, stats: Mapping[str, float], baseline: str, policy: str) -> dict[str, Any]:
+    sign = direction(metric)
+    diff, lo, hi = stats["diff"], stats["ci_low"], stats["ci_high"]
+    significant = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
+    out = {"direction": {1: "higher", -1: "lower", 0: "none"}[sign], "significant": significant}
+    if sign == 0 or not np.isfinite(diff):
+        return {**out, "better": "none", "verdict": "none"}
+    if diff == 0:
+        return {**out, "better": "equal", "verdict": "equal"}
+    good = sign * diff > 0
+    return {**out, "better": policy if good else baseline, "verdict": "better" if good else "worse"}
+
+
+def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | None = None,
+                       level: float = 0.95, *,
+                       treat: str | Sequence[str] | Treatment | None = None) -> pd.DataFrame:
+    """Paired differences with confidence intervals (common random numbers).
+
+    Complete jobs are grouped by everything but their treatment and seed (their composed
+    configs when available, else their overrides): a group is one scenario and run set-up.
+    The treatment is the policy keys (routing, escalation, staffing settings) when any of
+    them varies across the complete jobs, else every varying key but the seed and the
+    neutral run keys (``run.progress``, ``run.workers``), or ``treat``. In a group, each
+    treatment value (a "policy" below) is compared with the baseline's on the units
+    ``(seed, replication)`` that both ran: a unit of one seed is never paired with another
+    seed's. Keys are compared without their Hydra prefix (``+``, ``++``, ``~``).
+
+    Parameters
+    ----------
+    jobs : sequence of Job
+        From :func:`load_jobs`; failed and missing jobs are ignored here.
+    baseline : str or (key, value), optional
+        ``"KEY=VALUE"`` choosing the baseline policy in every group, e.g.
+        ``"routing=siloed"`` or ``"++staffing.agents.twitter=4"`` (matched against
+        overrides, group choices and config values). Default (or when no policy of a group
+        matches; :func:`check_baseline` tells whether any job matches): the policy of the
+        group's first job.
+    level : float
+        Confidence level of the intervals.
+    treat : str, sequence of str or Treatment, optional
+        The treatment keys (``"routing"``, ``"scenario.channels.twitter.target"``, or several
+        comma-separated); default: chosen as above (:func:`choose_treatment`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, policy other than the baseline, channel and metric (metrics
+        undefined in every pair, such as ``public_exposure`` of a private channel, have none):
+        ``group`` (number), ``context`` (the settings the group shares that vary across
+        jobs, e.g. ``scenario.x=0.5``), ``baseline`` and ``policy`` (the treatment settings
+        that vary in the group, e.g. ``routing=siloed``), ``baseline_jobs``, ``jobs`` and
+        ``seeds`` (comma lists), ``channel``, ``metric``, ``n_pairs``, ``baseline_mean``,
+        ``policy_mean``, ``diff`` (mean of policy - baseline over pairs, in the metric's
+        unit), ``ci_low``/``ci_high`` (Student-t interval of the paired differences,
+        :func:`sim.metrics.mean_ci`), ``unpaired_ci_low``/``unpaired_ci_high`` (Welch
+        interval of the same difference, ignoring the pairing; df rounded down),
+        ``ci_ratio`` (unpaired width / paired width: how many times narrower pairing makes
+        the interval), ``variance_reduction`` (``1 - var(d) / (var(a) + var(b))``, sample
+        variances over the pairs: the share of the unpaired variance of the difference that
+        pairing removes; with equal counts ``ci_ratio`` is about ``1/sqrt(1 - vr)``),
+        ``direction`` (``higher``/``lower``/``none`` is better), ``better`` (the better
+        policy's label, ``equal`` for no difference, ``none`` when the metric has no
+        direction), ``verdict`` (the policy against the baseline: ``better``, ``worse``,
+        ``equal`` or ``none``) and ``significant`` (the paired interval excludes 0).
+    """
+    base = parse_setting(baseline) if baseline is not None else None
+    complete = pairable(jobs)
+    treatment = choose_treatment(complete, treat)
+    groups: OrderedDict[str, OrderedDict[str, list[Job]]] = OrderedDict()
+    for job in complete:
+        (groups.setdefault(treatment.context_key(job), OrderedDict())
+         .setdefault(treatment.variant_key(job), []).append(job))
+    # Context labels show only the non-treatment settings that vary across all jobs.
+    context_keys = [k for k in varying(j.overrides for j in complete)
+                    if not treatment.covers(k) and k != "seed" and k not in NEUTRAL_KEYS]
+    rows = []
+    for number, variants in enumerate(g for g in groups.values() if len(g) > 1):
+        settings = {p: treatment.settings(js[0]) for p, js in variants.items()}
+        vary = varying(settings.values())
+        names = {p: (_label(s, vary) or ",".join(j.name for j in variants[p]))
+                 for p, s in settings.items()}
+        first = next(iter(variants))
+        base_policy = first
+        if base is not None:
+            base_policy = next((p for p, js in variants.items()
+                                if same_value(js[0].setting(base[0]), base[1])), first)
+        context = _label({k: variants[first][0].setting(k) for k in context_keys}, context_keys)
+        a = _units(variants[base_policy])
+        for policy, vjobs in variants.items():
+            if policy == base_policy:
+                continue
+            b = _units(vjobs)
+            merged = a.merge(b, on=["seed", "replication", "channel", "metric"],
+                             suffixes=("_a", "_b"), sort=False)
+            head = {"group": number, "context": context, "baseline": names[base_policy],
+                    "policy": names[policy],
+                    "baseline_jobs": ",".join(j.name for j in variants[base_policy]),
+                    "jobs": ",".join(j.name for j in vjobs),
+                    "seeds": ",".join(dict.fromkeys(merged["seed"]))}
+            for (channel, metric), g in merged.groupby(["channel", "metric"], sort=False):
+                stats = _pair_stats(g["value_a"].to_numpy(float), g["value_b"].to_numpy(float),
+                                    level)
+                if stats["n_pairs"] == 0:  # undefined for this channel (public_exposure of phone)
+                    continue
+                rows.append({**head, "channel": channel, "metric": metric, **stats,
+                             **_judge(metric, stats, names[base_policy], names[policy])})
+    return pd.DataFrame(rows, columns=PAIRED_COLUMNS)

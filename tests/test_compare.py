@@ -1,0 +1,595 @@
+"""Tests for sim.compare: job discovery, the comparison table, paired differences, the CLI
+and the Hydra callback (a real sweep in a subprocess)."""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+
+from sim import compare
+from sim.compare import Job
+from sim.compare.figures import _subsample
+
+from .conftest import ROOT
+
+METRICS = ("service_level", "mean_wait_min", "arrivals")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def make_job(path: Path, overrides: list[str], values: dict[str, np.ndarray] | None = None,
+             channels: tuple[str, ...] = ("all",), contacts: bool = False,
+             config: dict | None = None) -> Path:
+    """A complete job directory: overrides, per_replication.parquet and summary.csv.
+
+    ``values`` maps a metric to its per-replication values (replications 0..n-1);
+    ``config`` is written as the composed config (``.hydra/config.yaml``) when given.
+    """
+    (path / ".hydra").mkdir(parents=True, exist_ok=True)
+    (path / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    if config is not None:
+        (path / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+    values = values or {m: np.arange(3.0) for m in METRICS}
+    rows = [(r, ch, m, float(v)) for ch in channels for m, vs in values.items()
+            for r, v in enumerate(vs)]
+    per = pd.DataFrame(rows, columns=["replication", "channel", "metric", "value"])
+    per.to_parquet(path / "per_replication.parquet", index=False)
+    if contacts:
+        rng = np.random.default_rng(len(str(path)))
+        n = 400
+        pd.DataFrame({
+            "replication": np.repeat([0, 1], n // 2), "channel": rng.choice(["phone", "chat"], n),
+            "answered": rng.random(n) < 0.9, "wait_min": rng.exponential(2.0, n),
+            "target_min": 1.0, "warmup": rng.random(n) < 0.1,
+            "dissatisfaction_cause": rng.choice(["none", "late", "abandoned"], n),
+        }).to_parquet(path / "contacts.parquet", index=False)
+    summary = per.groupby(["channel", "metric"], sort=False)["value"].agg(["mean", "count"])
+    summary = summary.reset_index().rename(columns={"count": "n"})
+    summary["ci_low"], summary["ci_high"] = summary["mean"] - 1, summary["mean"] + 1
+    summary[["channel", "metric", "mean", "ci_low", "ci_high", "n"]].to_csv(path / "summary.csv",
+                                                                            index=False)
+    return path
+
+
+def paired_rows(jobs, **kw) -> pd.DataFrame:
+    return compare.paired_differences(jobs, **kw)
+
+
+def as_jobs(*dirs: Path) -> list[Job]:
+    return compare.load_jobs(list(dirs))
+
+
+# --------------------------------------------------------------------------- unit tests
+
+
+@pytest.mark.parametrize("key,policy", [
+    ("routing", True), ("routing.reserve", True), ("routing/organisation", True),
+    ("staffing.agents.twitter", True), ("escalation", True), ("+routing.x", True),
+    ("seed", False), ("scenario.pools.twitter.agents", False), ("run.horizon", False),
+    ("routingx", False),
+])
+def test_policy_keys(key, policy):
+    assert compare.is_policy_key(key) is policy
+
+
+def test_metric_directions():
+    assert compare.direction("service_level") == 1
+    for m in ("mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
+              "dissatisfaction_rate", "dissatisfaction_index", "forced_switch_rate",
+              "public_exposure", "pileons_per_complaint", "frac_delayed", "agent_hours"):
+        assert compare.direction(m) == -1
+    # Counts rise with volume (pile-ons, retrials): no direction; their rates have one.
+    for m in ("arrivals", "answered", "abandoned", "occupancy", "in_system_at_end",
+              "unknown_metric"):
+        assert compare.direction(m) == 0
+
+
+def test_paired_ci_is_the_t_interval_of_the_differences(tmp_path):
+    rng = np.random.default_rng(1)
+    common = rng.normal(0.7, 0.1, 8)  # common random numbers: shared by both policies
+    a = common + rng.normal(0, 0.01, 8)
+    b = common + 0.03 + rng.normal(0, 0.01, 8)
+    base = make_job(tmp_path / "a", ["routing=siloed"], {"service_level": a})
+    pol = make_job(tmp_path / "b", ["routing=blended"], {"service_level": b})
+    row = paired_rows(as_jobs(base, pol)).iloc[0]
+    d = b - a
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    assert row["n_pairs"] == 8
+    assert row["diff"] == pytest.approx(d.mean(), rel=1e-12)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((d.mean() - half, d.mean() + half),
+                                                            rel=1e-9)
+    # Unpaired: Welch's interval (df rounded down), much wider under positive correlation.
+    va, vb, n = a.var(ddof=1), b.var(ddof=1), len(a)
+    df = (va / n + vb / n) ** 2 / ((va / n) ** 2 / (n - 1) + (vb / n) ** 2 / (n - 1))
+    uhalf = stats.t.ppf(0.975, math.floor(df)) * math.sqrt(va / n + vb / n)
+    assert (row["unpaired_ci_low"], row["unpaired_ci_high"]) == pytest.approx(
+        (d.mean() - uhalf, d.mean() + uhalf), rel=1e-9)
+    assert row["ci_ratio"] == pytest.approx(uhalf / half, rel=1e-9)
+    assert row["ci_ratio"] > 3
+    assert row["variance_reduction"] == pytest.approx(1 - d.var(ddof=1) / (va + vb), rel=1e-12)
+    assert row["variance_reduction"] > 0.9
+    assert row["significant"] and row["verdict"] == "better" and row["better"] == "routing=blended"
+    assert row["baseline"] == "routing=siloed" and row["policy"] == "routing=blended"
+
+
+def test_independent_runs_gain_nothing_from_pairing(tmp_path):
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(10, 1, 400), rng.normal(10, 1, 400)
+    jobs = as_jobs(make_job(tmp_path / "a", ["routing=siloed"], {"asa_min": a}),
+                   make_job(tmp_path / "b", ["routing=blended"], {"asa_min": b}))
+    row = paired_rows(jobs).iloc[0]
+    assert abs(row["variance_reduction"]) < 0.2
+    assert row["ci_ratio"] == pytest.approx(1.0, abs=0.15)
+
+
+@pytest.mark.parametrize("metric,delta,better,verdict", [
+    ("service_level", +0.1, "routing=blended", "better"),
+    ("service_level", -0.1, "routing=siloed", "worse"),
+    ("mean_wait_min", +1.0, "routing=siloed", "worse"),
+    ("agent_hours", -5.0, "routing=blended", "better"),
+    ("occupancy", +0.1, "none", "none"),
+    ("arrivals", 0.0, "none", "none"),
+    ("abandon_rate", 0.0, "equal", "equal"),
+    ("abandon_rate", -0.1, "routing=blended", "better"),
+    # Counts rise with volume (pile-ons, retrials): a difference, but no verdict.
+    ("answered", +5.0, "none", "none"),
+    ("abandoned", -3.0, "none", "none"),
+])
+def test_better_follows_the_metric_direction(tmp_path, metric, delta, better, verdict):
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    jobs = as_jobs(make_job(tmp_path / "a", ["routing=siloed"], {metric: a}),
+                   make_job(tmp_path / "b", ["routing=blended"], {metric: a + delta}))
+    row = paired_rows(jobs).iloc[0]
+    assert (row["better"], row["verdict"]) == (better, verdict)
+    # A constant shift is a certain difference; no shift is none.
+    assert bool(row["significant"]) == (delta != 0)
+
+
+def test_grouping_pairs_only_policy_differences(tmp_path):
+    """Jobs are paired within one scenario value, by (seed, replication); never across."""
+    jobs = []
+    for i, (branching, routing, seed) in enumerate(
+            (b, r, s) for b in ("0.1", "0.5") for r in ("siloed", "blended") for s in ("1", "2")):
+        # Values encode the seed and scenario, so a wrong pairing would show in the diffs.
+        offset = 100 * float(branching) + 10 * int(seed) + (1 if routing == "blended" else 0)
+        jobs.append(make_job(tmp_path / str(i),
+                             [f"routing={routing}", f"seed={seed}",
+                              f"scenario.channels.twitter.pileon.branching={branching}"],
+                             {"asa_min": offset + np.arange(3.0)}))
+    table = paired_rows(compare.load_jobs(jobs))
+    assert len(table) == 2  # one pair per scenario value
+    assert set(table["context"]) == {"scenario.channels.twitter.pileon.branching=0.1",
+                                     "scenario.channels.twitter.pileon.branching=0.5"}
+    assert (table["diff"] == 1.0).all() and (table["n_pairs"] == 6).all()
+    assert (table["seeds"] == "1,2").all()
+    assert (table["baseline"] == "routing=siloed").all()
+
+
+def test_different_seeds_are_never_paired(tmp_path):
+    jobs = as_jobs(make_job(tmp_path / "a", ["routing=siloed", "seed=1"]),
+                   make_job(tmp_path / "b", ["routing=blended", "seed=2"]))
+    assert paired_rows(jobs).empty
+
+
+def test_policy_parameters_are_paired_and_baseline_is_chosen(tmp_path):
+    dirs = [make_job(tmp_path / str(i), ["staffing=fixed", f"staffing.agents.twitter={k}"],
+                     {"service_level": np.array([0.5, 0.6, 0.7]) + 0.01 * k})
+            for i, k in enumerate((2, 4, 6))]
+    table = paired_rows(as_jobs(*dirs))
+    assert list(table["baseline"]) == ["staffing.agents.twitter=2"] * 2
+    table = paired_rows(as_jobs(*dirs), baseline="staffing.agents.twitter=4")
+    assert list(table["baseline"]) == ["staffing.agents.twitter=4"] * 2
+    assert sorted(table["diff"].round(9)) == [-0.02, 0.02]
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        paired_rows(as_jobs(*dirs), baseline="nonsense")
+
+
+def test_counts_get_no_verdict_but_their_rates_do(tmp_path):
+    a = np.array([100.0, 120.0, 90.0])
+    jobs = as_jobs(make_job(tmp_path / "a", ["routing=siloed"],
+                            {"answered": a, "abandoned": a / 10, "abandon_rate": [0.1] * 3}),
+                   make_job(tmp_path / "b", ["routing=blended"],
+                            {"answered": a + 20, "abandoned": a / 10 + 5,
+                             "abandon_rate": [0.14, 0.15, 0.16]}))
+    rows = paired_rows(jobs).set_index("metric")
+    assert rows.loc["answered", "significant"] and rows.loc["abandoned", "significant"]
+    for m in ("answered", "abandoned"):
+        assert tuple(rows.loc[m, ["direction", "better", "verdict"]]) == ("none", "none", "none")
+    assert tuple(rows.loc["abandon_rate", ["direction", "verdict"]]) == ("lower", "worse")
+    overview = compare.format_overview(jobs, paired_rows(jobs))
+    assert "abandon_rate" in overview and "answered" not in overview
+
+
+# --------------------------------------------------------------------------- hydra prefixes
+
+
+def _twitter_staffing_jobs(tmp_path: Path, prefix: str = "++") -> list[Path]:
+    return [make_job(tmp_path / str(i), ["staffing=fixed", f"{prefix}staffing.agents.twitter={k}"],
+                     {"service_level": np.array([0.5, 0.6, 0.7]) + 0.01 * k})
+            for i, k in enumerate((2, 4, 6))]
+
+
+@pytest.mark.parametrize("baseline", ["++staffing.agents.twitter=4", "+staffing.agents.twitter=4",
+                                      "staffing.agents.twitter=4", "~staffing.agents.twitter=4.0"])
+def test_baseline_and_override_keys_ignore_hydra_prefixes(tmp_path, baseline):
+    jobs = as_jobs(*_twitter_staffing_jobs(tmp_path))
+    assert jobs[1].overrides["staffing.agents.twitter"] == "4"
+    assert jobs[1].setting("++staffing.agents.twitter") == "4"
+    table = paired_rows(jobs, baseline=baseline)
+    assert list(table["baseline"]) == ["staffing.agents.twitter=4"] * 2
+    assert list(table["policy"]) == ["staffing.agents.twitter=2", "staffing.agents.twitter=6"]
+    compare.check_baseline(jobs, baseline)  # matches a job: no error
+
+
+def test_cli_takes_a_prefixed_baseline(tmp_path, capsys):
+    dirs = _twitter_staffing_jobs(tmp_path / "jobs")
+    out = tmp_path / "o"
+    assert compare.main([*map(str, dirs), "--baseline", "++staffing.agents.twitter=6",
+                         "--out", str(out)]) == 0
+    paired = pd.read_csv(out / "paired.csv")
+    assert set(paired["baseline"]) == {"staffing.agents.twitter=6"}
+    assert "staffing.agents.twitter=2 vs staffing.agents.twitter=6" in capsys.readouterr().out
+
+
+def test_cli_lists_valid_baselines(tmp_path, capsys):
+    dirs = _twitter_staffing_jobs(tmp_path / "jobs")
+    assert compare.main([*map(str, dirs), "--baseline", "++staffing.agents.twitter=5",
+                         "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "no complete job has staffing.agents.twitter=5" in err
+    assert ("valid values: staffing.agents.twitter=2, staffing.agents.twitter=4, "
+            "staffing.agents.twitter=6") in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_callback_uses_a_prefixed_baseline_and_reports_a_wrong_one(tmp_path, capsys):
+    from sim.callbacks import CompareSweep
+
+    sweep = tmp_path / "sweep"
+    _twitter_staffing_jobs(sweep)
+    callback = CompareSweep(baseline="++staffing.agents.twitter=4")
+    callback._sweep_dir = sweep
+    callback.on_multirun_end(config=None)
+    assert set(pd.read_csv(sweep / "paired.csv")["baseline"]) == {"staffing.agents.twitter=4"}
+    assert "comparison ->" in capsys.readouterr().out
+    callback = CompareSweep(baseline="staffing.agents.twitter=5")
+    callback._sweep_dir = sweep
+    callback.on_multirun_end(config=None)
+    err = capsys.readouterr().err
+    assert "valid values: staffing.agents.twitter=2" in err and "first job" in err
+    assert set(pd.read_csv(sweep / "paired.csv")["baseline"]) == {"staffing.agents.twitter=2"}
+
+
+# --------------------------------------------------------------------------- treatment
+
+
+def test_a_sweep_over_a_non_policy_key_is_paired(tmp_path):
+    """No policy varies: the varying key is the treatment, paired on (seed, replication)."""
+    dirs = []
+    for i, (quality, seed) in enumerate((q, s) for q in ("1.0", "1.3") for s in ("1", "2")):
+        offset = 10 * int(seed) + (2 if quality == "1.3" else 0)
+        # run.progress varies too, but changes no result: never a treatment.
+        dirs.append(make_job(tmp_path / str(i), [f"scenario.pools.twitter.tool_quality={quality}",
+                                                 f"seed={seed}", f"run.progress={i % 2 == 0}"],
+                             {"asa_min": offset + np.arange(3.0)}))
+    jobs = as_jobs(*dirs)
+    treatment = compare.choose_treatment(jobs)
+    assert treatment.keys == ("scenario.pools.twitter.tool_quality",)
+    assert treatment.reason == "varying"
+    table = paired_rows(jobs)
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert row["baseline"] == "scenario.pools.twitter.tool_quality=1.0"
+    assert row["policy"] == "scenario.pools.twitter.tool_quality=1.3"
+    assert row["context"] == "" and row["seeds"] == "1,2" and row["n_pairs"] == 6
+    assert row["diff"] == 2.0 and row["variance_reduction"] == pytest.approx(1.0)
+    assert row["verdict"] == "worse"
+    table = paired_rows(jobs, baseline="scenario.pools.twitter.tool_quality=1.3")
+    assert table.iloc[0]["diff"] == -2.0
+
+
+def _target_by_staffing(tmp_path: Path, with_config: bool) -> list[Job]:
+    """Jobs over a policy key (twitter agents) and a non-policy one (twitter target)."""
+    dirs = []
+    for i, (target, agents, seed) in enumerate(
+            (t, a, s) for t in ("15min", "2h") for a in (2, 4) for s in (1, 2)):
+        config = {"seed": seed, "run": {"horizon": "1d", "progress": False},
+                  "staffing": {"_target_": "Fixed", "agents": {"twitter": agents}},
+                  "scenario": {"channels": {"twitter": {"target": target, "rate": 5}}}}
+        # Values encode every setting: a wrong pairing would show in the differences.
+        offset = 1000 * seed + 100 * (target == "2h") + agents
+        dirs.append(make_job(tmp_path / str(i),
+                             [f"scenario.channels.twitter.target={target}",
+                              f"++staffing.agents.twitter={agents}", f"seed={seed}"],
+                             {"asa_min": offset + np.arange(3.0)},
+                             config=config if with_config else None))
+    return as_jobs(*dirs)
+
+
+@pytest.mark.parametrize("with_config", [False, True])
+def test_a_policy_key_is_the_treatment_and_other_keys_group(tmp_path, with_config):
+    jobs = _target_by_staffing(tmp_path, with_config)
+    assert compare.choose_treatment(jobs).reason == "policy"
+    table = paired_rows(jobs)
+    assert list(table["context"]) == ["scenario.channels.twitter.target=15min",
+                                      "scenario.channels.twitter.target=2h"]
+    assert (table["baseline"] == "staffing.agents.twitter=2").all()
+    assert (table["policy"] == "staffing.agents.twitter=4").all()
+    assert (table["diff"] == 2.0).all() and (table["n_pairs"] == 6).all()
+    assert (table["seeds"] == "1,2").all()
+
+
+@pytest.mark.parametrize("with_config", [False, True])
+def test_treat_chooses_the_treatment(tmp_path, with_config):
+    jobs = _target_by_staffing(tmp_path, with_config)
+    table = paired_rows(jobs, treat="++scenario.channels.twitter.target",
+                        baseline="scenario.channels.twitter.target=2h")
+    assert list(table["context"]) == ["staffing.agents.twitter=2", "staffing.agents.twitter=4"]
+    assert (table["baseline"] == "scenario.channels.twitter.target=2h").all()
+    assert (table["policy"] == "scenario.channels.twitter.target=15min").all()
+    assert (table["diff"] == -100.0).all() and (table["n_pairs"] == 6).all()
+    # Both keys as the treatment: one group, every combination against the baseline.
+    table = paired_rows(jobs, treat=["scenario.channels.twitter.target", "staffing"])
+    assert set(table["context"]) == {""} and len(table) == 3
+    assert sorted(table["diff"]) == [2.0, 100.0, 102.0]
+    with pytest.raises(ValueError, match="seed"):
+        paired_rows(jobs, treat="seed")
+
+
+def test_cli_treat(tmp_path, capsys):
+    jobs = _target_by_staffing(tmp_path / "jobs", with_config=False)
+    paths = [str(j.path) for j in jobs]
+    out = tmp_path / "o"
+    assert compare.main([*paths, "--treat", "scenario.channels.twitter.target", "--out",
+                         str(out)]) == 0
+    paired = pd.read_csv(out / "paired.csv")
+    assert set(paired["policy"]) == {"scenario.channels.twitter.target=2h"}
+    assert "Treatment: scenario.channels.twitter.target" in (out / "comparison.html").read_text()
+    capsys.readouterr()
+    assert compare.main([*paths, "--treat", "scenario.typo", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no complete job has a setting scenario.typo" in err
+    assert "scenario.channels.twitter.target" in err
+
+
+def test_comparison_table_lists_failed_and_missing_jobs(tmp_path):
+    ok = make_job(tmp_path / "0", ["routing=siloed", "seed=1"], channels=("phone", "all"))
+    failed = tmp_path / "1"
+    (failed / ".hydra").mkdir(parents=True)
+    (failed / ".hydra" / "overrides.yaml").write_text("- routing=blended\n- seed=1\n")
+    (failed / "error.txt").write_text("config error: x=-5: must be positive\nTraceback...\n")
+    killed = tmp_path / "2"
+    (killed / ".hydra").mkdir(parents=True)
+    (killed / ".hydra" / "overrides.yaml").write_text("- routing=edf\n- seed=1\n")
+    table = compare.comparison_table(as_jobs(ok, failed, killed))
+    assert list(table.columns) == ["job", "routing", "seed", "status", "error", "channel", "metric",
+                                   "mean", "ci_low", "ci_high", "n"]
+    assert len(table) == 2 * len(METRICS) + 2
+    bad = table[table["status"] != "complete"].set_index("job")
+    assert bad.loc["1", "status"] == "failed"
+    assert bad.loc["1", "error"] == "config error: x=-5: must be positive"
+    assert bad.loc["2", "status"] == "missing" and "killed" in bad.loc["2", "error"]
+    assert bad["channel"].isna().all() and bad["metric"].isna().all()
+    assert table["seed"].dtype == "Int64"
+
+
+def test_sweep_expansion_follows_hydra_order(tmp_path):
+    (tmp_path / "multirun.yaml").write_text(yaml.safe_dump({"hydra": {
+        "sweeper": {"_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+                    "params": {"run.horizon": "1d,2d"}},
+        "overrides": {"task": ["routing=siloed,blended", "seed=1", "run.progress=false"]}}}))
+    expected = compare.expected_job_overrides(tmp_path)
+    assert len(expected) == 4
+    assert expected[0] == ["run.horizon=1d", "routing=siloed", "seed=1", "run.progress=False"]
+    assert expected[1][:2] == ["run.horizon=1d", "routing=blended"]
+    assert expected[2][:2] == ["run.horizon=2d", "routing=siloed"]
+    # A sweep whose jobs 1 and 3 never got a directory lists them as missing.
+    make_job(tmp_path / "0", expected[0])
+    make_job(tmp_path / "2", expected[2])
+    jobs = compare.load_jobs(tmp_path)
+    assert [(j.name, j.status) for j in jobs] == [("0", "complete"), ("1", "missing"),
+                                                   ("2", "complete"), ("3", "missing")]
+    assert jobs[1].overrides["routing"] == "blended" and jobs[3].overrides["run.horizon"] == "2d"
+
+
+def test_cli_rejects_a_path_that_is_not_results(tmp_path, capsys):
+    (tmp_path / "plain").mkdir()
+    assert compare.main([str(tmp_path / "plain")]) == 2
+    assert compare.main([str(tmp_path / "absent")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "not a results directory" in err[0] and "no such directory" in err[1]
+
+
+def test_cli_rejects_a_baseline_no_job_has(tmp_path, capsys):
+    a = make_job(tmp_path / "a", ["routing=siloed"])
+    b = make_job(tmp_path / "b", ["routing=blended"])
+    assert compare.main([str(a), str(b), "--baseline", "routing=siloe", "--out",
+                         str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "no complete job has routing=siloe" in err
+    assert "valid values: routing=siloed, routing=blended" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_compares_several_single_run_dirs(tmp_path, capsys):
+    a = make_job(tmp_path / "day1" / "12-00-00", ["routing=siloed"], contacts=True)
+    b = make_job(tmp_path / "day2" / "12-00-00", ["routing=blended"], contacts=True)
+    out = tmp_path / "cmp"
+    assert compare.main([str(a), str(b), "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["job"]) == {"day1/12-00-00", "day2/12-00-00"}
+    assert (out / "comparison.html").is_file() and (out / "paired.csv").is_file()
+    assert "2 jobs: 2 complete" in capsys.readouterr().out
+
+
+def test_subsample_keeps_the_extremes_and_bounds_size():
+    x = np.random.default_rng(3).exponential(size=100_000)
+    s = _subsample(x)
+    assert len(s) == compare.MAX_CDF_POINTS
+    assert s[0] == x.min() and s[-1] == x.max() and np.all(np.diff(s) >= 0)
+    assert np.quantile(s, 0.9) == pytest.approx(np.quantile(x, 0.9), rel=1e-3)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+SWEEP = ("routing=siloed,unified_text", "seed=1,2", "run.horizon=1d", "run.replications=3",
+         "run.drain=6h", "run.progress=false")
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """A command as a user runs it, on the installed package."""
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    env.pop("PYTHONPATH", None)
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A real 4-job sweep; the callback registered in conf/config.yaml compares it."""
+    root = tmp_path_factory.mktemp("sweep")
+    proc = run(["-m", "sim", "-m", *SWEEP, f"hydra.sweep.dir={root / 'sweep'}"], root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return root / "sweep", proc
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.tables = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tables += tag == "table"
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+
+def test_sweep_callback_writes_the_comparison(sweep):
+    sweep_dir, proc = sweep
+    assert "comparison ->" in proc.stdout and "4 jobs: 4 complete" in proc.stdout
+    table = pd.read_csv(sweep_dir / "comparison.csv")
+    assert list(table.columns[:3]) == ["job", "routing", "seed"]
+    assert list(table.columns[-8:]) == ["status", "error", "channel", "metric", "mean", "ci_low",
+                                        "ci_high", "n"]
+    assert {"run.horizon", "run.replications"} <= set(table.columns)
+    assert set(table["job"]) == {0, 1, 2, 3} and (table["status"] == "complete").all()
+    per_job = table.groupby("job").size()
+    assert per_job.nunique() == 1 and per_job.iloc[0] >= 7 * 15  # channels x metrics
+    jobs = table.drop_duplicates("job").set_index("job")
+    assert list(jobs["routing"]) == ["siloed", "siloed", "unified_text", "unified_text"]
+    assert list(jobs["seed"]) == [1, 2, 1, 2]
+
+    paired = pd.read_csv(sweep_dir / "paired.csv")
+    assert set(paired["policy"]) == {"routing=unified_text"}
+    assert set(paired["baseline"]) == {"routing=siloed"}
+    assert (paired["n_pairs"] == 6).all() and set(paired["seeds"]) == {"1,2"}
+    everywhere = paired[paired["channel"] == "all"].set_index("metric")
+    assert everywhere["significant"].any()  # the two routings differ
+    # Common random numbers: phone arrivals are the same customers under both routings.
+    phone = paired[(paired["channel"] == "phone") & (paired["metric"] == "arrivals")].iloc[0]
+    assert phone["diff"] == 0 and phone["ci_low"] == 0 and phone["ci_high"] == 0
+    assert everywhere.loc["service_level", "ci_ratio"] > 1
+
+
+def test_comparison_page_embeds_every_figure_and_table(sweep):
+    sweep_dir, _ = sweep
+    pngs = sorted((sweep_dir / "figures").glob("*.png"))
+    names = {p.stem for p in pngs}
+    assert {"frt_cdf_overlay", "dissatisfaction_causes", "cost_vs_dissatisfaction"} <= names
+    page = _Page()
+    page.feed((sweep_dir / "comparison.html").read_text(encoding="utf-8"))
+    assert len(page.images) == len(pngs)
+    for src in page.images:
+        assert src.startswith("data:image/png;base64,")
+        image = mpimg.imread(BytesIO(base64.b64decode(src.split(",", 1)[1])), format="png")
+        assert image.shape[0] > 100 and image.shape[1] > 100
+    assert page.tables >= 4  # facts, jobs, a paired comparison, results by job
+    text = (sweep_dir / "comparison.html").read_text(encoding="utf-8")
+    assert "routing=unified_text vs routing=siloed" in text and "<script" not in text
+
+
+def test_compare_cli_lists_failed_and_missing_jobs(sweep, tmp_path):
+    """After a failure (Hydra then skips the callback) the CLI recovers: nothing dropped."""
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep[0], copy)
+    for name in ("comparison.csv", "paired.csv", "comparison.html"):
+        (copy / name).unlink()
+    (copy / "1" / "summary.csv").unlink()
+    (copy / "1" / "error.txt").write_text("RuntimeError: boom in replication 2\nTraceback ...\n")
+    shutil.rmtree(copy / "3")
+    proc = run(["-m", "sim.compare", str(copy)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 jobs: 2 complete, 1 failed, 1 missing" in proc.stdout
+    assert "job 1 failed: RuntimeError: boom in replication 2" in proc.stdout
+    assert "job 3 missing" in proc.stdout
+    table = pd.read_csv(copy / "comparison.csv")
+    bad = table[table["status"] != "complete"].set_index("job")
+    assert len(bad) == 2 and bad.loc[1, "status"] == "failed"
+    assert bad.loc[1, "error"] == "RuntimeError: boom in replication 2"
+    assert bad.loc[3, "status"] == "missing" and bad.loc[3, "routing"] == "unified_text"
+    assert bad.loc[3, "seed"] == 2  # from the sweep's overrides in multirun.yaml
+    paired = pd.read_csv(copy / "paired.csv")
+    assert (paired["n_pairs"] == 3).all() and set(paired["seeds"].astype(str)) == {"1"}
+    html = (copy / "comparison.html").read_text(encoding="utf-8")
+    assert "boom in replication 2" in html and "missing: no job directory" in html
+
+
+def test_a_failing_job_is_listed_with_its_config_error(tmp_path):
+    """A real sweep with a job that fails validation: listed with python -m sim's message."""
+    proc = run(["-m", "sim", "-m", "scenario.channels.phone.rate_per_hour=-5,80",
+                "run.horizon=6h", "run.replications=2", "run.drain=1h", "run.progress=false",
+                f"hydra.sweep.dir={tmp_path / 'sweep'}"], tmp_path)
+    assert proc.returncode != 0  # Hydra fails the sweep and skips the callback
+    jobs = compare.load_jobs(tmp_path / "sweep")
+    assert [j.status for j in jobs] == ["failed", "complete"]
+    assert "rate_per_hour" in jobs[0].error and "\n" not in jobs[0].error
+    table = compare.comparison_table(jobs)
+    assert table.loc[table["job"] == "0", "status"].tolist() == ["failed"]
+
+
+def test_sweep_over_a_scenario_key_with_a_prefixed_callback_baseline(tmp_path):
+    """A real sweep over a non-policy key (forced with ++), its baseline given to the
+    callback with the same prefix: paired on common random numbers against that baseline."""
+    proc = run(["-m", "sim", "-m", "++scenario.channels.twitter.target=15min,2h",
+                'hydra.callbacks.compare.baseline="++scenario.channels.twitter.target=2h"',
+                "run.horizon=6h", "run.replications=2", "run.drain=1h", "run.progress=false",
+                f"hydra.sweep.dir={tmp_path / 'sweep'}"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "compare:" not in proc.stderr
+    paired = pd.read_csv(tmp_path / "sweep" / "paired.csv")
+    assert set(paired["baseline"]) == {"scenario.channels.twitter.target=2h"}
+    assert set(paired["policy"]) == {"scenario.channels.twitter.target=15min"}
+    assert (paired["n_pairs"] == 2).all()
+    # Same seed, same customers: phone arrivals are identical under both targets.
+    phone = paired[(paired["metric"] == "arrivals") & (paired["channel"] == "phone")].iloc[0]
+    assert phone["diff"] == 0 and phone["ci_low"] == phone["ci_high"] == 0
+    assert "scenario.channels.twitter.target=15min vs scenario.channels.twitter.target=2h" \
+        in proc.stdout
+
+
+def test_single_run_is_unaffected_by_the_callback():
+    """The callback is registered for every run; it must not import the heavy modules."""
+    code = ("import sys; from hydra.utils import instantiate; "
+            "cb = instantiate({'_target_': 'sim.callbacks.CompareSweep'}); "
+            "print('pandas' in sys.modules, 'matplotlib' in sys.modules)")
+    proc = run(["-c", code], ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]
+    assert "sim.callbacks.CompareSweep" in (ROOT / "conf" / "config.yaml").read_text()
