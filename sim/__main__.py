@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from . import jobs
 from .config import ConfigError, build_study, register
 
 register()
@@ -19,22 +22,46 @@ CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
 @hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    """Validate, simulate, write results; config errors exit 2 with one message."""
+    """Validate, simulate, write results; skip a job already complete (sim/jobs.py).
+
+    A config error exits 2 with one message; in a sweep (``-m``) a failed job writes
+    ``error.txt`` and raises :class:`sim.jobs.JobFailed` instead, so the other jobs still run
+    and the sweep then ends with exit status 1.
+    """
     from .experiment import run_study  # noqa: PLC0415 - after Hydra has parsed the CLI
     from . import report
     from .progress import progress_bar
 
+    hydra_cfg = HydraConfig.get()
+    outdir = Path(hydra_cfg.runtime.output_dir)
+    sweep = hydra_cfg.mode == RunMode.MULTIRUN
     try:
+        fingerprint = jobs.fingerprint(cfg)
+        if jobs.begin(outdir, fingerprint):
+            print(f"already complete, skipped: {outdir}")
+            return
         study = build_study(cfg)
-        outdir = Path(HydraConfig.get().runtime.output_dir)
         started = time.perf_counter()
         with progress_bar(study, enabled=cfg.run.progress) as progress:
             results = run_study(study, progress)
+        wall = time.perf_counter() - started
+        report.write_results(outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,
+                             job={"fingerprint": fingerprint,
+                                  "overrides": list(hydra_cfg.overrides.task)})
     except ConfigError as err:
-        print(f"config error: {err}", file=sys.stderr)
+        message = f"config error: {err}"
+        jobs.record_failure(outdir, message)
+        print(message, file=sys.stderr)
+        if sweep:
+            raise jobs.JobFailed(message) from None
         sys.exit(2)
-    wall = time.perf_counter() - started
-    report.write_results(outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall)
+    except Exception as err:  # noqa: BLE001 - recorded, then reported as before
+        jobs.record_failure(outdir, f"{type(err).__name__}: {err}", traceback.format_exc())
+        if not sweep:
+            raise
+        traceback.print_exc()
+        raise jobs.JobFailed(f"{type(err).__name__}: {err} (traceback in "
+                             f"{outdir / jobs.ERROR})") from None
     print(report.format_summary(results.summary))
     print(f"\n{len(results.contacts):,} contacts, {study.run.replications} replications in "
           f"{wall:.1f} s -> {outdir}")

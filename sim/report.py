@@ -265,7 +265,7 @@ def write_html_report(path: Path, *, title: str, summary: pd.DataFrame, figures:
 
 
 def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | None = None,
-                  wall_s: float | None = None) -> Path:
+                  wall_s: float | None = None, job: Mapping[str, Any] | None = None) -> Path:
     """Write a study's results directory: tables, figures and the HTML report.
 
     Everything is written into a hidden staging folder first and moved into ``outdir`` at the
@@ -285,15 +285,29 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         The study's seed, listed in the report.
     wall_s : float, optional
         Wall-clock time of the run in seconds, listed in the report.
+    job : mapping, optional
+        More fields for ``job.json`` (``python -m sim`` gives the config ``fingerprint`` that
+        marks the job complete, see ``sim/jobs.py``, and its ``overrides``).
 
     Returns
     -------
     pathlib.Path
         The HTML report, ``outdir / "report.html"``. Every DataFrame attribute is written as
-        ``<name>.parquet``, the summary also as ``summary.csv``, figures under ``figures/``.
+        ``<name>.parquet``, the summary also as ``summary.csv``, figures under ``figures/``,
+        and ``job.json``: ``status`` ("complete"), ``seed``, ``wall_s``, ``contacts``,
+        ``replications``, ``write_s`` (seconds spent writing, up to ``job.json``),
+        ``finished`` (UTC, ISO 8601), then the ``job`` fields. Staging folders that a killed
+        writer left in ``outdir`` are removed first.
     """
+    import json  # noqa: PLC0415
+    import time  # noqa: PLC0415
+    from datetime import datetime, timezone  # noqa: PLC0415
+
+    started = time.perf_counter()
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    for stale in outdir.glob(".writing-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     stage = Path(tempfile.mkdtemp(prefix=".writing-", dir=outdir))
     try:
         for name, table in vars(results).items():
@@ -315,6 +329,14 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         write_html_report(stage / "report.html", title="CareQueue simulation results",
                           summary=results.summary, figures=saved, config_yaml=config_yaml,
                           notes={k: v for k, v in notes.items() if v})
+        record = {"status": "complete", "seed": seed, "wall_s": wall_s,
+                  "contacts": int(len(contacts)),
+                  "replications": int(contacts["replication"].nunique()) if len(contacts) else 0,
+                  "write_s": round(time.perf_counter() - started, 4),
+                  "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  **dict(job or {})}
+        (stage / "job.json").write_text(json.dumps(record, indent=1, default=str) + "\n",
+                                        encoding="utf-8")
         results.summary.to_csv(stage / "summary.csv", index=False)
         names = sorted(p.name for p in stage.iterdir())
         for name in sorted(names, key=lambda n: n == "summary.csv"):

@@ -1,0 +1,98 @@
+"""Sweeps through the optional launchers (conf/hydra/launcher/): joblib (``cores``) and
+submitit on this machine (``local``, the code path of ``slurm``).
+
+Each runs a real three-job sweep with one bad job: the two others complete, the bad one
+leaves ``error.txt``, the sweep exits non-zero, and a re-run skips the complete jobs.
+Skipped when the launcher's extra is not installed (``pip install -e ".[joblib]"``,
+``pip install -e ".[slurm]"``); .ci/run installs both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from .conftest import CONF
+
+SMALL = ("scenario=erlang", "run.horizon=6h", "run.replications=2", "run.drain=1h",
+         "run.warmup=0", "run.progress=false")
+PLUGINS = {"cores": "hydra_plugins.hydra_joblib_launcher",
+           "local": "hydra_plugins.hydra_submitit_launcher",
+           "slurm": "hydra_plugins.hydra_submitit_launcher"}
+EXTRA = {"cores": "joblib", "local": "slurm", "slurm": "slurm"}
+
+
+def need(launcher: str) -> None:
+    pytest.importorskip(PLUGINS[launcher], reason=f"hydra/launcher={launcher} needs the "
+                        f'optional extra: pip install -e ".[{EXTRA[launcher]}]"')
+
+
+def sweep(tmp_path: Path, launcher: str, *overrides: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    for name in ("PYTHONPATH", "CAREQUEUE_FORCE"):
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", "-m", f"hydra/launcher={launcher}", *SMALL, *overrides,
+         f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+
+
+def check_sweep(tmp_path: Path, launcher: str, *overrides: str) -> None:
+    proc = sweep(tmp_path, launcher, "scenario.agents=0,12,13", *overrides)
+    out = tmp_path / "sweep"
+    assert proc.returncode != 0, "a failed job must fail the sweep"
+    assert "config error: scenario.agents=0" in proc.stderr
+    for job in ("1", "2"):
+        assert (out / job / "summary.csv").is_file(), proc.stderr
+        record = json.loads((out / job / "job.json").read_text())
+        assert record["status"] == "complete" and record["contacts"] > 0
+        assert not (out / job / "error.txt").exists()
+        assert not [p for p in (out / job).iterdir() if p.name.startswith(".writing-")]
+    error = (out / "0" / "error.txt").read_text().splitlines()[0]
+    assert error == "config error: scenario.agents=0: must be an integer >= 1"
+    assert not (out / "0" / "summary.csv").exists()
+
+    again = sweep(tmp_path, launcher, "scenario.agents=0,12,13", *overrides)
+    assert again.returncode != 0
+    skipped = {line.rsplit("/", 1)[-1] for line in again.stdout.splitlines()
+               if line.startswith("already complete, skipped: ")}
+    if launcher == "local":  # submitit: a job's stdout goes to its log, not the terminal
+        logs = "".join(p.read_text() for p in (out / ".submitit").rglob("*_log.out"))
+        skipped = {line.rsplit("/", 1)[-1] for line in logs.splitlines()
+                   if line.startswith("already complete, skipped: ")}
+    assert skipped == {"1", "2"}
+
+
+def test_joblib_launcher_sweep(tmp_path):
+    need("cores")
+    check_sweep(tmp_path, "cores", "hydra.launcher.n_jobs=2")
+
+
+def test_submitit_local_launcher_sweep(tmp_path):
+    need("local")
+    check_sweep(tmp_path, "local")
+
+
+@pytest.mark.parametrize("launcher,target", [
+    ("cores", "JoblibLauncher"), ("local", "LocalLauncher"), ("slurm", "SlurmLauncher")])
+def test_launcher_configs_compose(launcher, target):
+    """Each conf/hydra/launcher/*.yaml extends its plugin's config with our defaults."""
+    need(launcher)
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose("config", overrides=[f"hydra/launcher={launcher}"],
+                      return_hydra_config=True)
+    node = cfg.hydra.launcher
+    assert node._target_.endswith(target)
+    if launcher == "cores":
+        assert node.n_jobs == -1
+    else:
+        assert node.timeout_min == 60 and node.cpus_per_task == 1
+    if launcher == "slurm":
+        assert node.mem_gb == 4 and node.array_parallelism == 64 and node.max_num_timeout == 0
+        assert node.partition is None and node.account is None
