@@ -32,10 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import simpy  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
 
 from sim import records  # noqa: E402
-from sim.config import build_study, register  # noqa: E402
+from sim.config import build_study, compose  # noqa: E402
 from sim.experiment import Study, build_model  # noqa: E402
 
 BAR = 0.5  # lowest acceptable throughput relative to siloed
@@ -57,9 +56,7 @@ def overrides_for(name: str) -> list[str]:
 
 
 def make_study(name: str, horizon: str, seed: int = 1) -> Study:
-    register()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=[
+    cfg = compose([
             *overrides_for(name), f"run.horizon={horizon}", "run.replications=1",
             "run.progress=false", f"seed={seed}"])
     return build_study(cfg)

@@ -55,13 +55,9 @@ MODES = {"basic": ([], 1), "joblib-1": (["hydra/launcher=cores", "hydra.launcher
 
 def callbacks_off() -> list[str]:
     """Overrides deleting every configured Hydra callback (sweep-end work, not per job)."""
-    from hydra import compose, initialize_config_dir  # noqa: PLC0415
+    from sim.config import compose  # noqa: PLC0415
 
-    from sim.config import register  # noqa: PLC0415
-
-    register()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", return_hydra_config=True)
+    cfg = compose(return_hydra_config=True)
     return [f"~hydra.callbacks.{name}" for name in (cfg.hydra.callbacks or {})]
 
 

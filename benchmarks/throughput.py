@@ -31,10 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ciw  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
 
 from sim import records  # noqa: E402
-from sim.config import build_study, register  # noqa: E402
+from sim.config import build_study, compose  # noqa: E402
 from sim.experiment import build_model  # noqa: E402
 
 AGENTS, HANDLE, PATIENCE, RHO = 20, 5.0, 10.0, 0.95
@@ -43,9 +42,7 @@ RATE_PER_MIN = RHO * AGENTS / HANDLE
 
 def carequeue_run(n: int, seed: int = 1, routing: str = "siloed") -> int:
     """Simulate ~n contacts with CareQueue; returns the number of contact records."""
-    register()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=[
+    cfg = compose([
             "scenario=erlang", f"scenario.rate_per_hour={RATE_PER_MIN * 60}",
             f"scenario.mean_handle_min={HANDLE}", f"scenario.agents={AGENTS}",
             f"scenario.mean_patience_min={PATIENCE}", f"run.horizon={n / RATE_PER_MIN}",

@@ -22,9 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hydra import compose, initialize_config_dir
-
-from sim.config import build_operation, register
+from sim.config import build_operation, compose
 from sim.customers import no_customers
 from sim.engine import Model
 from sim.policies.escalation import NoEscalation
@@ -63,9 +61,7 @@ def _backlog_in_staffed_hours(scenario: Scenario) -> Scenario:
 
 def render() -> str:
     """The schedule file's text."""
-    register()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=["staffing=fixed"])
+    cfg = compose(["staffing=fixed"])
     scenario = _backlog_in_staffed_hours(build_operation(cfg.scenario))
     erlang = ErlangC(service_level=GOAL, max_occupancy=MAX_OCC)
     Model(scenario, no_customers(), FCFS(), erlang, NoEscalation(), Streams(0, 0), 0.0)

@@ -13,14 +13,13 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from . import jobs
-from .config import ConfigError, build_study, register
+from .config import CONF_DIR, ConfigError, build_study, register
 
 register()
+
+
 # Absolute, so that `python -m sim` and the `carequeue` console script find the same conf/.
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
-
-
-@hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     """Validate, simulate, write results; skip a job already complete (sim/jobs.py).
 

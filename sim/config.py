@@ -209,17 +209,20 @@ class Config:
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 
-def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
+def compose(overrides: Sequence[str] = (), config_name: str = "config",
+            return_hydra_config: bool = False) -> DictConfig:
     """The config ``python -m sim <overrides>`` would run, composed without the CLI.
 
     A misspelt key fails here, as on the command line (Hydra's errors); values are checked
-    later by :func:`build_study`.
+    later by :func:`build_study`. ``return_hydra_config`` keeps the ``hydra`` node (launcher,
+    run and sweep dirs, callbacks).
     """
     from hydra import compose as hydra_compose, initialize_config_dir  # noqa: PLC0415
 
     register()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return hydra_compose(config_name, overrides=list(overrides))
+        return hydra_compose(config_name, overrides=list(overrides),
+                             return_hydra_config=return_hydra_config)
 
 
 def register() -> None:

@@ -26,8 +26,8 @@ import simpy
 from simpy.events import Timeout
 
 from .agents import Agent, PoolState
-from .customers import (ESCALATION, ORIGINS, PILEON, RETRIAL, SWITCH, Customers,
-                        draw_attributes, pileons)
+from .customers import (ESCALATION, ORIGINS, RETRIAL, SWITCH, Customers, draw_attributes,
+                        pileons)
 from .policies.base import EscalationPolicy, RoutingPolicy, StaffingPolicy
 from .rng import Streams
 from .scenario import Mode, Scenario

@@ -264,9 +264,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _scenario_dir() -> Path:
-    from .__main__ import CONF_DIR  # noqa: PLC0415 - one definition of where conf/ is
+    from .config import CONF_DIR  # noqa: PLC0415 - one definition of where conf/ is
 
-    return Path(CONF_DIR) / "scenario"
+    return CONF_DIR / "scenario"
 
 
 def _num(x: float) -> float:
@@ -375,20 +375,18 @@ def _check_against_base(overlay: Mapping[str, Any], base: str) -> None:
     sim.config.ConfigError
         If the fitted scenario would not simulate (a rejected value).
     """
-    from hydra import compose, initialize_config_dir  # noqa: PLC0415
     from hydra.errors import HydraException  # noqa: PLC0415
     from omegaconf import OmegaConf  # noqa: PLC0415
     from omegaconf.errors import OmegaConfBaseException  # noqa: PLC0415
 
-    from .config import build_operation  # noqa: PLC0415
+    from .config import build_operation, compose  # noqa: PLC0415
 
     scenarios = sorted(p.stem for p in _scenario_dir().glob("*.yaml"))
     if base not in scenarios:
         raise ValueError(f"--base {base}: no such scenario config (in {_scenario_dir()}: "
                          f"{', '.join(scenarios)})")
     try:
-        with initialize_config_dir(config_dir=str(_scenario_dir().parent), version_base="1.3"):
-            cfg = compose("config", overrides=[f"scenario={base}"])
+        cfg = compose([f"scenario={base}"])
     except HydraException as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(f"--base {base}: cannot compose scenario={base}: {first}") from None

@@ -35,7 +35,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from .arrivals import MIN_PER_DAY, MIN_PER_WEEK
-from .config import Config, ConfigError, build_study, parse_duration
+from .config import CONF_DIR, Config, ConfigError, build_study, parse_duration
 from .config import register as register_base
 from .experiment import Study, build_model, run_study
 from .metrics import mean_ci
@@ -791,12 +791,11 @@ def _header(result: SearchResult, overrides: Sequence[str], study: Study,
 
 
 # ---- the command -------------------------------------------------------------------------
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 #: Where results go unless hydra.run.dir is given.
 RUN_DIR = "results/optimize/${now:%Y-%m-%d}/${now:%H-%M-%S}"
 
 
-@hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     """Search, print progress and the achieved table, write ``schedule.yaml`` and
     ``achieved.csv``; bad input exits 2 with one message naming the key."""

@@ -14,11 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
-
 from sim import jobs
+from sim.config import compose
 
-from .conftest import CONF, compose_config
+from .conftest import compose_config
 
 SMALL = ("scenario=erlang", "run.horizon=6h", "run.replications=2", "run.drain=1h",
          "run.warmup=0", "run.progress=false")
@@ -100,8 +99,7 @@ def test_rerun_skips_complete_jobs_and_reruns_only_changed_ones(tmp_path):
 
 def test_single_runs_go_to_fresh_directories():
     """So a plain ``python -m sim`` is never skipped: only a fixed run or sweep dir is."""
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", return_hydra_config=True)
+    cfg = compose(return_hydra_config=True)
     run_dir = cfg.hydra.run._get_node("dir")._value()
     assert "${now:" in run_dir and "%S" in run_dir
 

@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from .conftest import CONF
+from sim.config import compose
 
 SMALL = ("scenario=erlang", "run.horizon=6h", "run.replications=2", "run.drain=1h",
          "run.warmup=0", "run.progress=false")
@@ -84,9 +83,7 @@ def test_submitit_local_launcher_sweep(tmp_path):
 def test_launcher_configs_compose(launcher, target):
     """Each conf/hydra/launcher/*.yaml extends its plugin's config with our defaults."""
     need(launcher)
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", overrides=[f"hydra/launcher={launcher}"],
-                      return_hydra_config=True)
+    cfg = compose([f"hydra/launcher={launcher}"], return_hydra_config=True)
     node = cfg.hydra.launcher
     assert node._target_.endswith(target)
     if launcher == "cores":
