@@ -171,7 +171,8 @@ class Incident:
         if not 0 <= self.per_day <= 1:
             raise ValueError(f"per_day={self.per_day} must be a probability in [0, 1]")
         if (self.start_min is None) == (self.per_day == 0):
-            raise ValueError("give either a start time (at) or a probability per day (per_day)")
+            raise ValueError(f"at={self.start_min}: give either a start time (at) or a "
+                             "probability per day (per_day), not both or neither")
 
     def surges(self, rng: np.random.Generator, horizon_min: float) -> list[Surge]:
         """The stretches this incident raises volume in one replication."""

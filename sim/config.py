@@ -283,11 +283,7 @@ def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
         mean, cv = median * math.exp(sigma**2 / 2), math.sqrt(math.expm1(sigma**2))
     values = (None if node["values"] is None else
               [parse_duration(v, f"{key}.values", allow_zero=True) for v in node["values"]])
-    try:
-        return distributions.make(node.dist, mean, cv, values)
-    except ValueError as err:
-        field_ = str(err).split("=", 1)[0]
-        raise ConfigError(f"{key}.{field_}", node[field_] if field_ in node else None, str(err).split(" ", 1)[1]) from None
+    return _made(distributions.make, key, node, kind=node.dist, mean=mean, cv=cv, values=values)
 
 
 def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
@@ -418,7 +414,8 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
         raise
 
 
-_FIELD = re.compile(r"^(?:channel \S+: )?([a-z_]+(?:\.[a-z_]+)?)(=\S+)?\s+")
+# "<field>=<value> <what is valid>": a value is one word or a bracketed list (with spaces).
+_FIELD = re.compile(r"^(?:channel \S+: )?([a-z_]+(?:\.[a-z_]+)?)(=(?:\[[^\]]*\]|\S+))?\s+")
 
 
 def _made(cls: Callable[..., Any], key: str, node: DictConfig, **kwargs: Any) -> Any:
@@ -455,14 +452,9 @@ def _incident(node: DictConfig, key: str, channels: list[str]) -> Incident:
         raise ConfigError(f"{key}.channels", list(node.channels),
                           "must name channels of the scenario: " + ", ".join(channels))
     start = None if node.at is None else parse_duration(node.at, f"{key}.at", allow_zero=True)
-    try:
-        return Incident(tuple(node.channels), float(node.factor),
-                        parse_duration(node.duration, f"{key}.duration"), start,
-                        float(node.per_day))
-    except ValueError as err:
-        field_ = str(err).split("=", 1)[0] if "=" in str(err).split(" ")[0] else "at"
-        value = node[field_] if field_ in node else None
-        raise ConfigError(f"{key}.{field_}", value, str(err).split(" ", 1)[-1]) from None
+    return _made(Incident, key, node, channels=tuple(node.channels), factor=float(node.factor),
+                 duration_min=parse_duration(node.duration, f"{key}.duration"),
+                 start_min=start, per_day=float(node.per_day))
 
 
 def _interval(value: Any, key: str) -> float:
