@@ -125,8 +125,9 @@ class Model:
         self.silent_u = _typed("f", customers.silent_u)
         self.upset_u = _typed("f", customers.upset_u)
         self.pileons = _typed("i", np.zeros(n))  # pile-ons each contact caused
-        self.silent = _typed("b", np.zeros(n))   # abandoned without telling anyone
-        self._unnoticed: set[int] = set()         # silent abandoners still in a queue
+        # Abandoned without telling anyone: such a contact stays queued (still WAITING) until
+        # an agent picks it up and finds it gone.
+        self.silent = _typed("b", np.zeros(n))
         self.state: list[int] = [WAITING] * n_roots + [PENDING] * (n - n_roots)
         self._children: dict[int, list[int]] = {}
         for c in np.flatnonzero(customers.parent >= 0).tolist():
@@ -311,7 +312,7 @@ class Model:
         now = self.env._now
         self.state[j] = SERVING
         self._waiting[k] -= 1
-        if j in self._unnoticed:
+        if self.silent[j]:
             # The customer left without telling: the agent spends a while finding out.
             self.replies_left[j] = 1
             work = self.scenario.channels[k].silent_notice_min
@@ -394,8 +395,7 @@ class Model:
     def _finish(self, agent: Agent, j: int) -> None:
         """The last reply of ``j`` is done: resolve or escalate it, free the slot."""
         self._in_system -= 1
-        if j in self._unnoticed:  # the agent found the silent abandoner gone
-            self._unnoticed.discard(j)
+        if self.silent[j]:  # the agent found the silent abandoner gone
             self.state[j] = ABANDONED
             self._release(agent, j)
             return
@@ -441,7 +441,6 @@ class Model:
         if self.silent_u[j] < self.scenario.channels[k].silent_share:
             # Nobody learns of it: the contact stays queued until an agent finds it gone.
             self.silent[j] = True
-            self._unnoticed.add(j)
         else:
             self.state[j] = ABANDONED
             self._waiting[k] -= 1
