@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..report import _CSS, _cell as _report_cell, _decimals, _img, _is_share, _table
 from .jobs import COMPLETE, FAILED, MISSING, Job, override_keys
 from .treatment import Treatment
 
@@ -33,8 +34,6 @@ tr.better td{background:#e8f5e9}tr.worse td{background:#fdecea}
 
 def _fmt_diff(metric: str, d: float, lo: float, hi: float) -> str:
     """A difference and its interval: shares in percentage points, else the metric's unit."""
-    from ..report import _decimals  # noqa: PLC0415
-
     if not np.isfinite(d):
         return "–"
     share = _is_share(metric)
@@ -45,12 +44,6 @@ def _fmt_diff(metric: str, d: float, lo: float, hi: float) -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return head
     return f"{head} [{lo * k:+,.{dec}f}, {hi * k:+,.{dec}f}]"
-
-
-def _is_share(metric: str) -> bool:
-    from ..report import _is_share as share  # noqa: PLC0415
-
-    return share(metric)
 
 
 def _ratio(r: float) -> str:
@@ -64,7 +57,6 @@ def _pct(v: float) -> str:
 
 
 def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
-    from ..report import _table  # noqa: PLC0415
 
     esc, parts = html.escape, []
     if paired.empty:
@@ -116,9 +108,7 @@ def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
 
 
 def _cell(metric: str, v: float) -> str:
-    from ..report import _cell as cell  # noqa: PLC0415
-
-    return cell(metric, v, math.nan, math.nan, "ci")
+    return _report_cell(metric, v, math.nan, math.nan, "ci")
 
 
 def _job_rows(jobs: Sequence[Job], keys: Sequence[str]) -> tuple[list[list[str]], list[str]]:
@@ -139,14 +129,12 @@ def _problem_list(jobs: Sequence[Job]) -> list[str]:
 
 
 def _metric_pivot(table: pd.DataFrame, channel: str) -> tuple[list[str], list[list[str]]]:
-    from ..report import _cell as cell  # noqa: PLC0415
-
     done = table[(table["status"] == COMPLETE) & (table["channel"].astype(str) == channel)]
     metrics = [m for m in _KEY_METRICS if m in set(done["metric"])]
     rows = []
     for job, g in done.groupby("job", sort=False):
         by = g.drop_duplicates("metric", keep="last").set_index("metric")
-        rows.append([str(job), *(cell(m, by.at[m, "mean"], by.at[m, "ci_low"], by.at[m, "ci_high"], "ci")
+        rows.append([str(job), *(_report_cell(m, by.at[m, "mean"], by.at[m, "ci_low"], by.at[m, "ci_high"], "ci")
                                  if m in by.index else "–" for m in metrics)])
     return metrics, rows
 
@@ -156,8 +144,6 @@ def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFra
                     treatment: Treatment) -> str:
     """The page's HTML, from the tables of :func:`comparison_table` and
     :func:`paired_differences`, the saved figures and the treatment that was paired."""
-    from ..report import _CSS, _img, _table  # noqa: PLC0415
-
     esc = html.escape
     counts = {s: sum(j.status == s for j in jobs) for s in (COMPLETE, FAILED, MISSING)}
     keys = override_keys(jobs)
