@@ -18,7 +18,8 @@ import pandas as pd
 #: Summary metrics, in the order they are reported.
 METRICS = ("arrivals", "answered", "abandoned", "frac_delayed", "mean_wait_min", "asa_min",
            "frt_p50_min", "frt_p90_min", "service_level", "abandon_rate", "occupancy",
-           "dissatisfaction_rate", "forced_switch_rate", "public_exposure",
+           "dissatisfaction_rate", "expectation_violation_rate", "forced_switch_rate",
+           "public_exposure",
            "pileons_per_complaint", "dissatisfaction_index", "in_system_at_end", "agent_hours")
 
 
@@ -186,6 +187,7 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
             "abandon_rate": rate(g["abandoned"].to_numpy()),
             "occupancy": float(busy[0] / staffed[0]) if staffed[0] > 0 else math.nan,
             "dissatisfaction_rate": rate(g["dissatisfied"].to_numpy()),
+            "expectation_violation_rate": rate(g["expectation_violated"].to_numpy()),
             "forced_switch_rate": rate(g["forced_switch"].to_numpy()),
             "public_exposure": (float(g["public_exposure"].to_numpy()[public].mean())
                                 if public.any() else math.nan),

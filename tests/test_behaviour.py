@@ -198,6 +198,9 @@ def test_dissatisfaction_causes_and_index() -> None:
     expected = np.array([1.0, 2.0 + 0.5 * 2, 0.0, 1.0, 0.0]) + exposure
     assert np.allclose(c["dissatisfaction_index"], expected)
     assert list(c["dissatisfied"]) == [True, True, False, True, False]
+    # Expectation violation is counted on its own too, whatever the cause that takes
+    # precedence: the abandoned contact had also waited past its 2-min expectation.
+    assert list(c["expectation_violated"]) == [True, True, False, False, False]
 
 
 def test_scoring_rejects_unknown_causes_and_bad_probabilities() -> None:

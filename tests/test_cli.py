@@ -17,7 +17,8 @@ CONTACT_COLUMNS = ["replication", "contact_id", "journey_id", "channel", "origin
 REQUIRED_METRICS = ["arrivals", "answered", "abandoned", "frac_delayed", "mean_wait_min",
                     "asa_min", "frt_p50_min", "frt_p90_min", "service_level", "abandon_rate",
                     "occupancy", "dissatisfaction_rate", "forced_switch_rate",
-                    "public_exposure", "pileons_per_complaint"]
+                    "public_exposure", "pileons_per_complaint", "expectation_violation_rate",
+                    "dissatisfaction_index"]
 
 
 def run_cli(tmp_path: Path, *overrides: str, name: str = "run") -> subprocess.CompletedProcess:

@@ -91,7 +91,8 @@ def test_metric_directions():
     assert compare.direction("service_level") == 1
     for m in ("mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
               "dissatisfaction_rate", "dissatisfaction_index", "forced_switch_rate",
-              "public_exposure", "pileons_per_complaint", "frac_delayed", "agent_hours"):
+              "expectation_violation_rate", "public_exposure", "pileons_per_complaint",
+              "frac_delayed", "agent_hours"):
         assert compare.direction(m) == -1
     # Counts rise with volume (pile-ons, retrials): no direction; their rates have one.
     for m in ("arrivals", "answered", "abandoned", "occupancy", "in_system_at_end",

@@ -289,7 +289,7 @@ def hand_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     6  chat    100    101        1      141   digital 0.5
     7  chat    120    130        10     150   digital 0.5    later than chat target 5
     Chat is public here: contact 6 a complaint (exposure 100), 7 its pile-on (exposure 300).
-    Dissatisfaction index: phone 0, 0, 1, 1.5, 0; chat 0, 2.
+    Dissatisfaction index: phone 0, 0, 1, 1.5, 0; chat 0, 2. Expectation violated: 3, 4, 5, 7.
     Targets: phone 15, chat 5. Staffing: voice 2 agents from 0, 1 from 120; digital 1
     agent from 0, 0 from 150.
     """
@@ -322,6 +322,7 @@ def hand_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     df["origin"] = pd.Categorical(["arrival"] * 6 + ["pileon"])
     df["public_exposure"] = [0.0] * 5 + [100.0, 300.0]
     df["dissatisfaction_index"] = [0.0, 0.0, 0.0, 1.0, 1.5, 0.0, 2.0]
+    df["expectation_violated"] = [False, False, True, True, True, False, True]
     staffing = pd.DataFrame({"time_min": [0.0, 120.0, 0.0, 150.0],
                              "pool": pd.Categorical(["voice", "voice", "digital", "digital"]),
                              "agents": [2, 1, 1, 0]})
@@ -348,17 +349,20 @@ EXPECTED = {
                   mean_wait_min=35 / 4, asa_min=10.0, frt_p50_min=10.0, frt_p90_min=18.0,
                   service_level=1 / 4,  # only contact 2; abandoned 3 counts as a miss
                   abandon_rate=1 / 4, occupancy=110 / 180, dissatisfaction_rate=2 / 4,
+                  expectation_violation_rate=3 / 4,
                   forced_switch_rate=1 / 4, public_exposure=NAN, pileons_per_complaint=NAN,
                   dissatisfaction_index=2.5 / 4, in_system_at_end=2, agent_hours=3.0),
     "chat": dict(arrivals=2, answered=2, abandoned=0, frac_delayed=1.0, mean_wait_min=5.5,
                  asa_min=5.5, frt_p50_min=5.5, frt_p90_min=1 + 0.9 * 9, service_level=0.5,
                  abandon_rate=0.0, occupancy=30 / 90, dissatisfaction_rate=0.5,
+                 expectation_violation_rate=1 / 2,
                  forced_switch_rate=0.0, public_exposure=200.0, pileons_per_complaint=1.0,
                  dissatisfaction_index=1.0, in_system_at_end=0, agent_hours=1.5),
     # frt over answered waits [0, 1, 10, 20]: p50 = 5.5, p90 at position 2.7 -> 10 + 0.7*10.
     "all": dict(arrivals=6, answered=4, abandoned=1, frac_delayed=5 / 6, mean_wait_min=46 / 6,
                 asa_min=31 / 4, frt_p50_min=5.5, frt_p90_min=17.0, service_level=2 / 6,
                 abandon_rate=1 / 6, occupancy=140 / 270, dissatisfaction_rate=3 / 6,
+                expectation_violation_rate=4 / 6,
                 forced_switch_rate=1 / 6, public_exposure=200.0, pileons_per_complaint=1.0,
                 dissatisfaction_index=4.5 / 6, in_system_at_end=2, agent_hours=4.5),
 }

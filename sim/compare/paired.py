@@ -25,8 +25,9 @@ from .treatment import NEUTRAL_KEYS, Treatment, choose_treatment, pairable
 
 _HIGHER = ("service_level",)
 _LOWER = ("mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
-          "dissatisfaction_rate", "dissatisfaction_index", "forced_switch_rate",
-          "public_exposure", "pileons_per_complaint", "frac_delayed", "agent_hours")
+          "dissatisfaction_rate", "dissatisfaction_index", "expectation_violation_rate",
+          "forced_switch_rate", "public_exposure", "pileons_per_complaint", "frac_delayed",
+          "agent_hours")
 # Counts rise with volume (pile-ons, retrials, a longer horizon): more answered contacts can
 # mean more contacts, not better service; their rates (abandon_rate...) carry the verdict.
 _NONE = ("arrivals", "answered", "abandoned", "occupancy", "in_system_at_end")
