@@ -37,7 +37,8 @@ def main(cfg: DictConfig) -> None:
     try:
         fingerprint = jobs.fingerprint(cfg)
         if jobs.begin(outdir, fingerprint):
-            print(f"already complete, skipped: {outdir}")
+            # Flushed: a joblib (loky) worker's buffered output can be lost when the sweep ends.
+            print(f"already complete, skipped: {outdir}", flush=True)
             return
         study = build_study(cfg)
         started = time.perf_counter()
@@ -63,7 +64,7 @@ def main(cfg: DictConfig) -> None:
                              f"{outdir / jobs.ERROR})") from None
     print(report.format_summary(results.summary))
     print(f"\n{len(results.contacts):,} contacts, {study.run.replications} replications in "
-          f"{wall:.1f} s -> {outdir}")
+          f"{wall:.1f} s -> {outdir}", flush=True)
 
 
 if __name__ == "__main__":
