@@ -38,8 +38,9 @@ def per_replication(job: Job) -> pd.DataFrame:
 def social(job: Job) -> pd.DataFrame:
     """Per replication: the three social channels as one team, plus a few per-channel metrics.
 
-    ``social.agent_hours`` sums the social pools' staffed hours (siloed pools: one per
-    channel); shares and the index are arrival-weighted over the three channels.
+    ``social.agent_hours`` sums the three channels' staffed hours (under siloed pools, the
+    social pools' hours; under pooled routings, the pools' hours shared out by busy time);
+    shares and the index are arrival-weighted over the three channels.
     """
     w = per_replication(job)
     arrivals = sum(w[f"{c}.arrivals"] for c in SOCIAL)

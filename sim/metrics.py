@@ -66,6 +66,18 @@ def t_quantile(p: float, df: int) -> float:
     return t
 
 
+def t_two_sided_p(estimate: float, standard_error: float, df: int) -> float:
+    """Two-sided p-value of ``estimate / standard_error`` against Student's t with ``df``.
+
+    A zero standard error gives 0 for a non-zero estimate and 1 for a zero one.
+    """
+    if not (math.isfinite(estimate) and math.isfinite(standard_error)) or df < 1:
+        return math.nan
+    if standard_error <= 0:
+        return 1.0 if estimate == 0 else 0.0
+    return max(0.0, 1.0 - _t_abs_cdf(abs(estimate) / standard_error, int(df)))
+
+
 def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float, int]:
     """Mean and Student-t confidence interval of independent values (NaNs dropped).
 
@@ -131,12 +143,47 @@ def pool_time(segments: pd.DataFrame, staffing: pd.DataFrame, pools: Iterable[st
     end = seg["end_min"].to_numpy()
     busy = step_integral(seg["start_min"].to_numpy(), np.where(np.isnan(end), np.inf, end),
                          seg["share"].to_numpy(), edges)
+    return busy, staffed_time(staffing, pools, edges)
+
+
+def staffed_time(staffing: pd.DataFrame, pools: Iterable[str], edges: np.ndarray) -> np.ndarray:
+    """Staffed agent-minutes of ``pools`` over each interval of ``edges``."""
     staffed = np.zeros(len(edges) - 1)
     for name in pools:
         log = staffing[staffing["pool"] == name]
         if len(log):
             staffed += step_integral(*_staff_boxes(log, math.inf), edges)
-    return busy, staffed
+    return staffed
+
+
+def channel_agent_minutes(contacts: pd.DataFrame, staffing: pd.DataFrame,
+                          segments: pd.DataFrame, serving: dict[str, list[str]],
+                          edges: np.ndarray) -> dict[str, float]:
+    """Staffed agent-minutes over ``edges[0]..edges[-1]`` charged to each channel.
+
+    Each pool's staffed time is shared out among the channels it serves in proportion to
+    the busy time (agent-minutes, weighted by share) it spent on their contacts in the
+    window; a pool that was never busy there is shared out equally. The channels therefore
+    add up to the pools' total, whatever the routing: under siloed pools each channel gets
+    its own pool's hours, under a pooled team each its part of the team's hours.
+    """
+    lo, hi = float(edges[0]), float(edges[-1])
+    channel_of = pd.Series(contacts["channel"].to_numpy(), index=contacts["contact_id"].to_numpy())
+    charged = dict.fromkeys(serving, 0.0)
+    for pool in sorted({p for ps in serving.values() for p in ps}):
+        channels = [c for c, ps in serving.items() if pool in ps]
+        staffed = staffed_time(staffing, [pool], edges).sum()
+        seg = segments[segments["pool"] == pool]
+        end = seg["end_min"].to_numpy(float)
+        end = np.where(np.isnan(end), np.inf, end)
+        overlap = np.clip(np.minimum(end, hi) - np.maximum(seg["start_min"].to_numpy(float), lo),
+                          0.0, None) * seg["share"].to_numpy(float)
+        busy = (pd.Series(overlap).groupby(channel_of.reindex(seg["contact_id"]).to_numpy())
+                .sum().reindex(channels, fill_value=0.0).to_numpy())
+        weights = busy / busy.sum() if busy.sum() > 0 else np.full(len(channels), 1 / len(channels))
+        for channel, w in zip(channels, weights):
+            charged[channel] += float(staffed * w)
+    return charged
 
 
 def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataFrame,
@@ -153,7 +200,8 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
         That replication's slot-holding stretches (for busy time).
     serving : dict
         Channel name -> names of the pools that can serve it (for per-channel occupancy:
-        the occupancy of those pools, on all their work).
+        the occupancy of those pools, on all their work; per-channel ``agent_hours``: their
+        staffed hours shared out by busy time, :func:`channel_agent_minutes`).
     window : (float, float)
         ``(warmup, horizon)`` in minutes, the span over which occupancy is measured.
     """
@@ -162,6 +210,7 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
     rows = []
     groups = [(name, c[c["channel"] == name], pools) for name, pools in serving.items()]
     groups.append(("all", c, sorted({p for ps in serving.values() for p in ps})))
+    charged = channel_agent_minutes(contacts, staffing, segments, serving, edges)
     for name, g, pools in groups:
         n = len(g)
         answered = g["answered"].to_numpy()
@@ -196,7 +245,7 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
             "dissatisfaction_index": (float(g["dissatisfaction_index"].mean()) if n
                                       else math.nan),
             "in_system_at_end": int(g["in_system_at_end"].sum()),
-            "agent_hours": float(staffed[0] / 60.0),
+            "agent_hours": float(charged.get(name, staffed[0]) / 60.0),
         }
         rows += [(name, m, float(values[m])) for m in METRICS]
     return pd.DataFrame(rows, columns=["channel", "metric", "value"])

@@ -39,6 +39,10 @@ def check_invariants(res: Results) -> None:
     per = res.per_replication.pivot_table(index=["replication", "channel"], columns="metric",
                                           values="value")
     assert (per["answered"] + per["abandoned"] <= per["arrivals"]).all()
+    # Agent cost is shared out among channels, whatever the routing: they add up to all.
+    hours = per["agent_hours"].unstack("channel")
+    channels = hours.drop(columns="all").sum(axis=1)
+    assert np.allclose(channels, hours["all"], rtol=1e-9, atol=1e-9), "agent_hours do not add up"
     s = res.summary
     shares = s[s["metric"].isin(["service_level", "abandon_rate", "frac_delayed",
                                  "dissatisfaction_rate", "occupancy"])]["mean"].dropna()

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import (METRICS, intervals, mean_ci, replication_metrics, step_integral,
+from sim.metrics import (METRICS, channel_agent_minutes, intervals, mean_ci, replication_metrics, step_integral,
                          summarise, t_quantile)
 
 NAN = math.nan
@@ -323,6 +323,7 @@ def hand_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     df["public_exposure"] = [0.0] * 5 + [100.0, 300.0]
     df["dissatisfaction_index"] = [0.0, 0.0, 0.0, 1.0, 1.5, 0.0, 2.0]
     df["expectation_violated"] = [False, False, True, True, True, False, True]
+    df["contact_id"] = df.index
     staffing = pd.DataFrame({"time_min": [0.0, 120.0, 0.0, 150.0],
                              "pool": pd.Categorical(["voice", "voice", "digital", "digital"]),
                              "agents": [2, 1, 1, 0]})
@@ -398,7 +399,34 @@ def test_replication_metrics_channel_without_contacts() -> None:
     for m in ("frac_delayed", "mean_wait_min", "asa_min", "service_level", "abandon_rate"):
         assert math.isnan(got[m]), m
     assert got["occupancy"] == pytest.approx(30 / 90)
-    assert got["agent_hours"] == pytest.approx(1.5)
+    # The digital pool's hours go to the channel whose contacts kept it busy: all to chat.
+    assert got["agent_hours"] == 0.0
+    chat = out[(out["channel"] == "chat") & (out["metric"] == "agent_hours")]["value"]
+    assert chat.item() == pytest.approx(1.5)
+
+
+def test_channel_agent_minutes_shares_each_pool_by_busy_time() -> None:
+    """A pool's staffed time goes to its channels pro rata to busy time in the window, an
+    idle pool's equally; open and straddling stretches count only their part in the window.
+
+    text: 2 agents on [0, 60) = 120 agent-min. Busy: chat [0, 30) x 1 = 30; email
+    [-10, 20) x 1 -> 20 in the window, and [50, open) x 0.5 -> 5: email 25, chat 30.
+    So chat 120 * 30/55, email 120 * 25/55. spare: 1 agent, never busy, serves email and
+    chat: 30 each. mail_only: 1 agent from 30: 30 to email.
+    """
+    contacts = pd.DataFrame({"contact_id": [10, 11, 12],
+                             "channel": pd.Categorical(["chat", "email", "email"])})
+    segments = pd.DataFrame({"contact_id": [10, 11, 12], "pool": ["text"] * 3,
+                             "start_min": [0.0, -10.0, 50.0], "end_min": [30.0, 20.0, NAN],
+                             "share": [1.0, 1.0, 0.5]})
+    staffing = pd.DataFrame({"time_min": [-60.0, 0.0, 0.0, 30.0],
+                             "pool": ["text", "spare", "mail_only", "mail_only"],
+                             "agents": [2, 1, 0, 1]})
+    serving = {"chat": ["text", "spare"], "email": ["text", "spare", "mail_only"]}
+    got = channel_agent_minutes(contacts, staffing, segments, serving, np.array([0.0, 60.0]))
+    assert got["chat"] == pytest.approx(120 * 30 / 55 + 30)
+    assert got["email"] == pytest.approx(120 * 25 / 55 + 30 + 30)
+    assert sum(got.values()) == pytest.approx(120 + 60 + 30)
 
 
 def test_intervals_hand_computed() -> None:
