@@ -128,6 +128,93 @@ def test_paired_ci_is_the_t_interval_of_the_differences(tmp_path):
     assert row["baseline"] == "routing=siloed" and row["policy"] == "routing=blended"
 
 
+def test_p_value_is_the_paired_t_test(tmp_path):
+    """``p_value`` is scipy's paired t-test, and agrees with the interval on significance."""
+    rng = np.random.default_rng(5)
+    common = rng.normal(5.0, 1.0, 6)
+    values = {m: (common + rng.normal(0, 0.3, 6), common + shift + rng.normal(0, 0.3, 6))
+              for m, shift in (("asa_min", 0.0), ("mean_wait_min", 0.4), ("frt_p90_min", 2.0))}
+    jobs = as_jobs(make_job(tmp_path / "a", ["routing=siloed"], {m: v[0] for m, v in values.items()}),
+                   make_job(tmp_path / "b", ["routing=blended"], {m: v[1] for m, v in values.items()}))
+    rows = paired_rows(jobs).set_index("metric")
+    for metric, (a, b) in values.items():
+        expected = stats.ttest_rel(b, a).pvalue
+        assert rows.loc[metric, "p_value"] == pytest.approx(expected, rel=1e-9, abs=1e-15)
+        assert rows.loc[metric, "significant"] == (expected < 0.05)
+
+
+def test_holm_step_down():
+    """Holm (1979): reject in ascending order while p_(k) <= alpha / (m - k + 1)."""
+    p = [0.01, 0.04, 0.03, 0.005, math.nan]
+    # m = 4: 0.005 <= .0125 yes, 0.01 <= .0167 yes, 0.03 <= .025 no -> stop.
+    assert compare.holm(p, 0.05).tolist() == [True, False, False, True, False]
+    assert compare.holm([0.01, 0.02], 0.05).tolist() == [True, True]  # .01<=.025, .02<=.05
+    assert compare.holm([], 0.05).tolist() == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_holm_is_between_bonferroni_and_no_correction(seed):
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 0.1, 40) ** 2
+    rejected = compare.holm(p, 0.05)
+    assert (rejected >= (p <= 0.05 / len(p))).all()  # at least Bonferroni's
+    assert (rejected <= (p <= 0.05)).all()  # at most the uncorrected tests'
+    # Monotone: every p-value below a rejected one is rejected.
+    assert (rejected == (p <= p[rejected].max())).all() if rejected.any() else True
+
+
+def test_holm_holds_the_family_wise_error_rate():
+    """Under the null (20 uniform p-values), P(any rejection) <= 5% (binomial 99.9% bound)."""
+    rng = np.random.default_rng(11)
+    trials = 4000
+    any_rejected = sum(compare.holm(rng.uniform(size=20), 0.05).any() for _ in range(trials))
+    # For independent tests the rate is 1 - 0.95**(1/20)... ~ 4.9%; above 5% + 3.3 sd is a bug.
+    assert any_rejected / trials <= 0.05 + 3.3 * math.sqrt(0.05 * 0.95 / trials)
+    assert any_rejected / trials >= 0.03  # and not vacuous: it does reject
+
+
+def test_holm_corrects_within_each_comparison(tmp_path):
+    """One clear difference among many null metrics: the clear one survives Holm; a row
+    significant only by chance does not, and the rows without direction never count."""
+    rng = np.random.default_rng(3)
+    n = 10
+    metrics = ["asa_min", "mean_wait_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
+               "dissatisfaction_rate", "frac_delayed", "service_level"]
+    a = {m: rng.normal(1.0, 0.1, n) for m in metrics + ["occupancy"]}
+    b = {m: v + rng.normal(0, 0.1, n) for m, v in a.items()}
+    b["service_level"] = a["service_level"] + 0.5 + rng.normal(0, 0.01, n)
+    # A borderline "significant" difference: p just under 0.05 on its own.
+    d = rng.normal(0, 1, n)
+    d = (d - d.mean()) / d.std(ddof=1)
+    b["asa_min"] = a["asa_min"] + d + 2.3 / math.sqrt(n)
+    jobs = as_jobs(make_job(tmp_path / "a", ["routing=siloed"], a),
+                   make_job(tmp_path / "b", ["routing=blended"], b))
+    rows = paired_rows(jobs).set_index("metric")
+    assert rows.loc["service_level", "significant_holm"]
+    assert rows.loc["asa_min", "significant"] and not rows.loc["asa_min", "significant_holm"]
+    assert not rows.loc["occupancy", "significant_holm"]
+    directed = rows[rows["direction"] != "none"]
+    assert directed["significant_holm"].tolist() == compare.holm(directed["p_value"]).tolist()
+
+
+def test_a_repeated_test_counts_once_in_the_correction(tmp_path):
+    """One channel: its rows are the all rows; the family is the all rows alone."""
+    rng = np.random.default_rng(0)
+    metrics = ["asa_min", "mean_wait_min", "frt_p90_min", "service_level", "abandon_rate"]
+    a = {m: rng.normal(1.0, 0.1, 6) for m in metrics}
+    b = {m: v + 0.06 + rng.normal(0, 0.05, 6) for m, v in a.items()}
+    jobs = as_jobs(make_job(tmp_path / "a", ["routing=siloed"], a, channels=("phone", "all")),
+                   make_job(tmp_path / "b", ["routing=blended"], b, channels=("phone", "all")))
+    rows = paired_rows(jobs)
+    every = rows[rows["channel"] == "all"]
+    assert every["significant_holm"].tolist() == compare.holm(every["p_value"]).tolist()
+    phone = rows[rows["channel"] == "phone"]
+    assert phone["significant_holm"].tolist() == every["significant_holm"].tolist()
+    # Counted twice, the same p-values would lose some of these rejections.
+    twice = compare.holm(np.concatenate([every["p_value"], every["p_value"]]))[:len(every)]
+    assert every["significant_holm"].sum() > twice.sum()
+
+
 def test_independent_runs_gain_nothing_from_pairing(tmp_path):
     rng = np.random.default_rng(2)
     a, b = rng.normal(10, 1, 400), rng.normal(10, 1, 400)

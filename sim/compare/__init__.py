@@ -39,7 +39,7 @@ from .cli import format_overview, main
 from .figures import MAX_CDF_POINTS, comparison_figures
 from .jobs import (COMPLETE, FAILED, MISSING, Job, NotResultsError, expected_job_overrides,
                    load_jobs)
-from .paired import DIRECTIONS, PAIRED_COLUMNS, direction, paired_differences
+from .paired import DIRECTIONS, PAIRED_COLUMNS, direction, holm, paired_differences
 from .table import RESULT_COLUMNS, comparison_table
 from .treatment import (NEUTRAL_KEYS, POLICY_GROUPS, Treatment, check_baseline,
                         choose_treatment, is_policy_key)
@@ -48,6 +48,6 @@ from .write import Comparison, compare, write_comparison
 __all__ = ["COMPLETE", "DIRECTIONS", "FAILED", "MAX_CDF_POINTS", "MISSING", "NEUTRAL_KEYS",
            "PAIRED_COLUMNS", "POLICY_GROUPS", "RESULT_COLUMNS", "Comparison", "Job",
            "NotResultsError", "Treatment", "check_baseline", "choose_treatment", "compare",
-           "comparison_figures", "comparison_table", "direction", "expected_job_overrides",
+           "comparison_figures", "comparison_table", "direction", "expected_job_overrides", "holm",
            "format_overview", "is_policy_key", "load_jobs", "main", "paired_differences",
            "write_comparison"]

@@ -19,8 +19,9 @@ from .write import compare
 def format_overview(jobs: Sequence[Job], paired: pd.DataFrame, max_items: int = 8) -> str:
     """A short terminal summary: job counts, failed/missing jobs, significant differences.
 
-    For each compared pair it lists the metrics (all channels) whose paired 95% interval
-    excludes 0, with the difference (policy minus baseline) and whether it is better.
+    For each compared pair it lists the metrics (all channels) whose paired difference is
+    significant at 95% after Holm's correction over the comparison, with the difference
+    (policy minus baseline) and whether it is better.
     """
     counts = {s: sum(j.status == s for j in jobs) for s in (COMPLETE, FAILED, MISSING)}
     lines = [f"{len(jobs)} jobs: {counts[COMPLETE]} complete, {counts[FAILED]} failed, "
@@ -31,14 +32,19 @@ def format_overview(jobs: Sequence[Job], paired: pd.DataFrame, max_items: int = 
     for _, g in paired.groupby(["group", "baseline", "policy"], sort=False):
         r0 = g.iloc[0]
         head = f"{r0['policy']} vs {r0['baseline']}" + (f" ({r0['context']})" if r0["context"] else "")
-        sig = g[(g["channel"].astype(str) == "all") & g["significant"]
-                & g["verdict"].isin(["better", "worse"])]
+        judged = g[(g["channel"].astype(str) == "all") & g["verdict"].isin(["better", "worse"])]
+        sig = judged[judged["significant_holm"]]
         items = [f"{m} {_fmt_diff(m, d, lo, hi)} {v}" for m, d, lo, hi, v in
                  sig[["metric", "diff", "ci_low", "ci_high", "verdict"]].itertuples(index=False)]
         more = f"; +{len(items) - max_items} more" if len(items) > max_items else ""
+        loose = judged[judged["significant"] & ~judged["significant_holm"]]
+        if len(loose):
+            more += (f" ({len(loose)} more only without the multiple-comparison correction: "
+                     f"{', '.join(map(str, loose['metric']))})")
         n = int(r0["n_pairs"])
         lines.append(f"{head}, {n} pairs: " + ("; ".join(items[:max_items]) + more if items
-                                               else "no significant difference (all channels)"))
+                                               else "no significant difference (all channels)"
+                                               + more))
     return "\n".join(lines)
 
 

@@ -71,13 +71,22 @@ def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
                      f"(seed, replication). Differences are {esc(str(r0['policy']))} minus "
                      f"{esc(str(r0['baseline']))}.</p>")
         everywhere = g[g["channel"].astype(str) == "all"]
-        sig = everywhere[everywhere["significant"] & everywhere["verdict"].isin(["better", "worse"])]
+        directed = everywhere["verdict"].isin(["better", "worse"])
+        sig = everywhere[everywhere["significant_holm"] & directed]
+        loose = everywhere[everywhere["significant"] & ~everywhere["significant_holm"] & directed]
         ratio = everywhere["ci_ratio"].replace(math.inf, np.nan).dropna()
         vr = everywhere["variance_reduction"].dropna()
         lines = [f"{m}: {_fmt_diff(m, d, lo, hi)}, {v}" for m, d, lo, hi, v in
                  sig[["metric", "diff", "ci_low", "ci_high", "verdict"]].itertuples(index=False)]
-        parts.append('<p class="verdict"><b>Significant at 95% (all channels):</b> '
+        # Distinct tests: a lone channel's rows repeat the all rows (see paired._correct).
+        family = len(g[g["direction"] != "none"].drop_duplicates(["metric", "diff", "p_value"]))
+        parts.append('<p class="verdict"><b>Significant (all channels), family-wise 95% over '
+                     f"the {family} metrics and channels compared (Holm):</b> "
                      + (esc("; ".join(lines)) if lines else "none") + ".</p>")
+        if len(loose):
+            parts.append('<p class="small">Significant only without the correction (their own '
+                         "95% interval excludes 0, which among this many can be chance): "
+                         + esc(", ".join(map(str, loose["metric"]))) + ".</p>")
         if len(ratio):
             parts.append(f'<p class="small">Pairing (common random numbers): paired intervals are '
                          f"median {_ratio(float(ratio.median()))} narrower than unpaired (Welch) "
@@ -89,13 +98,13 @@ def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
                          _fmt_diff(m, r["diff"], r["ci_low"], r["ci_high"]),
                          _fmt_diff(m, r["diff"], r["unpaired_ci_low"], r["unpaired_ci_high"]),
                          _ratio(r["ci_ratio"]), _pct(r["variance_reduction"]),
-                         r["direction"], r["verdict"], "yes" if r["significant"] else "no"])
-            classes.append(r["verdict"] if r["significant"] else "")
+                         r["direction"], r["verdict"], _significance(r)])
+            classes.append(r["verdict"] if r["significant_holm"] else "")
         header = ["metric", str(r0["baseline"]), str(r0["policy"]), "difference [95% CI, paired]",
                   "unpaired 95% CI", "paired CI narrower", "variance reduction",
-                  "better is", "verdict", "significant"]
+                  "better is", "verdict", "significant (Holm)"]
         parts.append('<div class="pairs">' + _table(header, rows, classes) + "</div>")
-        per = g[(g["channel"].astype(str) != "all") & g["significant"]
+        per = g[(g["channel"].astype(str) != "all") & g["significant_holm"]
                 & g["verdict"].isin(["better", "worse"])]
         prow = [[str(r["channel"]), str(r["metric"]),
                  _fmt_diff(str(r["metric"]), r["diff"], r["ci_low"], r["ci_high"]), r["verdict"]]
@@ -105,6 +114,13 @@ def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
                                [r[3] for r in prow]) if prow else "<p>None.</p>")
                      + "</details>")
     return parts
+
+
+def _significance(row: pd.Series) -> str:
+    """``yes`` (after Holm's correction), ``uncorrected only`` (its own interval), ``no``."""
+    if row["significant_holm"]:
+        return "yes"
+    return "uncorrected only" if row["significant"] else "no"
 
 
 def _cell(metric: str, v: float) -> str:
@@ -167,8 +183,10 @@ def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFra
               "Student-t 95% interval of the paired differences; the unpaired (Welch) interval "
               "ignores the pairing. Shares in percentage points (pp), times in minutes, "
               "agent_hours in agent-hours; counts (arrivals, answered, abandoned) get no "
-              "verdict. Significant = the paired interval excludes 0; green: significantly "
-              "better, red: worse.</p>",
+              "verdict. Significant = still significant after Holm's correction for the "
+              "many metrics and channels of a comparison (family-wise error 5%; "
+              "\"uncorrected only\": the row's own interval excludes 0, which among dozens "
+              "of rows can be chance); green: significantly better, red: worse.</p>",
               *_pair_sections(paired, treatment)]
     metrics, prow = _metric_pivot(table, "all")
     parts += ["<h2>Results by job</h2>",

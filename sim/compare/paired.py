@@ -6,6 +6,11 @@ seed; in a group each treatment value is compared with the baseline's on the uni
 to the unpaired (Welch) interval of the same difference and the variance reduction that
 pairing buys. Metrics with a direction get a better/worse verdict; counts that rise with
 volume (``arrivals``, ``answered``, ``abandoned``) and ``occupancy`` get none.
+
+A comparison tests dozens of metrics and channels at once, so some intervals exclude 0 by
+chance. Each row also carries the paired t-test's p-value and whether it stays significant
+under Holm's step-down correction over all the directed rows of its comparison (the
+family-wise error rate held at ``1 - level``); the reports lead with those.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..metrics import mean_ci, t_quantile
+from ..metrics import mean_ci, t_quantile, t_two_sided_p
 from .jobs import Job
 from .settings import parse_setting, same_value, varying
 from .treatment import NEUTRAL_KEYS, Treatment, choose_treatment, pairable
@@ -38,7 +43,8 @@ DIRECTIONS: dict[str, int] = {**{m: 1 for m in _HIGHER}, **{m: -1 for m in _LOWE
 PAIRED_COLUMNS = ["group", "context", "baseline", "policy", "baseline_jobs", "jobs", "seeds",
                   "channel", "metric", "n_pairs", "baseline_mean", "policy_mean", "diff",
                   "ci_low", "ci_high", "unpaired_ci_low", "unpaired_ci_high", "ci_ratio",
-                  "variance_reduction", "direction", "better", "verdict", "significant"]
+                  "variance_reduction", "direction", "better", "verdict", "significant",
+                  "p_value", "significant_holm"]
 
 
 def direction(metric: str) -> int:
@@ -73,9 +79,10 @@ def _pair_stats(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> dict[str, 
     out = {"n_pairs": n, "baseline_mean": float(a.mean()) if n else math.nan,
            "policy_mean": float(b.mean()) if n else math.nan, "diff": mean, "ci_low": lo,
            "ci_high": hi, "unpaired_ci_low": math.nan, "unpaired_ci_high": math.nan,
-           "ci_ratio": math.nan, "variance_reduction": math.nan}
+           "ci_ratio": math.nan, "variance_reduction": math.nan, "p_value": math.nan}
     if n < 2:
         return out
+    out["p_value"] = t_two_sided_p(mean, float(np.std(d, ddof=1)) / math.sqrt(n), n - 1)
     va, vb, vd = float(np.var(a, ddof=1)), float(np.var(b, ddof=1)), float(np.var(d, ddof=1))
     se2 = (va + vb) / n
     if se2 > 0:
@@ -107,6 +114,42 @@ def _judge(metric: str, stats: Mapping[str, float], baseline: str, policy: str) 
         return {**out, "better": "equal", "verdict": "equal"}
     good = sign * diff > 0
     return {**out, "better": policy if good else baseline, "verdict": "better" if good else "worse"}
+
+
+def holm(p_values: Sequence[float], alpha: float = 0.05) -> np.ndarray:
+    """Holm's step-down test: which hypotheses to reject, family-wise error rate ``alpha``.
+
+    The ``m`` finite p-values are taken in ascending order; the ``k``-th smallest (from 1)
+    is rejected while it and every smaller one stays at or below ``alpha / (m - k + 1)``.
+    NaN p-values are never rejected and do not count in ``m``. Uniformly more powerful than
+    Bonferroni, valid under any dependence between the tests (Holm 1979).
+    """
+    p = np.asarray(p_values, float)
+    reject = np.zeros(len(p), bool)
+    finite = np.flatnonzero(np.isfinite(p))
+    order = finite[np.argsort(p[finite], kind="stable")]
+    m = len(order)
+    for k, i in enumerate(order):
+        if p[i] > alpha / (m - k):
+            break
+        reject[i] = True
+    return reject
+
+
+def _correct(rows: Sequence[dict[str, Any]], alpha: float) -> None:
+    """Set ``significant_holm`` on one comparison's rows: Holm over the rows with a direction.
+
+    A test repeated verbatim counts once: in a one-channel scenario the channel's rows are
+    the ``all`` rows (same metric, same difference, same p-value), and counting them twice
+    would only make the correction stricter for nothing.
+    """
+    family: dict[tuple[str, float, float], list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["direction"] != "none":
+            family.setdefault((r["metric"], r["diff"], r["p_value"]), []).append(r)
+    for same, reject in zip(family.values(), holm([k[2] for k in family], alpha)):
+        for r in same:
+            r["significant_holm"] = bool(reject)
 
 
 def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | None = None,
@@ -159,7 +202,11 @@ def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | No
         ``direction`` (``higher``/``lower``/``none`` is better), ``better`` (the better
         policy's label, ``equal`` for no difference, ``none`` when the metric has no
         direction), ``verdict`` (the policy against the baseline: ``better``, ``worse``,
-        ``equal`` or ``none``) and ``significant`` (the paired interval excludes 0).
+        ``equal`` or ``none``), ``significant`` (the paired interval excludes 0),
+        ``p_value`` (two-sided paired t-test of a zero mean difference) and
+        ``significant_holm`` (still significant after :func:`holm` over the comparison's
+        rows with a direction, at family-wise level ``1 - level``; a row identical to
+        another, such as a lone channel's and ``all``'s, counts once).
     """
     base = parse_setting(baseline) if baseline is not None else None
     complete = pairable(jobs)
@@ -190,6 +237,7 @@ def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | No
             b = _units(vjobs)
             merged = a.merge(b, on=["seed", "replication", "channel", "metric"],
                              suffixes=("_a", "_b"), sort=False)
+            start = len(rows)
             head = {"group": number, "context": context, "baseline": names[base_policy],
                     "policy": names[policy],
                     "baseline_jobs": ",".join(j.name for j in variants[base_policy]),
@@ -201,5 +249,7 @@ def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | No
                 if stats["n_pairs"] == 0:  # undefined for this channel (public_exposure of phone)
                     continue
                 rows.append({**head, "channel": channel, "metric": metric, **stats,
-                             **_judge(metric, stats, names[base_policy], names[policy])})
+                             **_judge(metric, stats, names[base_policy], names[policy]),
+                             "significant_holm": False})
+            _correct(rows[start:], 1 - level)
     return pd.DataFrame(rows, columns=PAIRED_COLUMNS)
