@@ -37,8 +37,10 @@ def main(cfg: DictConfig) -> None:
     try:
         fingerprint = jobs.fingerprint(cfg)
         if jobs.begin(outdir, fingerprint):
-            # Flushed: a joblib (loky) worker's buffered output can be lost when the sweep ends.
-            print(f"already complete, skipped: {outdir}", flush=True)
+            # One write, flushed: parallel workers share the sweep's stdout, and print()'s
+            # separate text and newline writes interleave with theirs.
+            sys.stdout.write(f"already complete, skipped: {outdir}\n")
+            sys.stdout.flush()
             return
         study = build_study(cfg)
         started = time.perf_counter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,15 +58,26 @@ def check_sweep(tmp_path: Path, launcher: str, *overrides: str) -> None:
     assert error == "config error: scenario.agents=0: must be an integer >= 1"
     assert not (out / "0" / "summary.csv").exists()
 
+    written = {job: (out / job / "job.json").stat().st_mtime_ns for job in ("1", "2")}
     again = sweep(tmp_path, launcher, "scenario.agents=0,12,13", *overrides)
     assert again.returncode != 0
-    skipped = {line.rsplit("/", 1)[-1] for line in again.stdout.splitlines()
-               if line.startswith("already complete, skipped: ")}
+    text = again.stdout
     if launcher == "local":  # submitit: a job's stdout goes to its log, not the terminal
-        logs = "".join(p.read_text() for p in (out / ".submitit").rglob("*_log.out"))
-        skipped = {line.rsplit("/", 1)[-1] for line in logs.splitlines()
-                   if line.startswith("already complete, skipped: ")}
-    assert skipped == {"1", "2"}
+        text = "".join(p.read_text() for p in (out / ".submitit").rglob("*_log.out"))
+    assert skipped_jobs(text) == {"1", "2"}
+    assert {job: (out / job / "job.json").stat().st_mtime_ns for job in written} == written
+
+
+def skipped_jobs(text: str) -> set[str]:
+    """Job numbers of the "already complete, skipped: DIR" messages in ``text``, even when
+    parallel workers' lines run together."""
+    return set(re.findall(r"already complete, skipped: \S*?/(\d+)(?=already|\s|$)", text))
+
+
+def test_skipped_jobs_reads_interleaved_lines():
+    text = ("already complete, skipped: /tmp/a-1/sweep/0already complete, skipped: "
+            "/tmp/a-1/sweep/12\n\nalready complete, skipped: /tmp/a-1/sweep/3\n")
+    assert skipped_jobs(text) == {"0", "12", "3"}
 
 
 def test_joblib_launcher_sweep(tmp_path):
