@@ -1,0 +1,39 @@
+"""``python -m sim.optimize``: the cheapest staffing whose simulated service levels meet a goal.
+
+Takes the same config as ``python -m sim`` (any scenario, routing and escalation) plus the
+``optimize.*`` keys of :class:`OptimizeConf`, and searches for the fewest agents per pool
+and *block* of intervals (e.g. 4 hours, the same every day, or every day of the week apart
+with ``optimize.weekly=true``) such that, in every block, every channel answers at least
+``optimize.goal`` of its arrivals within the channel's target. The configured ``staffing``
+is not used: the search starts from Erlang C and writes a :class:`~sim.policies.staffing.Schedule`
+(``schedule.yaml``) that ``staffing=<name>`` reads once copied to ``conf/staffing/<name>.yaml``,
+and the service levels it achieved with 95% confidence intervals (``achieved.csv``).
+
+The search logic lives in pure functions of a :class:`~sim.experiment.Study`
+(:func:`erlang_start`, :func:`evaluate`, :func:`search`, :func:`schedule_table`,
+:func:`achieved_table`); only the command's parts (the ``optimize`` schema,
+:func:`register`, :func:`main`, :func:`cli`) know Hydra, as in ``sim.__main__``.
+
+Modules: :mod:`.options` (the ``optimize`` schema, :func:`register`, :class:`Options`),
+:mod:`.blocks` (the decision blocks), :mod:`.pools` (searched pools, constrained channels,
+the Erlang C start, counts to a schedule table), :mod:`.evaluation` (one table simulated and
+measured per block), :mod:`.search` (the rounds), :mod:`.output` (``achieved.csv``,
+``schedule.yaml``, the terminal table), :mod:`.cli` (the command).
+"""
+
+from __future__ import annotations
+
+from .blocks import Blocks, Counts, agent_hours, make_blocks
+from .cli import RUN_DIR, cli, main
+from .evaluation import Cell, Evaluation, block_service_levels, evaluate
+from .options import OptimizeConf, OptimizeConfig, Options, options_from_config, register
+from .output import achieved_table, format_achieved, render_schedule
+from .pools import constrained_channels, erlang_start, schedule_table, searched_pools
+from .search import Round, SearchResult, prepare, search
+
+__all__ = ["RUN_DIR", "Blocks", "Cell", "Counts", "Evaluation", "OptimizeConf",
+           "OptimizeConfig", "Options", "Round", "SearchResult", "achieved_table",
+           "agent_hours", "block_service_levels", "cli", "constrained_channels", "erlang_start",
+           "evaluate", "format_achieved", "main", "make_blocks", "options_from_config",
+           "prepare", "register", "render_schedule", "schedule_table", "search",
+           "searched_pools"]
