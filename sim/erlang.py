@@ -198,6 +198,41 @@ def erlang_c_metrics(rate_per_min: float, mean_handle_min: float, servers: int,
     return _c_metrics(lam, h, c, t, _erlang_b(c, a))
 
 
+def erlang_c_wait_transform(rate_per_min: float, mean_handle_min: float, servers: int,
+                            s_per_min: float) -> float:
+    """``E[exp(-s W)]`` of the wait ``W`` in M/M/c, first come first served.
+
+    W is 0 with probability ``1 - C`` and otherwise exponential with rate
+    ``theta = c / h - lambda`` (the queue's drain rate), so the transform is
+    ``1 - C + C theta / (theta + s)``. With ``s = 1 / tau`` it is the chance that nothing
+    with an exponential clock of mean ``tau``, started at arrival, goes off before the
+    answer: what stops a complaint's pile-ons (:mod:`sim.pileons`). 0 when the queue is
+    unstable (``lambda h >= c``: the wait grows without bound).
+
+    Parameters
+    ----------
+    rate_per_min : float
+        Arrival rate, contacts per minute (>= 0).
+    mean_handle_min : float
+        Mean handle time, minutes (> 0).
+    servers : int
+        Number of servers, >= 1.
+    s_per_min : float
+        Argument of the transform, per minute (>= 0).
+    """
+    lam = _nonnegative("rate_per_min", rate_per_min)
+    h = _positive("mean_handle_min", mean_handle_min)
+    c = _count("servers", servers)
+    s = _nonnegative("s_per_min", s_per_min)
+    if lam * h >= c:
+        return 0.0 if s > 0 else 1.0
+    if lam == 0:
+        return 1.0
+    p_wait = erlang_c(c, lam * h)
+    drain = c / h - lam
+    return 1.0 - p_wait + p_wait * drain / (drain + s)
+
+
 def _log_series_terms(x: float, cmu: float, theta: float) -> np.ndarray:
     """Natural logs of ``x**k / prod_{i=1..k}(cmu + i*theta)`` for k = 0..K.
 

@@ -65,6 +65,37 @@ class PileOn:
         """Mean pile-ons, all generations, of one complaint nobody answers: n / (1 - n)."""
         return self.branching / (1 - self.branching)
 
+    def expected_cluster(self, answered_after_min: float) -> float:
+        """Mean pile-ons, all generations, of one complaint when every complaint is answered
+        ``answered_after_min`` after it is posted (``inf``: never; :attr:`mean_cluster`).
+
+        See :meth:`cluster`; here the stop transform is ``exp(-T / tau)``.
+        """
+        if not answered_after_min >= 0:
+            raise ValueError(f"answered_after_min={answered_after_min} must be >= 0")
+        return self.cluster(math.exp(-answered_after_min / self.decay_min))
+
+    def cluster(self, stop_transform: float) -> float:
+        """Mean pile-ons, all generations, of one complaint, from how fast complaints are
+        answered: ``m / (1 - m)`` with ``m = n (1 - L)``, ``L = E[exp(-W / tau)]``.
+
+        A complaint answered after ``W`` draws direct pile-ons only before ``W``: on average
+        ``n w (1 - exp(-W / tau))``, which is ``m`` over the reach weights (mean 1) and the
+        response times. Its pile-ons are complaints with fresh authors and response times
+        drawn alike, so the generations form a branching process with mean offspring ``m``.
+        ``L`` is the Laplace transform of the response time at ``1 / tau``, e.g.
+        :func:`sim.erlang.erlang_c_wait_transform` for a queue that answers in M/M/c order.
+
+        Parameters
+        ----------
+        stop_transform : float
+            ``L`` in [0, 1]: 1 when every complaint is answered at once, 0 when none ever is.
+        """
+        if not 0 <= stop_transform <= 1:
+            raise ValueError(f"stop_transform={stop_transform} must be in [0, 1]")
+        m = self.branching * (1.0 - stop_transform)
+        return m / (1 - m)
+
     def weights(self, reach: np.ndarray, reach_dist: Distribution | None) -> np.ndarray:
         """Reach weight of each complaint: reach**gamma / E[R**gamma] (mean 1)."""
         if reach_dist is None or self.reach_exponent == 0:

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.erlang import (QueueMetrics, birth_death_mmc, erlang_a_metrics, erlang_b, erlang_c,
-                        erlang_c_metrics, halfin_whitt_delay, min_agents_erlang_a,
-                        min_agents_erlang_c, sqrt_staffing)
+                        erlang_c_metrics, erlang_c_wait_transform, halfin_whitt_delay,
+                        min_agents_erlang_a, min_agents_erlang_c, sqrt_staffing)
 
 # Agreement expected between two exact methods computed in double precision: absolute for
 # probabilities, relative for times (a 60-minute mean wait carries ~1e-11 relative error
@@ -435,3 +435,47 @@ def test_metrics_are_immutable() -> None:
     assert isinstance(m, QueueMetrics)
     with pytest.raises(AttributeError):
         m.frac_delayed = 0.0  # type: ignore[misc]
+
+
+# --- the wait's Laplace transform (what stops a complaint's pile-ons) -----------------------
+
+@pytest.mark.parametrize("lam, h, c", [(1.5, 6.0, 10), (0.2, 4.0, 1), (5.0, 1.0, 6)])
+def test_erlang_c_wait_transform_edges_and_mean(lam: float, h: float, c: int) -> None:
+    """L(0) = 1; L decreases in s; (1 - L(s)) / s -> E[W] as s -> 0 (the mean wait of
+    erlang_c_metrics); L(s) -> 1 - C as s -> inf (only those who wait are slow)."""
+    assert erlang_c_wait_transform(lam, h, c, 0.0) == 1.0
+    values = [erlang_c_wait_transform(lam, h, c, s) for s in (0.01, 0.1, 1.0, 10.0)]
+    assert values == sorted(values, reverse=True)
+    s = 1e-7
+    mean_wait = erlang_c_metrics(lam, h, c, 1.0).mean_wait_min
+    assert (1 - erlang_c_wait_transform(lam, h, c, s)) / s == pytest.approx(mean_wait, rel=1e-5)
+    assert erlang_c_wait_transform(lam, h, c, 1e12) == pytest.approx(1 - erlang_c(c, lam * h))
+
+
+def test_erlang_c_wait_transform_unstable_and_empty() -> None:
+    assert erlang_c_wait_transform(2.0, 6.0, 10, 0.5) == 0.0  # load 12 >= 10 servers
+    assert erlang_c_wait_transform(0.0, 6.0, 10, 0.5) == 1.0  # nobody arrives, nobody waits
+    with pytest.raises(ValueError, match="servers"):
+        erlang_c_wait_transform(1.0, 6.0, 0, 0.5)
+
+
+def test_erlang_c_wait_transform_against_monte_carlo() -> None:
+    """E[exp(-W / tau)] over the waits of a simulated M/M/c FCFS queue (the Lindley-style
+    recursion of _simulate_mmc_m with no abandonment) within its 99.9% CI."""
+    lam, h, c, tau = 1.5, 6.0, 11, 5.0
+    rng = np.random.default_rng(17)
+    n = 200_000
+    arrivals = np.cumsum(rng.exponential(1 / lam, n))
+    service = rng.exponential(h, n)
+    free = [0.0] * c  # when each server is next free
+    waits = np.empty(n)
+    for i, t in enumerate(arrivals):
+        start = max(t, heapq.heappop(free))
+        waits[i] = start - t
+        heapq.heappush(free, start + service[i])
+    x = np.exp(-waits[n // 10:] / tau)
+    # Waits are autocorrelated: batch means (100 batches) give an honest standard error.
+    batches = x[: len(x) // 100 * 100].reshape(100, -1).mean(axis=1)
+    se = batches.std(ddof=1) / math.sqrt(len(batches))
+    expected = erlang_c_wait_transform(lam, h, c, 1 / tau)
+    assert abs(x.mean() - expected) < 3.29 * se, (x.mean(), expected, se)

@@ -59,6 +59,44 @@ def test_cluster_size_matches_n_over_1_minus_n(n: float) -> None:
     assert pile.mean_cluster == pytest.approx(n / (1 - n))
 
 
+@pytest.mark.parametrize("n, answer_mean", [(0.5, 30.0), (0.8, 120.0), (0.3, 5.0)])
+def test_cluster_when_complaints_are_answered_matches_m_over_1_minus_m(
+        n: float, answer_mean: float) -> None:
+    """Every complaint (original or pile-on) answered an exponential time W after it is
+    posted, and a pile-on posted only while its parent is unanswered (the engine's rule):
+    the mean surviving pile-ons per original is m/(1-m), m = n (1 - E[exp(-W/tau)]),
+    within a 99.9% CI. Here E[exp(-W/tau)] = 1 / (1 + answer_mean / tau)."""
+    tau = 60.0
+    reach_dist = D.make("lognormal", 400.0, 3.0)
+    pile = PileOn(n, tau, reach_exponent=0.5)
+    rng = np.random.default_rng(21)
+    roots = 40_000
+    cascade = draw_cascade(pile, reach_dist, np.zeros(roots), reach_dist.sample(rng, roots),
+                           math.inf, rng, np.random.default_rng(22))
+    posted = np.concatenate([np.zeros(roots), cascade.arrival_min])
+    answered = posted + rng.exponential(answer_mean, len(posted))
+    alive = np.ones(len(posted), bool)
+    for j, parent in enumerate(cascade.parent):  # parents precede their pile-ons
+        alive[roots + j] = alive[parent] and posted[roots + j] < answered[parent]
+    top = np.arange(len(posted))
+    for j, parent in enumerate(cascade.parent):
+        top[roots + j] = top[parent]
+    sizes = np.bincount(top[roots:][alive[roots:]], minlength=roots)
+    se = sizes.std(ddof=1) / math.sqrt(roots)
+    expected = pile.cluster(1 / (1 + answer_mean / tau))
+    assert abs(sizes.mean() - expected) < Z * se, (sizes.mean(), expected, se)
+
+
+def test_cluster_limits() -> None:
+    pile = PileOn(0.6, 45.0)
+    assert pile.expected_cluster(math.inf) == pytest.approx(pile.mean_cluster)
+    assert pile.expected_cluster(0.0) == 0.0
+    m = 0.6 * (1 - math.exp(-1))
+    assert pile.expected_cluster(45.0) == pytest.approx(m / (1 - m))
+    with pytest.raises(ValueError, match="stop_transform=1.5 must be in"):
+        pile.cluster(1.5)
+
+
 def test_louder_authors_draw_more_pileons_with_mean_weight_one() -> None:
     """Weights are reach^gamma / E[R^gamma]: mean 1 over the reach distribution (4 SE), and
     the top reach decile draws more direct pile-ons than the bottom one."""

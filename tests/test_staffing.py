@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -22,6 +23,10 @@ from sim import erlang
 from sim.arrivals import ProfiledPoisson
 from sim.config import ConfigError, build_study
 from sim.metrics import mean_ci
+from sim.experiment import RunSpec, Study, run_study
+from sim.pileons import PileOn
+from sim.policies.escalation import NoEscalation
+from sim.policies.routing import FCFS
 from sim.policies.staffing import ErlangA, ErlangC, SquareRoot, pool_forecast
 from sim.scenario import Channel, Mode, Pool, Scenario
 
@@ -132,6 +137,8 @@ def test_shrinkage_changes_rostered_headcount_not_the_floor():
     (lambda: ErlangA(shrinkage=2), r"shrinkage=2 must be in \[0, 1\)"),
     (lambda: SquareRoot(beta=float("inf")), r"beta=inf must be a finite number"),
     (lambda: SquareRoot(minimum=-2), r"minimum=-2 must be an integer >= 0"),
+    (lambda: ErlangC(pileons="yes"), r"pileons='yes' must be true or false"),
+    (lambda: SquareRoot(pileons=1), r"pileons=1 must be true or false"),
 ])
 def test_invalid_parameters_are_rejected_by_name(make, match):
     with pytest.raises(ValueError, match=match):
@@ -336,3 +343,84 @@ def test_policy_runs_on_default_study(staffing):
     # The headcount follows the phone forecast through the day (night < morning peak).
     phone = res.staffing[(res.staffing["replication"] == 0) & (res.staffing["pool"] == "phone")]
     assert phone["agents"].min() < phone["agents"].max() / 4
+
+
+# ---- forecasting pile-ons: the plan answers the complaints it lets breed ------------------
+def _public(n: float, rate_per_hour: float = 30.0) -> Scenario:
+    """One public async channel (every post a complaint), 5-minute exponential handling."""
+    twitter = Channel("twitter", Mode.ASYNC, 30.0, ProfiledPoisson(rate_per_hour),
+                      D.Exponential(5.0), D.Deterministic(60.0), public=True,
+                      reach=D.make("lognormal", 500.0, 2.5), negative_share=1.0,
+                      pileon=PileOn(n, 45.0))
+    return Scenario((twitter,), (Pool("social", {"twitter": 1.0}, {}, 1),), 60.0)
+
+
+@pytest.mark.parametrize("make", [ErlangC, ErlangA, SquareRoot])
+@pytest.mark.parametrize("n", [0.3, 0.7, 0.9])
+def test_pileon_plan_is_the_fewest_agents_covering_their_own_pileons(make, n):
+    """The forecast is a fixed point: arrivals plus the pile-ons that the planned team's
+    Erlang C wait lets through; that team is enough for it and one agent fewer is not
+    (with its own, larger, pile-on forecast), and never fewer than arrivals alone need."""
+    sc = _public(n)
+    pool = sc.pools[0]
+    policy, plain = _bound(make(pileons=True), sc), _bound(make(), sc)
+    agents, f = policy.agents("social", 0), policy.forecast("social", 0)
+    assert agents >= plain.agents("social", 0)
+    stop = erlang.erlang_c_wait_transform(f.rate_per_min, f.handle_min, agents, 1 / 45.0)
+    assert f.rate_per_min == pytest.approx(0.5 * (1 + PileOn(n, 45.0).cluster(stop)), rel=1e-9)
+    assert policy._agents(f) <= agents
+    if agents > plain.agents("social", 0):
+        fewer = policy._settle(sc, pool, 0.0, 60.0, pool_forecast(sc, pool, 0.0, 60.0),
+                               agents - 1)
+        assert policy._agents(fewer) > agents - 1
+
+
+def test_without_pileon_channels_the_option_changes_nothing():
+    sc = _scenario(_channel(rate_per_hour=120, intraday=INTRADAY, weekly=WEEKLY))
+    on, off = _bound(ErlangC(pileons=True), sc), _bound(ErlangC(), sc)
+    assert [on.agents("agents", i) for i in range(168)] == [off.agents("agents", i)
+                                                            for i in range(168)]
+
+
+@pytest.mark.parametrize("n", [0.5, 0.7])
+def test_pileon_forecast_matches_the_simulated_pileons(n):
+    """Under the plan, the simulated pile-ons per minute agree with the forecast's: within
+    the 99.9% CI across replications, widened by a stated 25% of the forecast for the
+    approximation (the forecast takes the arrivals, pile-ons included, as Poisson; pile-ons
+    come in bursts, which wait a little longer)."""
+    sc = _public(n)
+    days, replications = 10, 5
+    study = Study(sc, FCFS, partial(ErlangC, pileons=True), NoEscalation,
+                  RunSpec(horizon_min=days * 1440.0, warmup_min=0.0, drain_min=0.0,
+                          replications=replications, seed=3))
+    res = run_study(study)
+    per_min = (res.contacts.assign(pileon=res.contacts["origin"] == "pileon")
+               .groupby("replication")["pileon"].sum() / (days * 1440.0))
+    mean, lo, hi, _ = mean_ci(per_min, 0.999)
+    policy = _bound(ErlangC(pileons=True), sc)
+    forecast = policy.forecast("social", 0).rate_per_min - 0.5
+    assert forecast > 0
+    slack = 0.25 * forecast
+    assert lo - slack <= forecast <= hi + slack, (mean, lo, hi, forecast)
+
+
+def test_forecasting_pileons_on_the_default_study_never_plans_fewer_agents():
+    """The default study under Erlang C, with and without the pile-on forecast: in no
+    interval of the week does any pool get fewer agents with it; only the pools with
+    pile-on channels (Twitter, Facebook) can change, and with a viral Twitter (branching
+    0.6) Twitter's week is larger. The plan then runs (invariants hold)."""
+    viral = ["staffing=erlang_c", "scenario.channels.twitter.pileon.branching=0.6"]
+    plans = {}
+    for flag in ("false", "true"):
+        study = build_study(compose_config([*viral, f"staffing.pileons={flag}"]))
+        policy = _bound(study.staffing(), study.scenario)
+        plans[flag] = {p.name: [policy.agents(p.name, i) for i in range(168)]
+                       for p in study.scenario.pools}
+    for pool, off in plans["false"].items():
+        on = plans["true"][pool]
+        assert all(b >= a for a, b in zip(off, on)), pool
+        if pool not in ("twitter", "facebook"):
+            assert on == off, pool
+    assert sum(plans["true"]["twitter"]) > sum(plans["false"]["twitter"])
+    check_invariants(simulate([*viral, "staffing.pileons=true", "run.horizon=2d",
+                               "run.replications=2"]))

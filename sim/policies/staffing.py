@@ -6,7 +6,9 @@ of its members' headcounts, so policies compare at equal headcount.
 
 ``ErlangC``, ``ErlangA`` and ``SquareRoot`` size each running pool from the arrival forecast,
 one decision per interval of the week, computed once when bound (see :func:`pool_forecast`
-for how a pool's work becomes one queue).
+for how a pool's work becomes one queue). With ``pileons=True`` the forecast also counts the
+pile-ons public complaints draw before the planned team answers them (a fixed point: more
+agents answer sooner, which prunes pile-ons; see :meth:`_Forecasted.plan`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from functools import partial
+from typing import Callable, Mapping, Sequence
 
 from ..arrivals import MIN_PER_WEEK
-from ..erlang import min_agents_erlang_a, min_agents_erlang_c, sqrt_staffing
+from ..erlang import (erlang_c_wait_transform, min_agents_erlang_a, min_agents_erlang_c,
+                      sqrt_staffing)
 from ..scenario import Pool, Scenario
 from .base import ModelView
 
@@ -134,7 +138,8 @@ class Forecast:
         return self.rate_per_min * self.handle_min
 
 
-def pool_forecast(scenario: Scenario, pool: Pool, start_min: float, end_min: float) -> Forecast:
+def pool_forecast(scenario: Scenario, pool: Pool, start_min: float, end_min: float,
+                  pileon_stop: Callable[[float], float] | None = None) -> Forecast:
     """The expected work of ``pool`` over ``[start_min, end_min)``, as one queue.
 
     Simplifications, all on the side of more agents where a choice had to be made:
@@ -148,7 +153,11 @@ def pool_forecast(scenario: Scenario, pool: Pool, start_min: float, end_min: flo
     - A text agent holding ``m`` contacts is ``m`` servers, each progressing at
       ``scenario.speed(m)`` of solo speed, so the per-server handle time is
       ``h / speed(m)``.
-    - Only arrivals are forecast: follow-up contacts created by escalation are not.
+    - Only arrivals are forecast: follow-up contacts the model creates (escalations,
+      retrials, switches, pile-ons) are not, unless ``pileon_stop`` is given: then each
+      public channel with pile-ons adds ``rate x negative_share x`` the mean pile-on cluster
+      of a complaint (:meth:`sim.pileons.PileOn.cluster`), in the same interval as its
+      complaints (they follow them by ``decay``, an hour or two, on average).
 
     Parameters
     ----------
@@ -158,6 +167,10 @@ def pool_forecast(scenario: Scenario, pool: Pool, start_min: float, end_min: flo
         One of ``scenario.pools``.
     start_min, end_min : float
         The interval, minutes from Monday 00:00.
+    pileon_stop : callable, optional
+        ``tau -> E[exp(-W / tau)]``: how fast the pool answers (``W``, minutes), as the
+        Laplace transform at ``1 / tau`` of a channel's pile-on decay ``tau``. None: no
+        pile-ons are forecast.
     """
     rates, handles, patience = [], [], []
     slots = min(pool.slots(name) for name in pool.skills)
@@ -166,7 +179,10 @@ def pool_forecast(scenario: Scenario, pool: Pool, start_min: float, end_min: flo
     for name, proficiency in pool.skills.items():
         ch = scenario.channel(name)
         sharing = len(scenario.pools_for(name))
-        rates.append(ch.arrivals.mean_rate(start_min, end_min) / sharing)
+        rate = ch.arrivals.mean_rate(start_min, end_min)
+        if pileon_stop is not None and ch.pileon is not None:
+            rate *= 1 + ch.negative_share * ch.pileon.cluster(pileon_stop(ch.pileon.decay_min))
+        rates.append(rate / sharing)
         handles.append(ch.handle.mean * proficiency * pool.tool_quality / scenario.speed(slots))
         patience.append(ch.patience.mean if ch.patience is not None else math.nan)
         never_abandon |= ch.patience is None
@@ -200,6 +216,21 @@ def _ceil(x: float) -> int:
     return math.ceil(x - 1e-9 * max(1.0, abs(x)))
 
 
+#: Rounds of the pile-on forecast's fixed points; the rate settles to 1e-12 in a few dozen
+#: at most (each round multiplies its change by about the offspring mean, well below 1).
+_FIXED_POINT_ROUNDS = 200
+
+
+def _never(tau_min: float) -> float:
+    """The stop transform of complaints never answered: every pile-on is posted."""
+    return 0.0
+
+
+def _stop(rate_per_min: float, handle_min: float, servers: int, tau_min: float) -> float:
+    """E[exp(-W / tau)] for the Erlang C wait W of a planned queue."""
+    return erlang_c_wait_transform(rate_per_min, handle_min, servers, 1.0 / tau_min)
+
+
 class _Forecasted:
     """Shared machinery: one decision per pool and interval of the week, made in ``bind``.
 
@@ -211,10 +242,15 @@ class _Forecasted:
     ----------
     minimum : int
         Agents on the floor whenever work is forecast (0 when none is).
+    pileons : bool
+        Forecast pile-ons too (:meth:`plan`).
     """
 
-    def __init__(self, minimum: int) -> None:
+    def __init__(self, minimum: int, pileons: bool = False) -> None:
         self.minimum = _check_count("minimum", minimum)
+        if not isinstance(pileons, bool):
+            raise ValueError(f"staffing.pileons={pileons!r} must be true or false")
+        self.pileons = pileons
         self._table: dict[str, list[int]] = {}
         self._forecasts: dict[str, list[Forecast]] = {}
 
@@ -230,19 +266,70 @@ class _Forecasted:
         decided: dict[Forecast, int] = {}
         self._table, self._forecasts = {}, {}
         for pool in scenario.pools:
-            forecasts = [pool_forecast(scenario, pool, i * step, (i + 1) * step)
-                         for i in range(per_week)]
+            bounds = [(i * step, (i + 1) * step) for i in range(per_week)]
             if pool.fixed:  # a policy's own pool (tier-2 specialists) keeps its headcount
-                self._forecasts[pool.name] = forecasts
+                self._forecasts[pool.name] = [pool_forecast(scenario, pool, *b) for b in bounds]
                 self._table[pool.name] = [pool.agents] * per_week
-                continue
-            counts = []
-            for f in forecasts:
-                if f not in decided:
-                    decided[f] = (0 if f.rate_per_min <= 0 else
-                                  max(self.minimum, math.ceil(self.servers(f) / f.slots)))
-                counts.append(decided[f])
-            self._forecasts[pool.name], self._table[pool.name] = forecasts, counts
+            elif self._pileons_apply(scenario, pool):
+                plans = [self.plan(scenario, pool, *b) for b in bounds]
+                self._forecasts[pool.name] = [f for f, _ in plans]
+                self._table[pool.name] = [n for _, n in plans]
+            else:
+                forecasts = [pool_forecast(scenario, pool, *b) for b in bounds]
+                for f in forecasts:
+                    if f not in decided:
+                        decided[f] = self._agents(f)
+                self._forecasts[pool.name] = forecasts
+                self._table[pool.name] = [decided[f] for f in forecasts]
+
+    def _agents(self, f: Forecast) -> int:
+        if f.rate_per_min <= 0:
+            return 0
+        return max(self.minimum, math.ceil(self.servers(f) / f.slots))
+
+    def _pileons_apply(self, scenario: Scenario, pool: Pool) -> bool:
+        return self.pileons and any(scenario.channel(c).pileon for c in pool.skills)
+
+    def plan(self, scenario: Scenario, pool: Pool, start_min: float,
+             end_min: float) -> tuple[Forecast, int]:
+        """The forecast and headcount of ``pool`` over ``[start_min, end_min)``.
+
+        Without pile-ons: :func:`pool_forecast` and the policy's agents for it. With them,
+        the forecast depends on the plan: pile-ons come from complaints still unanswered,
+        so a larger team prunes more of them. For a headcount, the pile-ons its queue lets
+        through (its Erlang C wait at the forecast rate,
+        :func:`sim.erlang.erlang_c_wait_transform`) are added to the arrivals until the
+        rate settles (:meth:`_settle`). The plan is the fewest agents, from those the
+        arrivals alone need upward, that the policy finds enough for their own forecast.
+        That exists: the work needed falls as agents rise, and is bounded by every
+        complaint drawing its full cluster ``n / (1 - n)``. Erlang A and square-root
+        staffing use the same Erlang C wait: pile-on channels are async (nobody abandons),
+        where Erlang A is Erlang C.
+        """
+        f = pool_forecast(scenario, pool, start_min, end_min)
+        agents = self._agents(f)
+        if not self._pileons_apply(scenario, pool) or agents == 0:
+            return f, agents
+        # Enough whatever the plan: every complaint draws its full cluster.
+        most = self._agents(pool_forecast(scenario, pool, start_min, end_min, _never))
+        for agents in range(agents, max(agents, most) + 1):
+            settled = self._settle(scenario, pool, start_min, end_min, f, agents)
+            if self._agents(settled) <= agents:
+                break
+        return settled, agents
+
+    def _settle(self, scenario: Scenario, pool: Pool, start_min: float, end_min: float,
+                f: Forecast, agents: int) -> Forecast:
+        """The forecast, pile-ons included, when ``agents`` answer: iterated to a fixed rate."""
+        for _ in range(_FIXED_POINT_ROUNDS):
+            if agents == 0 or f.rate_per_min <= 0:
+                return f
+            g = pool_forecast(scenario, pool, start_min, end_min, partial(
+                _stop, f.rate_per_min, f.handle_min, agents * f.slots))
+            if abs(g.rate_per_min - f.rate_per_min) <= 1e-12 * f.rate_per_min:
+                return g
+            f = g
+        return f
 
     def agents(self, pool: str, interval: int) -> int:
         """Agents of ``pool`` on the floor in ``interval`` (the simulation models the floor)."""
@@ -286,11 +373,13 @@ class ErlangC(_Forecasted):
         Share of paid time agents are off the floor, in [0, 1); used by ``rostered`` only.
     minimum : int
         Agents on the floor whenever work is forecast, >= 0 (0 agents when none is).
+    pileons : bool
+        Also forecast the pile-ons public complaints draw before the planned team answers.
     """
 
     def __init__(self, service_level: float = 0.8, max_occupancy: float = 0.85,
-                 shrinkage: float = 0.0, minimum: int = 1) -> None:
-        super().__init__(minimum)
+                 shrinkage: float = 0.0, minimum: int = 1, pileons: bool = False) -> None:
+        super().__init__(minimum, pileons)
         self.service_level = _check_real("service_level", service_level,
                                          lambda x: 0 < x < 1, "in (0, 1)")
         self.max_occupancy = _check_real("max_occupancy", max_occupancy,
@@ -318,7 +407,7 @@ class ErlangA(ErlangC):
 
     Parameters
     ----------
-    service_level, max_occupancy, shrinkage, minimum
+    service_level, max_occupancy, shrinkage, minimum, pileons
         As for :class:`ErlangC`.
     """
 
@@ -345,10 +434,12 @@ class SquareRoot(_Forecasted):
         and suits only queues whose customers abandon.
     minimum : int
         Agents on the floor whenever work is forecast, >= 0 (0 agents when none is).
+    pileons : bool
+        Also forecast the pile-ons public complaints draw before the planned team answers.
     """
 
-    def __init__(self, beta: float = 0.5, minimum: int = 1) -> None:
-        super().__init__(minimum)
+    def __init__(self, beta: float = 0.5, minimum: int = 1, pileons: bool = False) -> None:
+        super().__init__(minimum, pileons)
         self.beta = _check_real("beta", beta, lambda x: True, "a finite number")
 
     def servers(self, f: Forecast) -> int:
