@@ -63,6 +63,8 @@ for name, res in (("siloed", siloed), ("unified_text", unified)):
 # %% [markdown]
 # Saved as results directories, the two runs can be compared like the jobs of a sweep:
 # `api.compare` gives the comparison table and the paired differences with their CIs.
+# `significant` is one row's own test; `significant_holm` holds across the dozens of
+# metrics and channels compared at once (Holm's correction), the one to quote.
 
 # %%
 api.save(siloed, OUT / "siloed")
@@ -73,7 +75,7 @@ print(table[(table["channel"] == "all") & (table["metric"] == "service_level")]
       [["job", "routing", "mean", "ci_low", "ci_high"]])
 paired = compared["paired"]
 cols = ["channel", "metric", "diff", "ci_low", "ci_high", "unpaired_ci_low",
-        "unpaired_ci_high", "better", "significant"]
+        "unpaired_ci_high", "better", "significant", "significant_holm"]
 print(paired[paired["metric"].isin(["service_level", "dissatisfaction_rate",
                                     "pileons_per_complaint"])][cols].to_string(index=False))
 
