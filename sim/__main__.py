@@ -49,7 +49,8 @@ def main(cfg: DictConfig) -> None:
         wall = time.perf_counter() - started
         report.write_results(outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,
                              job={"fingerprint": fingerprint,
-                                  "overrides": list(hydra_cfg.overrides.task)})
+                                  "overrides": list(hydra_cfg.overrides.task)},
+                             figures=cfg.run.figures)
     except ConfigError as err:
         message = f"config error: {err}"
         jobs.record_failure(outdir, message)

@@ -193,6 +193,7 @@ class RunConf:
     replications: int = 5
     workers: int = 1
     progress: bool = True
+    figures: bool = True
 
 
 @dataclass

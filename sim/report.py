@@ -264,8 +264,22 @@ def write_html_report(path: Path, *, title: str, summary: pd.DataFrame, figures:
     return path
 
 
+def _figures(results: Any) -> dict[str, Figure]:
+    """The report's figures, from the results' tables."""
+    contacts = results.contacts
+    targets = (contacts.groupby("channel", observed=True)["target_min"].first()
+               if "target_min" in contacts else None)
+    figures = {"first_response_cdf": plots.frt_cdf(contacts, targets),
+               "interval_profile": plots.interval_profile(results.intervals),
+               "service_level": plots.service_level_bars(results.summary)}
+    if "dissatisfaction_cause" in contacts:
+        figures["dissatisfaction"] = plots.dissatisfaction_by_cause(contacts)
+    return figures
+
+
 def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | None = None,
-                  wall_s: float | None = None, job: Mapping[str, Any] | None = None) -> Path:
+                  wall_s: float | None = None, job: Mapping[str, Any] | None = None,
+                  figures: bool = True) -> Path:
     """Write a study's results directory: tables, figures and the HTML report.
 
     Everything is written into a hidden staging folder first and moved into ``outdir`` at the
@@ -288,6 +302,10 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
     job : mapping, optional
         More fields for ``job.json`` (``python -m sim`` gives the config ``fingerprint`` that
         marks the job complete, see ``sim/jobs.py``, and its ``overrides``).
+    figures : bool
+        Draw the figures (``figures/`` and in the report). Off (``run.figures=false``), the
+        report has the tables only: drawing is most of the writing time, which matters in
+        sweeps of many short jobs (the comparison reads the tables, not these figures).
 
     Returns
     -------
@@ -314,18 +332,12 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
             if isinstance(table, pd.DataFrame):
                 table.to_parquet(stage / f"{name}.parquet", index=False)
         contacts = results.contacts
-        targets = (contacts.groupby("channel", observed=True)["target_min"].first()
-                   if "target_min" in contacts else None)
-        figures = {"first_response_cdf": plots.frt_cdf(contacts, targets),
-                   "interval_profile": plots.interval_profile(results.intervals),
-                   "service_level": plots.service_level_bars(results.summary)}
-        if "dissatisfaction_cause" in contacts:
-            figures["dissatisfaction"] = plots.dissatisfaction_by_cause(contacts)
-        saved = save_figures(figures, stage / "figures")
+        saved = save_figures(_figures(results), stage / "figures") if figures else {}
         notes = {"seed": "" if seed is None else str(seed),
                  "replications": str(contacts["replication"].nunique()) if len(contacts) else "0",
                  "contacts": f"{len(contacts):,}",
-                 "wall time": "" if wall_s is None else f"{wall_s:.1f} s"}
+                 "wall time": "" if wall_s is None else f"{wall_s:.1f} s",
+                 "figures": "" if figures else "not drawn (run.figures=false)"}
         write_html_report(stage / "report.html", title="CareQueue simulation results",
                           summary=results.summary, figures=saved, config_yaml=config_yaml,
                           notes={k: v for k, v in notes.items() if v})

@@ -49,6 +49,22 @@ def test_default_study_writes_a_complete_results_directory(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".writing-")]
 
 
+def test_figures_off_writes_the_same_tables_without_figures(tmp_path):
+    """run.figures=false (for big sweeps): identical tables, no figures/, and a re-run with
+    figures on is a different job (it runs and draws them)."""
+    common = ["scenario=erlang", "run.horizon=1d", "run.warmup=0", "run.replications=2"]
+    plain = run_cli(tmp_path, *common, name="plain")
+    bare = run_cli(tmp_path, *common, "run.figures=false", name="bare")
+    assert plain.returncode == 0 and bare.returncode == 0, bare.stderr
+    assert not (tmp_path / "bare" / "figures").exists()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "bare" / "contacts.parquet"),
+                                  pd.read_parquet(tmp_path / "plain" / "contacts.parquet"))
+    assert "data:image/png" not in (tmp_path / "bare" / "report.html").read_text()
+    again = run_cli(tmp_path, *common, name="bare")
+    assert again.returncode == 0 and "already complete" not in again.stdout
+    assert (tmp_path / "bare" / "figures" / "first_response_cdf.png").is_file()
+
+
 def test_same_seed_gives_identical_contacts(tmp_path):
     args = ("scenario=erlang", "run.horizon=2d", "run.warmup=0", "run.replications=2", "seed=3")
     a, b = run_cli(tmp_path, *args, name="a"), run_cli(tmp_path, *args, name="b")

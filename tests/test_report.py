@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import matplotlib.image as mpimg
@@ -191,20 +192,37 @@ def test_format_summary_never_fails(values: list[float]) -> None:
 
 # ---------------------------------------------------------------- write_results
 
-def test_write_results_writes_tables_figures_and_report(tmp_path, summary) -> None:
-    from dataclasses import dataclass
+@dataclass
+class FakeResults:
+    contacts: pd.DataFrame
+    intervals: pd.DataFrame
+    summary: pd.DataFrame
+    label: str = "not a table"
 
+
+def _fake_results(summary: pd.DataFrame) -> FakeResults:
     from tests.test_plots import make_contacts, make_intervals
 
-    @dataclass
-    class FakeResults:
-        contacts: pd.DataFrame
-        intervals: pd.DataFrame
-        summary: pd.DataFrame
-        label: str = "not a table"
-
     rng = np.random.default_rng(2024)
-    results = FakeResults(make_contacts(rng, n=50), make_intervals(rng, n_intervals=8, reps=2), summary)
+    return FakeResults(make_contacts(rng, n=50), make_intervals(rng, n_intervals=8, reps=2),
+                       summary)
+
+
+def test_write_results_without_figures_writes_the_tables_and_says_so(tmp_path, summary) -> None:
+    """run.figures=false: the same tables and summary, no figures/, a report without images
+    that says why."""
+    results = _fake_results(summary)
+    page_path = report.write_results(tmp_path / "run", results, CONFIG, seed=42, figures=False)
+    assert not (tmp_path / "run" / "figures").exists()
+    for name in ("contacts", "intervals", "summary"):
+        assert (tmp_path / "run" / f"{name}.parquet").is_file()
+    assert len(pd.read_csv(tmp_path / "run" / "summary.csv")) == len(summary)
+    page = page_path.read_text(encoding="utf-8")
+    assert len(parse(page).srcs) == 0 and "run.figures=false" in page
+
+
+def test_write_results_writes_tables_figures_and_report(tmp_path, summary) -> None:
+    results = _fake_results(summary)
     page_path = report.write_results(tmp_path / "run", results, CONFIG, seed=42, wall_s=3.21)
     assert page_path == tmp_path / "run" / "report.html"
     for name in ("contacts", "intervals", "summary"):

@@ -28,8 +28,8 @@ from .settings import (config_path, drop, lookup, norm_key, norm_value, parse_se
 #: Top-level config groups whose keys are policies: the default treatment when one varies.
 POLICY_GROUPS = ("routing", "escalation", "staffing")
 #: Run keys that do not change results (progress bar; workers: replications are seeded from
-#: (seed, replication) alone): never a treatment, ignored when grouping jobs.
-NEUTRAL_KEYS = ("run.progress", "run.workers")
+#: (seed, replication) alone; figures drawn or not): never a treatment, ignored when grouping.
+NEUTRAL_KEYS = ("run.progress", "run.workers", "run.figures")
 
 
 def is_policy_key(key: str) -> bool:
