@@ -8,7 +8,9 @@ of simulation). It runs, from a fresh sweep directory each time, as a user runs 
 * ``basic``    Hydra's default launcher: the jobs one after another in the one process;
 * ``joblib-1`` ``hydra/launcher=cores hydra.launcher.n_jobs=1``: one worker process;
 * ``joblib-2`` ``hydra/launcher=cores hydra.launcher.n_jobs=2``: two worker processes;
-* ``rerun``    ``basic`` again on its own, now complete, sweep directory: every job skipped.
+* ``rerun``    ``basic`` again on its own, now complete, sweep directory: every job skipped;
+* ``basic-tables``, ``joblib-2-tables``: as ``basic`` and ``joblib-2``, with
+  ``run.figures=false`` (each job writes its tables and a report without figures).
 
 For each: the wall time of the whole command; per job, the wall time times the workers
 (core-seconds per job) and how it splits into simulation (``wall_s`` in each job's
@@ -26,8 +28,8 @@ Sweep-end callbacks (``hydra.callbacks``, e.g. the comparison report) are turned
 run once per sweep, not per job.
 
 Usage: ``python benchmarks/sweep.py [--agents 10] [--seeds 20] [--horizon 10d]
-[--modes basic,joblib-1,joblib-2,rerun] [--keep DIR]`` (about 10 minutes on 2 cores; needs
-``pip install -e ".[joblib]"`` for the joblib modes).
+[--modes basic,joblib-1,joblib-2,rerun,basic-tables,joblib-2-tables] [--keep DIR]`` (about
+15 minutes on 2 cores; needs ``pip install -e ".[joblib]"`` for the joblib modes).
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 MODES = {"basic": ([], 1), "joblib-1": (["hydra/launcher=cores", "hydra.launcher.n_jobs=1"], 1),
-         "joblib-2": (["hydra/launcher=cores", "hydra.launcher.n_jobs=2"], 2), "rerun": ([], 1)}
+         "joblib-2": (["hydra/launcher=cores", "hydra.launcher.n_jobs=2"], 2), "rerun": ([], 1),
+         "basic-tables": (["run.figures=false"], 1),
+         "joblib-2-tables": (["hydra/launcher=cores", "hydra.launcher.n_jobs=2",
+                              "run.figures=false"], 2)}
 
 
 def callbacks_off() -> list[str]:
@@ -106,7 +111,7 @@ def run(mode: str, sweep_dir: Path, args: argparse.Namespace, extra: list[str]) 
     n = args.agents * args.seeds
     jobs = [json.loads(p.read_text()) for p in sweep_dir.glob("*/job.json")]
     done = sum((p.parent / "summary.csv").is_file() for p in sweep_dir.glob("*/job.json"))
-    skipped = sum(line.startswith("already complete, skipped:") for line in proc.stdout.splitlines())
+    skipped = proc.stdout.count("already complete, skipped:")  # parallel lines may interleave
     if done != n or (mode == "rerun" and skipped != n):
         sys.exit(f"{mode}: {done} complete job dirs, {skipped} skipped, of {n}")
     sim = 0.0 if mode == "rerun" else statistics.fmean(j["wall_s"] for j in jobs)
