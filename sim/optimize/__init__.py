@@ -17,19 +17,21 @@ The search logic lives in pure functions of a :class:`~sim.experiment.Study`
 Modules: :mod:`.options` (the ``optimize`` schema, :func:`register`, :class:`Options`),
 :mod:`.blocks` (the decision blocks), :mod:`.pools` (searched pools, constrained channels,
 the Erlang C start, counts to a schedule table), :mod:`.evaluation` (one table simulated and
-measured per block), :mod:`.search` (the rounds), :mod:`.output` (``achieved.csv``,
-``schedule.yaml``, the terminal table), :mod:`.cli` (the command).
+measured per block), :mod:`.rounds` (the search, round by round), :mod:`.output`
+(``achieved.csv``, ``schedule.yaml``, the terminal table), :mod:`.command` (the command).
+No module shares its name with a function this package exports, so ``sim.optimize.search``
+is always the function.
 """
 
 from __future__ import annotations
 
 from .blocks import Blocks, Counts, agent_hours, make_blocks
-from .cli import RUN_DIR, cli, main
+from .command import RUN_DIR, cli, main
 from .evaluation import Cell, Evaluation, block_service_levels, evaluate
 from .options import OptimizeConf, OptimizeConfig, Options, options_from_config, register
 from .output import achieved_table, format_achieved, render_schedule
 from .pools import constrained_channels, erlang_start, schedule_table, searched_pools
-from .search import Round, SearchResult, prepare, search
+from .rounds import Round, SearchResult, prepare, search
 
 __all__ = ["RUN_DIR", "Blocks", "Cell", "Counts", "Evaluation", "OptimizeConf",
            "OptimizeConfig", "Options", "Round", "SearchResult", "achieved_table",

@@ -1,6 +1,6 @@
-"""``python -m sim.optimize [key=value ...]``: see :mod:`sim.optimize.cli`."""
+"""``python -m sim.optimize [key=value ...]``: see :mod:`sim.optimize.command`."""
 
-from .cli import cli
+from .command import cli
 
 if __name__ == "__main__":
     cli()

@@ -16,7 +16,7 @@ from ..policies.staffing import Schedule
 from .blocks import agent_hours
 from .options import _minutes
 from .pools import constrained_channels
-from .search import SearchResult
+from .rounds import SearchResult
 
 
 def achieved_table(result: SearchResult) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from .blocks import agent_hours, make_blocks
 from .options import _minutes, options_from_config, register
 from .output import achieved_table, format_achieved, render_schedule
 from .pools import searched_pools
-from .search import SearchResult, prepare, search
+from .rounds import SearchResult, prepare, search
 
 
 #: Where results go unless hydra.run.dir is given.
