@@ -32,7 +32,7 @@ _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # when the fine one would crowd a wide axis.
 _FINE_TICKS = np.array([1 / 60, 5 / 60, 15 / 60, 30 / 60, 1, 2, 5, 15, 30, 60, 120, 240, 480,
                         1440, 2880, 5760, 10080, 20160, 43200])
-_COARSE_TICKS = np.array([1 / 60, 10 / 60, 1, 10, 60, 480, 1440, 10080, 43200])
+COARSE_TICKS = np.array([1 / 60, 10 / 60, 1, 10, 60, 480, 1440, 10080, 43200])
 _MAX_TICKS = 9
 _MAX_ECDF_POINTS = 4000
 _EPS = 1e-9
@@ -80,7 +80,7 @@ def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} table lacks column(s) {missing}")
 
 
-def _log_time_axis(ax: Axes, lo: float, hi: float) -> tuple[float, float]:
+def log_time_axis(ax: Axes, lo: float, hi: float) -> tuple[float, float]:
     """Put a log time axis on ``ax`` spanning at least [lo, hi] minutes; return its limits."""
     # Snapping the limits outward to round durations guarantees at least two labelled ticks;
     # the 5% headroom keeps a target or wait that sits on a round duration off the frame.
@@ -92,7 +92,7 @@ def _log_time_axis(ax: Axes, lo: float, hi: float) -> tuple[float, float]:
         hi = _FINE_TICKS[_FINE_TICKS > lo].min(initial=lo * 5)
     ticks = [t for t in _FINE_TICKS if lo * (1 - _EPS) <= t <= hi * (1 + _EPS)]
     if len(ticks) > _MAX_TICKS:
-        ticks = [t for t in _COARSE_TICKS if lo * (1 - _EPS) <= t <= hi * (1 + _EPS)]
+        ticks = [t for t in COARSE_TICKS if lo * (1 - _EPS) <= t <= hi * (1 + _EPS)]
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
     ax.xaxis.set_major_locator(FixedLocator(ticks))
@@ -101,7 +101,7 @@ def _log_time_axis(ax: Axes, lo: float, hi: float) -> tuple[float, float]:
     return lo, hi
 
 
-def _ecdf_steps(xs: np.ndarray, right: float) -> tuple[np.ndarray, np.ndarray]:
+def ecdf_steps(xs: np.ndarray, right: float) -> tuple[np.ndarray, np.ndarray]:
     """Vertices of the ECDF of sorted ``xs`` for a steps-post line from 0 up to 100% at ``right``."""
     if xs.size > _MAX_ECDF_POINTS:
         # Sampling on a fine log grid keeps long runs light to draw; a step of 0.5% in time
@@ -146,12 +146,12 @@ def frt_cdf(contacts: pd.DataFrame, targets_min: Mapping[str, float] | None = No
                if str(ch) in colours and np.isfinite(t) and t > 0}
     points = np.concatenate([np.empty(0), *waits.values(), list(targets.values())])
     lo = max(points.min(), WAIT_FLOOR_MIN) if points.size else WAIT_FLOOR_MIN
-    lo, hi = _log_time_axis(ax, lo, points.max() if points.size else 1440.0)
+    lo, hi = log_time_axis(ax, lo, points.max() if points.size else 1440.0)
     handles, empty = [], []
     for ch, colour in colours.items():
         xs = waits.get(ch, np.empty(0))
         if xs.size:
-            x, y = _ecdf_steps(xs, hi)
+            x, y = ecdf_steps(xs, hi)
             handles += ax.plot(x, y, drawstyle="steps-post", color=colour, lw=1.8,
                                label=f"{ch} (n={xs.size:,})")
         else:

@@ -1,4 +1,4 @@
-"""Tests for sim.compare_plots (pure figure functions) and which figures sim.compare picks."""
+"""Tests for sim.compare.plots (pure figure functions) and which figures sim.compare picks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from sim import compare, compare_plots as cp
+from sim import compare
+from sim.compare import plots as cp
 
 from .test_compare import make_job
 

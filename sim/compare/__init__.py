@@ -26,7 +26,8 @@ agent-hours. Keys are compared without their Hydra prefix (``+``, ``++``, ``~``)
 Modules: :mod:`.jobs` (finding jobs, their status and settings), :mod:`.table`
 (``comparison.csv``), :mod:`.treatment` (treatment and grouping), :mod:`.paired`
 (``paired.csv``: pairing, intervals, directions, verdicts), :mod:`.figures` (the figures'
-data), :mod:`.html` (the page), :mod:`.write` (writing it all), :mod:`.cli` (the command).
+data), :mod:`.plots` (the figures, pure functions of those tables), :mod:`.html` (the page),
+:mod:`.write` (writing it all), :mod:`.cli` (the command).
 
 Public API (for notebooks): :func:`load_jobs`, :class:`Job`, :func:`comparison_table`,
 :func:`paired_differences`, :func:`write_comparison` (or :func:`compare`, which also returns

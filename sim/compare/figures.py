@@ -1,6 +1,6 @@
 """The data behind the comparison figures, and which figures apply to a set of jobs.
 
-The figures themselves are pure functions of small tables in :mod:`sim.compare_plots`;
+The figures themselves are pure functions of small tables in :mod:`.plots`;
 this module reads the jobs' tables (one job at a time, only the columns needed) and pools
 jobs that differ only in their seed.
 """
@@ -116,14 +116,14 @@ def _numeric(values: Iterable[Any]) -> bool:
 
 
 def comparison_figures(jobs: Sequence[Job]) -> dict[str, Any]:
-    """The figures that apply to these jobs, by name (see :mod:`sim.compare_plots`).
+    """The figures that apply to these jobs, by name (see :mod:`.plots`).
 
     Always: first-response-time CDFs overlaid per channel, dissatisfaction by cause, and
     cost vs dissatisfaction with the Pareto front. For each numeric key that varies (seed
     excepted): metric curves against it, one line per value of the other varying keys. For
     exactly two varying keys: heatmaps. Jobs that differ only in their seed are pooled.
     """
-    from .. import compare_plots as cp  # noqa: PLC0415 - matplotlib only when drawing
+    from . import plots as cp  # noqa: PLC0415 - matplotlib only when drawing
 
     complete = [j for j in jobs if j.status == COMPLETE]
     keys = _plot_keys(complete)

@@ -1,6 +1,6 @@
 """Figures that compare the jobs of a sweep: pure functions of small tables.
 
-Each function takes a tidy table prepared by :mod:`sim.compare.figures` (which reads the job
+Each function takes a tidy table prepared by :mod:`.figures` (which reads the job
 directories) and returns a fresh :class:`matplotlib.figure.Figure`, built with the object
 API only (no ``pyplot``: nothing global is touched, headless Agg works). Times are in
 minutes, shares (service level, rates) are drawn in percent. A *label* is what a line, bar
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
-from . import plots
+from .. import plots as run_plots
 
 __all__ = ["cost_vs_dissatisfaction", "dissatisfaction_causes", "frt_cdf_overlay", "heatmaps",
            "is_share", "metric_curves", "pareto_front"]
@@ -74,7 +74,7 @@ def _tick(value: object) -> str:
 def _thin_time_ticks(ax, lo: float, hi: float, most: int = 6) -> None:
     """Use the coarse round durations when the fine ones would crowd a narrow panel."""
     ticks = [t for t in ax.get_xticks() if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
-    coarse = [t for t in plots._COARSE_TICKS if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
+    coarse = [t for t in run_plots.COARSE_TICKS if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
     if len(ticks) > most and len(coarse) >= 2:
         ax.xaxis.set_major_locator(FixedLocator(coarse))
 
@@ -122,19 +122,20 @@ def frt_cdf_overlay(waits: pd.DataFrame, targets_min: Mapping[str, float] | None
     for ax, channel in zip(axes, channels):
         g = w[w["channel"] == channel]
         curves = {lab: np.sort(np.clip(x["wait_min"].dropna().to_numpy(float),
-                                       plots.WAIT_FLOOR_MIN, None))
+                                       run_plots.WAIT_FLOOR_MIN, None))
                   for lab, x in g.groupby("label", sort=False)}
         points = np.concatenate([np.empty(0), *curves.values()])
         target = targets.get(channel)
         if target is not None:
             points = np.append(points, target)
-        lo = max(points.min(), plots.WAIT_FLOOR_MIN) if points.size else plots.WAIT_FLOOR_MIN
-        lo, hi = plots._log_time_axis(ax, lo, points.max() if points.size else 1440.0)
+        lo = (max(points.min(), run_plots.WAIT_FLOOR_MIN) if points.size
+              else run_plots.WAIT_FLOOR_MIN)
+        lo, hi = run_plots.log_time_axis(ax, lo, points.max() if points.size else 1440.0)
         _thin_time_ticks(ax, lo, hi)
         for lab in labels:
             xs = curves.get(lab, np.empty(0))
             if xs.size:
-                x, y = plots._ecdf_steps(xs, hi)
+                x, y = run_plots.ecdf_steps(xs, hi)
                 ax.plot(x, y, drawstyle="steps-post", color=colours[lab], lw=1.6)
         if target is not None:
             ax.axvline(target, color="0.2", ls=":", lw=1.4)
