@@ -12,6 +12,7 @@ import pandas as pd
 
 from .html import _fmt_diff
 from .jobs import COMPLETE, FAILED, MISSING, Job, NotResultsError, is_job_dir, load_jobs
+from .paired import headline
 from .treatment import check_baseline, choose_treatment
 from .write import compare
 
@@ -32,12 +33,10 @@ def format_overview(jobs: Sequence[Job], paired: pd.DataFrame, max_items: int = 
     for _, g in paired.groupby(["group", "baseline", "policy"], sort=False):
         r0 = g.iloc[0]
         head = f"{r0['policy']} vs {r0['baseline']}" + (f" ({r0['context']})" if r0["context"] else "")
-        judged = g[(g["channel"].astype(str) == "all") & g["verdict"].isin(["better", "worse"])]
-        sig = judged[judged["significant_holm"]]
+        sig, loose = headline(g)
         items = [f"{m} {_fmt_diff(m, d, lo, hi)} {v}" for m, d, lo, hi, v in
                  sig[["metric", "diff", "ci_low", "ci_high", "verdict"]].itertuples(index=False)]
         more = f"; +{len(items) - max_items} more" if len(items) > max_items else ""
-        loose = judged[judged["significant"] & ~judged["significant_holm"]]
         if len(loose):
             more += (f" ({len(loose)} more only without the multiple-comparison correction: "
                      f"{', '.join(map(str, loose['metric']))})")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..report import _CSS, _cell as _report_cell, _decimals, _img, _is_share, _table
 from .jobs import COMPLETE, FAILED, MISSING, Job, override_keys
+from .paired import headline, tests_corrected
 from .treatment import Treatment
 
 # Metrics of the per-job pivot.
@@ -71,17 +72,13 @@ def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
                      f"(seed, replication). Differences are {esc(str(r0['policy']))} minus "
                      f"{esc(str(r0['baseline']))}.</p>")
         everywhere = g[g["channel"].astype(str) == "all"]
-        directed = everywhere["verdict"].isin(["better", "worse"])
-        sig = everywhere[everywhere["significant_holm"] & directed]
-        loose = everywhere[everywhere["significant"] & ~everywhere["significant_holm"] & directed]
+        sig, loose = headline(g)
         ratio = everywhere["ci_ratio"].replace(math.inf, np.nan).dropna()
         vr = everywhere["variance_reduction"].dropna()
         lines = [f"{m}: {_fmt_diff(m, d, lo, hi)}, {v}" for m, d, lo, hi, v in
                  sig[["metric", "diff", "ci_low", "ci_high", "verdict"]].itertuples(index=False)]
-        # Distinct tests: a lone channel's rows repeat the all rows (see paired._correct).
-        family = len(g[g["direction"] != "none"].drop_duplicates(["metric", "diff", "p_value"]))
         parts.append('<p class="verdict"><b>Significant (all channels), family-wise 95% over '
-                     f"the {family} metrics and channels compared (Holm):</b> "
+                     f"the {tests_corrected(g)} metrics and channels compared (Holm):</b> "
                      + (esc("; ".join(lines)) if lines else "none") + ".</p>")
         if len(loose):
             parts.append('<p class="small">Significant only without the correction (their own '

@@ -136,6 +136,10 @@ def holm(p_values: Sequence[float], alpha: float = 0.05) -> np.ndarray:
     return reject
 
 
+#: What makes two rows of a comparison the same test (a lone channel's rows and ``all``'s).
+_TEST = ("metric", "diff", "p_value")
+
+
 def _correct(rows: Sequence[dict[str, Any]], alpha: float) -> None:
     """Set ``significant_holm`` on one comparison's rows: Holm over the rows with a direction.
 
@@ -143,13 +147,28 @@ def _correct(rows: Sequence[dict[str, Any]], alpha: float) -> None:
     the ``all`` rows (same metric, same difference, same p-value), and counting them twice
     would only make the correction stricter for nothing.
     """
-    family: dict[tuple[str, float, float], list[dict[str, Any]]] = {}
+    family: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
         if r["direction"] != "none":
-            family.setdefault((r["metric"], r["diff"], r["p_value"]), []).append(r)
-    for same, reject in zip(family.values(), holm([k[2] for k in family], alpha)):
+            family.setdefault(tuple(r[k] for k in _TEST), []).append(r)
+    p_values = [same[0]["p_value"] for same in family.values()]
+    for same, reject in zip(family.values(), holm(p_values, alpha)):
         for r in same:
             r["significant_holm"] = bool(reject)
+
+
+def tests_corrected(comparison: pd.DataFrame) -> int:
+    """How many distinct tests Holm's correction of one comparison's rows counted."""
+    return len(comparison[comparison["direction"] != "none"].drop_duplicates(list(_TEST)))
+
+
+def headline(comparison: pd.DataFrame, channel: str = "all") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One comparison's rows for ``channel`` with a better/worse verdict, split in two: those
+    significant after Holm's correction, and those significant only without it."""
+    judged = comparison[(comparison["channel"].astype(str) == channel)
+                        & comparison["verdict"].isin(["better", "worse"])]
+    return (judged[judged["significant_holm"]],
+            judged[judged["significant"] & ~judged["significant_holm"]])
 
 
 def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | None = None,
