@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,10 +53,14 @@ def complete(job_dir: Path) -> bool:
     return json.loads((job_dir / "job.json").read_text())["status"] == "complete"
 
 
+def skipped_jobs(text: str) -> set[str]:
+    """Job numbers of the "already complete, skipped: DIR" messages in ``text``, even when
+    parallel workers' lines run together."""
+    return set(re.findall(r"already complete, skipped: \S*?/(\d+)(?=already|\s|$)", text))
+
+
 def skipped(proc: subprocess.CompletedProcess) -> set[str]:
-    prefix = "already complete, skipped: "
-    return {Path(line[len(prefix):]).name for line in proc.stdout.splitlines()
-            if line.startswith(prefix)}
+    return skipped_jobs(proc.stdout)
 
 
 # ---------------------------------------------------------------- fingerprint (in-process)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from sim.config import compose
+
+from .test_jobs import skipped_jobs
 
 SMALL = ("scenario=erlang", "run.horizon=6h", "run.replications=2", "run.drain=1h",
          "run.warmup=0", "run.progress=false")
@@ -66,12 +67,6 @@ def check_sweep(tmp_path: Path, launcher: str, *overrides: str) -> None:
         text = "".join(p.read_text() for p in (out / ".submitit").rglob("*_log.out"))
     assert skipped_jobs(text) == {"1", "2"}
     assert {job: (out / job / "job.json").stat().st_mtime_ns for job in written} == written
-
-
-def skipped_jobs(text: str) -> set[str]:
-    """Job numbers of the "already complete, skipped: DIR" messages in ``text``, even when
-    parallel workers' lines run together."""
-    return set(re.findall(r"already complete, skipped: \S*?/(\d+)(?=already|\s|$)", text))
 
 
 def test_skipped_jobs_reads_interleaved_lines():
