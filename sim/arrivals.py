@@ -67,7 +67,10 @@ class ProfiledPoisson:
 
     def __post_init__(self) -> None:
         for name, shape in (("intraday", self.intraday), ("weekly", self.weekly)):
-            if not shape or not all(math.isfinite(v) and v >= 0 for v in shape) or sum(shape) <= 0:
+            # The mean, not the sum: rates divide by it, and the mean of a few subnormal values
+            # rounds to 0 (found by hypothesis: [5e-324, 0] gave NaN rates).
+            if (not shape or not all(math.isfinite(v) and v >= 0 for v in shape)
+                    or not np.mean(np.asarray(shape, float)) > 0):
                 raise ValueError(f"{name}={list(shape)} must be finite, non-negative and not "
                                  "all zero")
         if len(self.weekly) not in (1, 7):

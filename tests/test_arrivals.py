@@ -286,12 +286,24 @@ def test_non_finite_shapes_raise(kwargs: dict) -> None:
 shape_values = st.floats(0, 10, allow_nan=False)
 
 
+def _valid_shape(values: list[float]) -> bool:
+    """What ProfiledPoisson accepts: a positive mean (subnormal-only profiles are refused)."""
+    return float(np.mean(values)) > 0
+
+
+def test_a_profile_too_small_to_scale_is_refused() -> None:
+    """[5e-324, 0] sums above 0, but its mean rounds to 0: refused, not NaN rates."""
+    with pytest.raises(ValueError, match=r"intraday=\[5e-324, 0\.0\] must be finite"):
+        ProfiledPoisson(30.0, (5e-324, 0.0))
+    with pytest.raises(ValueError, match="weekly="):
+        ProfiledPoisson(30.0, (1.0,), (5e-324, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+
+
 @settings(max_examples=60, deadline=None)
 @given(rate=st.floats(0.1, 60), horizon=st.floats(0, 3 * MIN_PER_WEEK),
-       intraday=st.lists(shape_values, min_size=1, max_size=50).filter(lambda v: sum(v) > 0),
+       intraday=st.lists(shape_values, min_size=1, max_size=50).filter(_valid_shape),
        weekly=st.one_of(st.just([1.0]),
-                        st.lists(shape_values, min_size=7, max_size=7)
-                        .filter(lambda v: sum(v) > 0)),
+                        st.lists(shape_values, min_size=7, max_size=7).filter(_valid_shape)),
        seed=st.integers(0, 2**32))
 def test_hypothesis_times_sorted_in_horizon(rate: float, horizon: float, intraday: list[float],
                                             weekly: list[float], seed: int) -> None:
