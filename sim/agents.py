@@ -67,7 +67,10 @@ class PoolState:
         self.skilled = [k for k, s in enumerate(slots) if s]
         # dicts used as ordered sets: insertion order = longest since last assignment.
         self.room: list[dict[Agent, None]] = [{} for _ in channel_names]
-        self.agents: set[Agent] = set()
+        # On shift, in order of arrival on shift (agent ids increase): never a set, whose
+        # order follows memory addresses and would make who leaves and who returns differ
+        # from one process to the next.
+        self.agents: dict[Agent, None] = {}
         self.active = 0  # agents on shift and not leaving
 
     def refresh(self, agent: Agent) -> None:

@@ -118,14 +118,17 @@ class ChannelConf:
     target: Any = MISSING
     handle: DistConf = MISSING
     expectation: DistConf = MISSING
-    patience: Optional[DistConf] = None
+    # Optional distributions are typed Any, checked against DistConf by _dist: OmegaConf
+    # cannot merge a command-line value into a structured node that is None
+    # (scenario.channels.chat.think={dist:exponential,mean:1min} ended in a traceback).
+    patience: Any = None  # DistConf or None
     public: bool = False
     secure: bool = False
-    reach: Optional[DistConf] = None  # followers of the author (mean in followers, not minutes)
+    reach: Any = None  # DistConf or None: followers of the author (mean in followers, not minutes)
     negative_share: float = 0.0
     secure_share: float = 0.0
     exchanges: int = 1                # agent replies per contact (threaded conversation)
-    think: Optional[DistConf] = None  # customer think time between replies
+    think: Any = None  # DistConf or None: customer think time between replies
     # Off by default (zero branching / probability); always present so that a single key
     # can be overridden or swept (scenario.channels.twitter.pileon.branching=0.1,0.3).
     pileon: PileOnConf = field(default_factory=PileOnConf)
@@ -271,6 +274,7 @@ def _positive(value: Any, key: str, what: str) -> float:
 def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
     if node is None:
         raise ConfigError(key, None, "a distribution is required here")
+    node = _as_dist_conf(node, key)
     if node.dist not in distributions.REGISTRY:
         raise ConfigError(f"{key}.dist", node.dist, "valid: " + ", ".join(distributions.REGISTRY))
     mean = None if node.mean is None else parse_duration(node.mean, f"{key}.mean")
@@ -285,6 +289,18 @@ def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
     values = (None if node["values"] is None else
               [parse_duration(v, f"{key}.values", allow_zero=True) for v in node["values"]])
     return _made(distributions.make, key, node, kind=node.dist, mean=mean, cv=cv, values=values)
+
+
+def _as_dist_conf(node: Any, key: str) -> DictConfig:
+    """``node`` checked against :class:`DistConf` (for the fields typed Any)."""
+    if not isinstance(node, DictConfig):
+        raise ConfigError(key, node, "must be a distribution: {dist: ..., mean: ...} or null")
+    fields_ = list(DistConf.__dataclass_fields__)
+    unknown = [k for k in node if k not in fields_]
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]}", node[unknown[0]],
+                          "not a key of a distribution; valid: " + ", ".join(fields_))
+    return OmegaConf.merge(OmegaConf.structured(DistConf), node)
 
 
 def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:

@@ -559,7 +559,7 @@ class Model:
                 agent = Agent(self._next_agent, ps, now)
                 self._next_agent += 1
                 self._agent_pool.append(ps.index)
-                ps.agents.add(agent)
+                ps.agents[agent] = None
                 ps.active += 1
                 ps.refresh(agent)
                 self._fill(agent)
@@ -572,12 +572,12 @@ class Model:
                 ps.active -= 1
                 ps.refresh(agent)
                 if agent.free == ps.capacity:
-                    ps.agents.discard(agent)
+                    del ps.agents[agent]
         if len(ps.agents) != before or now == 0:
             self._staff_log.append((now, ps.index, len(ps.agents)))
 
     def _off_shift(self, ps: PoolState, agent: Agent) -> None:
-        ps.agents.discard(agent)
+        del ps.agents[agent]
         self._staff_log.append((self.env._now, ps.index, len(ps.agents)))
 
     # ---- output ------------------------------------------------------------------------

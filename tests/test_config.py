@@ -116,3 +116,24 @@ def test_every_shipped_config_group_option_builds():
     for group in ("routing", "staffing", "escalation", "run"):
         for option in sorted(p.stem for p in (CONF / group).glob("*.yaml")):
             build_study(compose_config([f"{group}={option}"]))
+
+
+@pytest.mark.parametrize("override", [
+    "scenario.channels.chat.think={dist:exponential,mean:1min}",
+    "scenario.channels.email.think={dist:lognormal,mean:2h,cv:1}",
+    "scenario.channels.messages.reach={dist:lognormal,median:80,sigma:1.2}",
+    "scenario.channels.email.switch.after=null scenario.channels.email.switch.probability=0 "
+    "scenario.channels.email.mode=chat scenario.channels.email.patience={dist:weibull,mean:5min,cv:0.8}",
+])
+def test_an_optional_distribution_can_be_set_from_the_command_line(override):
+    """A channel's patience, reach or think time is null by default; setting it on the
+    command line gives that distribution (it used to end in an OmegaConf traceback)."""
+    study = build_study(compose_config(override.split()))
+    key = override.split()[-1].partition("=")[0]
+    _, _, channel, attribute = key.split(".")
+    assert getattr(study.scenario.channel(channel), attribute) is not None
+
+
+def test_an_optional_distribution_with_a_misspelt_key_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"^scenario\.channels\.chat\.think\.meen=.*mean"):
+        build_study(compose_config(["scenario.channels.chat.think={dist:exponential,meen:1min}"]))
