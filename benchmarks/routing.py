@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 import simpy  # noqa: E402
 
 from sim import records  # noqa: E402
-from sim.config import build_study, compose  # noqa: E402
-from sim.experiment import Study, build_model  # noqa: E402
+from sim.config import build_setup, compose  # noqa: E402
+from sim.replications import Setup, build_model  # noqa: E402
 
 BAR = 0.5  # lowest acceptable throughput relative to siloed
 
@@ -59,7 +59,7 @@ def make_study(name: str, horizon: str, seed: int = 1) -> Study:
     cfg = compose([
             *overrides_for(name), f"run.horizon={horizon}", "run.replications=1",
             "run.progress=false", f"seed={seed}"])
-    return build_study(cfg)
+    return build_setup(cfg)
 
 
 def run_once(study: Study) -> int:

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 import ciw  # noqa: E402
 
 from sim import records  # noqa: E402
-from sim.config import build_study, compose  # noqa: E402
-from sim.experiment import build_model  # noqa: E402
+from sim.config import build_setup, compose  # noqa: E402
+from sim.replications import build_model  # noqa: E402
 
 AGENTS, HANDLE, PATIENCE, RHO = 20, 5.0, 10.0, 0.95
 RATE_PER_MIN = RHO * AGENTS / HANDLE
@@ -48,7 +48,7 @@ def carequeue_run(n: int, seed: int = 1, routing: str = "siloed") -> int:
             f"scenario.mean_patience_min={PATIENCE}", f"run.horizon={n / RATE_PER_MIN}",
             "run.warmup=0", "run.drain=0", "run.replications=1", f"seed={seed}",
             f"routing={routing}"])
-    study = build_study(cfg)
+    study = build_setup(cfg)
     model = build_model(study, 0)
     rec = model.run()
     return len(records.contacts_frame(rec, model.scenario, 0, 0.0))

@@ -13,7 +13,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from . import jobs
-from .config import CONF_DIR, ConfigError, build_study, register
+from .config import CONF_DIR, ConfigError, build_setup, register
 
 register()
 
@@ -27,7 +27,7 @@ def main(cfg: DictConfig) -> None:
     ``error.txt`` and raises :class:`sim.jobs.JobFailed` instead, so the other jobs still run
     and the sweep then ends with exit status 1.
     """
-    from .experiment import run_study  # noqa: PLC0415 - after Hydra has parsed the CLI
+    from .replications import run_replications  # noqa: PLC0415 - after Hydra parsed the CLI
     from . import report
     from .progress import progress_bar
 
@@ -42,10 +42,10 @@ def main(cfg: DictConfig) -> None:
             sys.stdout.write(f"already complete, skipped: {outdir}\n")
             sys.stdout.flush()
             return
-        study = build_study(cfg)
+        setup = build_setup(cfg)
         started = time.perf_counter()
-        with progress_bar(study, enabled=cfg.run.progress) as progress:
-            results = run_study(study, progress)
+        with progress_bar(setup, enabled=cfg.run.progress) as progress:
+            results = run_replications(setup, progress)
         wall = time.perf_counter() - started
         report.write_results(outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,
                              job={"fingerprint": fingerprint,
@@ -66,7 +66,7 @@ def main(cfg: DictConfig) -> None:
         raise jobs.JobFailed(f"{type(err).__name__}: {err} (traceback in "
                              f"{outdir / jobs.ERROR})") from None
     print(report.format_summary(results.summary))
-    print(f"\n{len(results.contacts):,} contacts, {study.run.replications} replications in "
+    print(f"\n{len(results.contacts):,} contacts, {setup.run.replications} replications in "
           f"{wall:.1f} s -> {outdir}", flush=True)
 
 

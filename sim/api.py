@@ -2,7 +2,7 @@
 
 Everything the CLI does is here as plain functions: compose a configuration with the same
 overrides ``python -m sim`` takes, simulate it, save or load a results directory, compare
-several of them. Results are :class:`sim.experiment.Results`: one DataFrame per table
+several of them. Results are :class:`sim.replications.Results`: one DataFrame per table
 (``contacts``, ``journeys``, ``intervals``, ``per_replication``, ``summary``...), the same
 columns as the files a run writes (README: *What a run writes*).
 
@@ -21,8 +21,8 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
-from .config import build_study, compose
-from .experiment import Results, run_study
+from .config import build_setup, compose
+from .replications import Results, run_replications
 
 __all__ = ["compare", "load", "metric", "run", "save"]
 
@@ -45,7 +45,7 @@ def run(*overrides: str, progress: bool = False) -> Results:
         A value that cannot be simulated, naming the key, the value and what is valid.
     """
     cfg = compose([*overrides, f"run.progress={str(progress).lower()}"])
-    results = run_study(build_study(cfg))
+    results = run_replications(build_setup(cfg))
     results.overrides = tuple(overrides)
     results.config_yaml = OmegaConf.to_yaml(cfg)
     return results

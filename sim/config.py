@@ -2,22 +2,22 @@
 
 This is the only module (with ``__main__``) that knows Hydra. The dataclasses below are
 registered in Hydra's ConfigStore, so a misspelt key fails when the config is composed;
-:func:`build_study` then checks values (a negative rate, an unknown channel, a duration that
+:func:`build_setup` then checks values (a negative rate, an unknown channel, a duration that
 does not parse) and raises :class:`ConfigError` naming the key, the value and what is valid,
 before anything is simulated.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from hydra.core.config_store import ConfigStore
-from hydra.utils import get_method, instantiate, to_absolute_path
+from hydra.utils import to_absolute_path
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from . import distributions
@@ -25,7 +25,9 @@ from .arrivals import Incident, ProfiledPoisson
 from .behaviour import Dissatisfaction, Retrial, Switch
 from .customers import no_customers
 from .engine import Model, PolicyError
-from .experiment import RunSpec, Study
+from .errors import InvalidValue
+from .policies import GROUPS, Spec
+from .replications import RunSpec, Setup
 from .rng import Streams
 from .pileons import PileOn
 from .scenario import Channel, Mode, Pool, Scenario
@@ -218,7 +220,7 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config",
     """The config ``python -m sim <overrides>`` would run, composed without the CLI.
 
     A misspelt key fails here, as on the command line (Hydra's errors); values are checked
-    later by :func:`build_study`. ``return_hydra_config`` keeps the ``hydra`` node (launcher,
+    later by :func:`build_setup`. ``return_hydra_config`` keeps the ``hydra`` node (launcher,
     run and sweep dirs, callbacks).
     """
     from hydra import compose as hydra_compose, initialize_config_dir  # noqa: PLC0415
@@ -500,20 +502,69 @@ def build_erlang(node: DictConfig, key: str = "scenario") -> Scenario:
                     _interval(node.interval, f"{key}.interval"))
 
 
-def _policy(node: DictConfig, key: str) -> Callable[[], Any]:
-    """A zero-argument factory for the policy ``node`` names, checked by building it once."""
+def _class(target: Any, key: str, base: type) -> type:
+    """The class ``target`` names, if it implements ``base``'s contract (nothing else is
+    ever called: a config cannot make the run call an arbitrary function)."""
+    valid = (f"must name a class implementing {base.__module__}.{base.__name__}, "
+             "e.g. a built-in from conf/ or a subclass of your own")
+    if not isinstance(target, str) or "." not in target:
+        raise ConfigError(f"{key}._target_", target, valid)
+    module, _, name = target.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except Exception as err:  # noqa: BLE001 - any import failure is the user's to see
+        cause = f"{type(err).__name__}: {err}"
+        raise ConfigError(f"{key}._target_", target, f"{valid} ({cause})") from None
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ConfigError(f"{key}._target_", target, valid)
+    return cls
+
+
+def _spec(node: Any, key: str, group: str) -> Spec:
+    """A picklable factory of the policy ``node`` describes, checked by building it once.
+
+    Parameters become plain Python values; a parameter that is itself a policy (a node
+    with ``_target_``, such as a reactive policy's ``base``) becomes a nested Spec of the
+    same kind of policy.
+    """
     if not isinstance(node, DictConfig) or "_target_" not in node:
         raise ConfigError(key, node, "must name a policy class with _target_")
+    cls = _class(node._target_, key, GROUPS[group])
+    params = {}
+    for name, value in node.items():
+        if name == "_target_":
+            continue
+        if isinstance(value, DictConfig) and "_target_" in value:
+            params[name] = _spec(value, f"{key}.{name}", group)
+        else:
+            params[name] = (OmegaConf.to_container(value, resolve=True)
+                            if isinstance(value, (DictConfig, ListConfig)) else value)
+    spec = Spec(cls, params)
     try:
-        instantiate(node)
-    except Exception as err:  # noqa: BLE001 - reported with the key, as a config error
-        cause = err.__cause__ or err
-        raise ConfigError(f"{key}._target_", node.get("_target_"),
-                          f"cannot build the policy: {type(cause).__name__}: {cause}") from None
-    return partial(instantiate, node)
+        spec()
+    except InvalidValue as err:
+        raise ConfigError(f"{key}.{err.field}", err.value, err.valid) from None
+    except TypeError as err:
+        raise ConfigError(f"{key}._target_", node._target_,
+                          f"cannot build the policy with {sorted(params)}: {err}") from None
+    return spec
 
 
-def build_study(cfg: DictConfig) -> Study:
+def _routing(node: Any) -> tuple[Spec, Spec, Spec]:
+    """Routing is three choices: the rule, the pools' organisation, agent selection."""
+    if not isinstance(node, DictConfig):
+        raise ConfigError("routing", node, "must name a routing rule with _target_")
+    parts = {}
+    for part, default in (("organisation", "sim.policies.routing.Silos"),
+                          ("agent_selection", "sim.policies.routing.LongestIdle")):
+        sub = node.get(part)
+        parts[part] = _spec(sub if sub is not None else OmegaConf.create({"_target_": default}),
+                            f"routing.{part}", part)
+    rule = OmegaConf.masked_copy(node, [k for k in node if k not in parts])
+    return _spec(rule, "routing", "routing"), parts["organisation"], parts["agent_selection"]
+
+
+def build_setup(cfg: DictConfig) -> Setup:
     """Scenario, policies and run specification from a composed config.
 
     Raises
@@ -523,17 +574,16 @@ def build_study(cfg: DictConfig) -> Study:
     """
     target = cfg.scenario.get("_target_")
     builders = {"sim.config.build_operation", "sim.config.build_erlang"}
-    try:
-        builder = get_method(target)
-    except Exception:  # noqa: BLE001
+    if target not in builders:
         raise ConfigError("scenario._target_", target,
-                          "must name a scenario builder, e.g. " + ", ".join(sorted(builders))) from None
+                          "must name a scenario builder: " + ", ".join(sorted(builders)))
+    builder = build_operation if target == "sim.config.build_operation" else build_erlang
     try:
         scenario = builder(cfg.scenario, "scenario")
     except ConfigError:
         raise
-    except ValueError as err:
-        raise ConfigError("scenario", cfg.scenario.get("name"), str(err)) from None
+    except InvalidValue as err:
+        raise ConfigError(f"scenario.{err.field}", err.value, err.valid) from None
     run = cfg.run
     if run.replications < 1:
         raise ConfigError("run.replications", run.replications, "must be an integer >= 1")
@@ -547,23 +597,34 @@ def build_study(cfg: DictConfig) -> Study:
         raise ConfigError("run.warmup", run.warmup, f"must be shorter than run.horizon ({run.horizon})")
     spec = RunSpec(horizon, warmup, parse_duration(run.drain, "run.drain", allow_zero=True),
                    int(run.replications), int(cfg.seed), int(run.workers))
-    study = Study(scenario, _policy(cfg.routing, "routing"), _policy(cfg.staffing, "staffing"),
-                  _policy(cfg.escalation, "escalation"), spec)
-    _check_binding(study, cfg)
-    return study
+    routing, organisation, selection = _routing(cfg.routing)
+    setup = Setup(scenario, routing, _spec(cfg.staffing, "staffing", "staffing"),
+                  _spec(cfg.escalation, "escalation", "escalation"), spec, organisation,
+                  selection)
+    _check_binding(setup)
+    return setup
 
 
-def _check_binding(study: Study, cfg: DictConfig) -> None:
-    """Bind fresh policies to an empty model: a policy that rejects the scenario says so now."""
-    routing, escalation = study.routing(), study.escalation()
-    scenario = study.scenario
-    for group, policy in (("routing", routing), ("escalation", escalation)):
+def _check_binding(setup: Setup) -> None:
+    """Organise, then bind fresh policies to an empty model: a policy that rejects the
+    scenario says so now, naming its key."""
+    scenario = setup.scenario
+    for key, factory in (("routing.organisation", setup.organisation),
+                         ("escalation", setup.escalation)):
         try:
-            scenario = policy.organise(scenario)
-        except ValueError as err:
-            raise ConfigError(f"{group}._target_", cfg[group]._target_, str(err)) from None
+            scenario = factory().organise(scenario)
+        except InvalidValue as err:
+            raise ConfigError(f"{key}.{err.field}", err.value, err.valid) from None
     try:
-        Model(scenario, no_customers(), routing, study.staffing(), escalation,
-              Streams(0, 0), study.run.horizon_min)
+        Model(scenario, no_customers(), setup.routing(), setup.selection(), setup.staffing(),
+              setup.escalation(), Streams(0, 0), None, setup.run.horizon_min)
     except PolicyError as err:
-        raise ConfigError(f"{err.group}._target_", cfg[err.group]._target_, str(err)) from None
+        cause = err.__cause__
+        key = {"agent_selection": "routing.agent_selection"}.get(err.group, err.group)
+        if isinstance(cause, InvalidValue):
+            raise ConfigError(f"{key}.{cause.field}", cause.value, cause.valid) from None
+        factory = {"routing": setup.routing, "agent_selection": setup.selection,
+                   "staffing": setup.staffing, "escalation": setup.escalation}[err.group]
+        cls = getattr(factory, "cls", factory)
+        raise ConfigError(f"{key}._target_", f"{cls.__module__}.{cls.__qualname__}",
+                          f"refused the scenario: {err}") from None

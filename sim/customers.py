@@ -7,14 +7,19 @@ named stream, is what gives common random numbers: any two policies run on the s
 and replication see exactly these customers, whatever order the engine serves them. It is
 also what makes the engine fast: numpy batches instead of per-contact sampling.
 
+The attributes are declared once, in :data:`ATTRIBUTES`: how each is drawn, whether it is a
+column of ``contacts.parquet``, and which follow-up contacts (a retrial, a switch, an
+escalation) carry their parent's value. Adding an attribute is one entry there; the engine
+stores it, policies read it as ``contact.<name>``, and its record column follows.
+
 The pile-ons public complaints *would* cause if nobody answered are drawn here too (see
 :mod:`sim.pileons`); the engine lets each arrive only if its parent is still unanswered.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -28,6 +33,87 @@ if TYPE_CHECKING:
 #: or the model itself.
 ORIGINS = ("arrival", "escalation", "pileon", "switch", "retrial")
 ARRIVAL, ESCALATION, PILEON, SWITCH, RETRIAL = range(len(ORIGINS))
+#: Follow-up contacts of a customer's journey (the same person, the same problem).
+FOLLOW_UPS = (ESCALATION, SWITCH, RETRIAL)
+
+Draw = Callable[["Channel", Callable[[str], np.random.Generator], int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One exogenous attribute of a contact.
+
+    Attributes
+    ----------
+    name : str
+        Its name: ``contact.<name>`` for policies, the column name when recorded.
+    dtype : str
+        NumPy dtype it is stored in. Decision uniforms are single precision (ample for
+        ``u < p``, half the memory); engines compare them as Python floats.
+    draw : callable
+        ``draw(channel, stream, n)``: ``n`` values for contacts of ``channel``;
+        ``stream(what)`` is the generator of ``<what>/<channel><suffix>``.
+    recorded : bool
+        Whether it is a column of ``contacts.parquet``.
+    inherit : tuple of int
+        Origins of follow-up contacts that carry their parent's value instead of a fresh
+        draw (a retrial is the same person about the same thing).
+    doc : str
+        What it is, with its unit.
+    """
+
+    name: str
+    dtype: str
+    draw: Draw
+    recorded: bool = False
+    inherit: tuple[int, ...] = ()
+    doc: str = ""
+
+
+def _duration(what: str) -> Draw:
+    return lambda ch, s, n: getattr(ch, what).sample(s(what), n)
+
+
+def _optional(what: str, default: float) -> Draw:
+    def draw(ch: "Channel", s, n: int) -> np.ndarray:
+        dist = getattr(ch, what)
+        return dist.sample(s(what), n) if dist is not None else np.full(n, default)
+    return draw
+
+
+def _share(what: str, stream: str) -> Draw:
+    return lambda ch, s, n: s(stream).random(n) < getattr(ch, what)
+
+
+def _uniform(stream: str) -> Draw:
+    return lambda ch, s, n: s(stream).random(n)
+
+
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("handle_min", "f8", _duration("handle"), True, (RETRIAL,),
+              "work content for a proficiency-1 agent, minutes"),
+    Attribute("patience_min", "f8", _optional("patience", np.inf), True, (),
+              "time before an unanswered customer abandons, minutes (inf: never)"),
+    Attribute("expectation_min", "f8", _duration("expectation"), True, (RETRIAL,),
+              "first-response time the customer expects, minutes"),
+    Attribute("reach", "f8", _optional("reach", 0.0), True, (RETRIAL,),
+              "followers of the author (0: a private contact)"),
+    Attribute("negative", "?", _share("negative_share", "negative"), True, (RETRIAL,),
+              "a negative complaint (a switch after a failure always is)"),
+    Attribute("needs_secure", "?", _share("secure_share", "secure"), True, FOLLOW_UPS,
+              "needs account-specific work (identity, payments)"),
+    Attribute("compliance", "f8", _uniform("compliance"), False, FOLLOW_UPS,
+              "uniform(0, 1) propensity to do what the operation asks: follows a request "
+              "made with probability p when compliance < p"),
+    Attribute("failure_u", "f4", _uniform("failure"), False, (),
+              "uniform(0, 1): after a failure, retries (< retrial probability) or switches "
+              "(the next band)"),
+    Attribute("silent_u", "f4", _uniform("silent"), False, (),
+              "uniform(0, 1): a chat abandonment is silent when < silent_share"),
+    Attribute("upset_u", "f4", _uniform("upset"), False, (),
+              "uniform(0, 1): a forced switch dissatisfies when < its probability"),
+)
+NAMES = tuple(a.name for a in ATTRIBUTES)
 
 
 @dataclass(frozen=True)
@@ -44,22 +130,8 @@ class Customers:
         Arrival times, minutes from the start (Monday 00:00).
     channel : ndarray of int
         Index into ``Scenario.channels``.
-    handle_min : ndarray of float
-        Handle time in minutes for a proficiency-1 agent.
-    patience_min : ndarray of float
-        Time the customer waits before abandoning (inf: never abandons).
-    expectation_min : ndarray of float
-        The first-response time the customer expects; answered later = dissatisfied.
-    reach : ndarray of float
-        Followers of the author (0 for private channels).
-    negative : ndarray of bool
-        Whether the contact is a negative complaint.
-    needs_secure : ndarray of bool
-        Whether the contact needs account-specific work.
-    compliance : ndarray of float
-        Uniform(0, 1) propensity to do what the operation asks (call us, open a secure chat):
-        the customer follows a request made with probability p when compliance < p, so the
-        same customers follow under every policy.
+    attributes : dict of str to ndarray
+        One column per :data:`ATTRIBUTES` entry, in its dtype.
     think_min : ndarray of float, shape (n, E - 1)
         Customer think times before each later reply, minutes (E: the most exchanges of any
         channel; NaN-padded).
@@ -67,80 +139,67 @@ class Customers:
         Index into :data:`ORIGINS` (``arrival`` or ``pileon`` here).
     parent : ndarray of int64
         The complaint a potential pile-on answers (-1: none).
-    failure_u, silent_u, upset_u : ndarray of float
-        Uniform(0, 1) numbers deciding, after a failure, retrial (< retrial probability) or
-        switch (next band); in chat, whether an abandonment is silent (< silent_share); and
-        whether a forced switch dissatisfies (< its probability).
+    n_roots : int
+        Contacts of the arrival process (the first rows).
     """
 
     arrival_min: np.ndarray
     channel: np.ndarray
-    handle_min: np.ndarray
-    patience_min: np.ndarray
-    expectation_min: np.ndarray
-    reach: np.ndarray
-    negative: np.ndarray
-    needs_secure: np.ndarray
-    compliance: np.ndarray
+    attributes: dict[str, np.ndarray]
     think_min: np.ndarray
-    origin: np.ndarray | None = None
-    parent: np.ndarray | None = None
-    failure_u: np.ndarray | None = None
-    silent_u: np.ndarray | None = None
-    upset_u: np.ndarray | None = None
-    n_roots: int = -1
-
-    def __post_init__(self) -> None:
-        # Hand-built populations (tests) need only the first ten columns.
-        n = len(self.arrival_min)
-        defaults = {"origin": np.zeros(n, np.int8), "parent": np.full(n, -1, np.int64),
-                    "failure_u": np.ones(n), "silent_u": np.ones(n), "upset_u": np.zeros(n)}
-        for name, value in defaults.items():
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, value)
-        if self.n_roots < 0:
-            object.__setattr__(self, "n_roots", n)
+    origin: np.ndarray
+    parent: np.ndarray
+    n_roots: int
 
     def __len__(self) -> int:
         return len(self.arrival_min)
 
+    @property
+    def thread(self) -> np.ndarray:
+        """The first complaint of each row's pile-on thread (itself if not a pile-on)."""
+        return threads(self.parent)
 
-_COLUMNS = [f.name for f in fields(Customers) if f.name != "n_roots"]
+    @classmethod
+    def of(cls, arrival_min, channel, think_min=None, **attributes: np.ndarray) -> "Customers":
+        """Hand-built arrival-process contacts (tests, replays): attributes not given take
+        neutral values (never abandon, expect nothing, private, nobody retries or switches).
+        """
+        arrival = np.asarray(arrival_min, float)
+        n = len(arrival)
+        neutral = {"handle_min": np.ones(n), "patience_min": np.full(n, np.inf),
+                   "expectation_min": np.zeros(n), "reach": np.zeros(n),
+                   "negative": np.zeros(n, bool), "needs_secure": np.zeros(n, bool),
+                   "compliance": np.ones(n), "failure_u": np.ones(n), "silent_u": np.ones(n),
+                   "upset_u": np.zeros(n)}
+        unknown = set(attributes) - set(NAMES)
+        if unknown:
+            raise ValueError(f"unknown attribute(s) {sorted(unknown)}; valid: {', '.join(NAMES)}")
+        cols = {a.name: np.asarray(attributes.get(a.name, neutral[a.name]), a.dtype)
+                for a in ATTRIBUTES}
+        think = np.zeros((n, 0)) if think_min is None else np.asarray(think_min, float)
+        return cls(arrival, np.asarray(channel, np.int32), cols, think,
+                   np.zeros(n, np.int8), np.full(n, -1, np.int64), n)
 
 
 def no_customers() -> Customers:
     """An empty population (to bind and check policies without simulating)."""
-    e = np.zeros(0)
-    b = np.zeros(0, dtype=bool)
-    return Customers(e, np.zeros(0, dtype=np.int32), e, e, e, e, b, b, e, np.zeros((0, 0)))
+    return Customers.of(np.zeros(0), np.zeros(0, np.int32))
 
 
 def draw_attributes(channel: Channel, k: int, streams: Streams, n: int, extra: int,
                     suffix: str = "") -> dict[str, np.ndarray]:
-    """Everything but the arrival time of ``n`` contacts of ``channel`` (index ``k``).
+    """Every attribute but the arrival time of ``n`` contacts of ``channel`` (index ``k``):
+    ``channel``, ``think_min`` and one column per :data:`ATTRIBUTES` entry.
 
-    Each attribute comes from the stream ``<attribute>/<channel><suffix>``: the arrival
+    Each attribute comes from the stream ``<what>/<channel><suffix>``: the arrival
     process's contacts use no suffix, contacts the model creates a suffix naming how
     (``/pileon``, ``/switch``...), so neither kind shifts the other's numbers.
     """
-    name = channel.name
-    s = lambda what: streams(f"{what}/{name}{suffix}")
-    return {
-        "channel": np.full(n, k, dtype=np.int32),
-        "handle_min": channel.handle.sample(s("handle"), n),
-        "patience_min": (channel.patience.sample(s("patience"), n)
-                         if channel.patience is not None else np.full(n, np.inf)),
-        "expectation_min": channel.expectation.sample(s("expectation"), n),
-        "reach": (channel.reach.sample(s("reach"), n) if channel.reach is not None
-                  else np.zeros(n)),
-        "negative": s("negative").random(n) < channel.negative_share,
-        "needs_secure": s("secure").random(n) < channel.secure_share,
-        "compliance": s("compliance").random(n),
-        "think_min": _think(channel, s, n, extra),
-        "failure_u": s("failure").random(n),
-        "silent_u": s("silent").random(n),
-        "upset_u": s("upset").random(n),
-    }
+    s = lambda what: streams(f"{what}/{channel.name}{suffix}")
+    out = {"channel": np.full(n, k, dtype=np.int32)}
+    out.update({a.name: np.asarray(a.draw(channel, s, n), a.dtype) for a in ATTRIBUTES})
+    out["think_min"] = _think(channel, s, n, extra)
+    return out
 
 
 def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> Customers:
@@ -181,7 +240,8 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
                       cols["reach"][complaints], len(cols["arrival_min"]), horizon_min, extra)
         for name, v in new.items():
             cols[name] = np.concatenate([cols[name], v])
-    return Customers(**{c: cols[c] for c in _COLUMNS}, n_roots=n_roots)
+    return Customers(cols["arrival_min"], cols["channel"], {n: cols[n] for n in NAMES},
+                     cols["think_min"], cols["origin"], cols["parent"], n_roots)
 
 
 def pileons(channel: Channel, k: int, streams: Streams, parents: np.ndarray,
@@ -203,6 +263,21 @@ def pileons(channel: Channel, k: int, streams: Streams, parents: np.ndarray,
     new["parent"] = np.where(first_gen, np.asarray(parents, np.int64)[np.where(first_gen, pos, 0)]
                              if r else -1, start + pos - r).astype(np.int64)
     return new
+
+
+def threads(parent: np.ndarray) -> np.ndarray:
+    """The first complaint of each row's pile-on thread (itself if not a pile-on).
+
+    Parents always precede their pile-ons, so following parents converges within the
+    deepest cascade's generations.
+    """
+    thread = np.arange(len(parent))
+    linked = parent >= 0
+    while True:
+        up = np.where(linked, thread[np.where(linked, parent, 0)], thread)
+        if np.array_equal(up, thread):
+            return thread
+        thread = up
 
 
 def _override(part: dict[str, np.ndarray], given: dict[str, np.ndarray]) -> None:

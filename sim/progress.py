@@ -8,11 +8,11 @@ from typing import Callable, Iterator
 
 from tqdm import tqdm
 
-from .experiment import Study
+from .replications import Setup
 
 
 @contextmanager
-def progress_bar(study: Study, enabled: bool = True) -> Iterator[Callable[[float], None] | None]:
+def progress_bar(setup: Setup, enabled: bool = True) -> Iterator[Callable[[float], None] | None]:
     """Yield a callback taking simulated minutes, drawing a bar over all replications.
 
     Yields None when ``enabled`` is false; draws nothing when stderr is not a terminal.
@@ -20,7 +20,7 @@ def progress_bar(study: Study, enabled: bool = True) -> Iterator[Callable[[float
     if not enabled:
         yield None
         return
-    total_days = study.run.horizon_min * study.run.replications / 1440
+    total_days = setup.run.horizon_min * setup.run.replications / 1440
     # disable=None: no bar when stderr is not a terminal (CI logs, batch jobs).
     with tqdm(total=round(total_days, 3), unit="sim-day", desc="simulating", file=sys.stderr,
               disable=None, mininterval=0.5, leave=False,

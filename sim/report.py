@@ -292,7 +292,7 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         Results directory (created).
     results : object
         Anything with DataFrame attributes ``contacts``, ``intervals`` and ``summary``
-        (e.g. ``sim.experiment.Results``); its other DataFrame attributes are saved too.
+        (e.g. ``sim.replications.Results``); its other DataFrame attributes are saved too.
     config_yaml : str
         The resolved configuration, embedded in the report.
     seed : int, optional

@@ -218,6 +218,10 @@ class Pool:
         """Concurrent contacts of ``channel`` one agent may hold."""
         return int(self.concurrency.get(channel, 1))
 
+    def share(self, channel: str) -> float:
+        """Share of one agent a contact of ``channel`` takes (1 / slots; 0 without skill)."""
+        return 1.0 / self.slots(channel) if channel in self.skills else 0.0
+
 
 @dataclass(frozen=True)
 class Scenario:

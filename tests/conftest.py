@@ -11,8 +11,8 @@ from typing import Sequence
 import pytest
 from omegaconf import DictConfig
 
-from sim.config import build_study, compose, register
-from sim.experiment import Results, run_study
+from sim.config import build_setup, compose, register
+from sim.replications import Results, run_replications
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
@@ -33,7 +33,7 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
 
 def simulate(overrides: Sequence[str] = ()) -> Results:
     """Run a study in this process, as the CLI would (without writing files)."""
-    return run_study(build_study(compose_config(["run.progress=false", *overrides])))
+    return run_replications(build_setup(compose_config(["run.progress=false", *overrides])))
 
 
 def summary_row(results: Results, metric: str, channel: str = "all"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Results
+from sim.replications import Results
 
 
 def usage_peaks(segments: pd.DataFrame, key: str) -> pd.Series:

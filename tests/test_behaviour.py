@@ -16,7 +16,7 @@ import pytest
 from sim import distributions as D
 from sim.arrivals import ProfiledPoisson
 from sim.behaviour import Dissatisfaction, Retrial, Switch
-from sim.experiment import RunSpec, Study, run_study
+from sim.replications import RunSpec, Setup, run_replications
 from sim.policies.escalation import NoEscalation
 from sim.policies.routing import FCFS
 from sim.policies.staffing import Fixed
@@ -37,7 +37,7 @@ def _within_binomial(successes: int, trials: int, p: float) -> None:
 def _study(channels, pools, *, days=5.0, reps=2, seed=3, drain=DAY, scoring=None) -> Study:
     scenario = Scenario(tuple(channels), tuple(pools), 60.0,
                         dissatisfaction=scoring or Dissatisfaction())
-    return Study(scenario, FCFS, Fixed, NoEscalation,
+    return Setup(scenario, FCFS, Fixed, NoEscalation,
                  RunSpec(horizon_min=days * DAY, warmup_min=0.0, drain_min=drain,
                          replications=reps, seed=seed))
 
@@ -56,7 +56,7 @@ def test_retrials_and_switches_after_abandonment() -> None:
                     D.Deterministic(1.0), D.Exponential(2.0),
                     retrial=Retrial(0.4, D.Deterministic(10.0)),
                     switch=Switch("twitter", 0.2, D.Deterministic(30.0)))
-    res = run_study(_study([phone, _twitter()], [Pool("p", {"phone": 1.0}, {}, 1),
+    res = run_replications(_study([phone, _twitter()], [Pool("p", {"phone": 1.0}, {}, 1),
                                                   Pool("s", {"twitter": 1.0}, {}, 2)]))
     c = res.contacts
     for rep, g in c.groupby("replication"):
@@ -90,7 +90,7 @@ def test_async_switch_after_limit() -> None:
     email = Channel("email", Mode.ASYNC, 1440.0, ProfiledPoisson(20.0), D.Exponential(8.0),
                     D.Deterministic(240.0),
                     switch=Switch("twitter", 0.25, D.Exponential(60.0), after_min=1440.0))
-    res = run_study(_study([email, _twitter()], [Pool("e", {"email": 1.0}, {}, 0),
+    res = run_replications(_study([email, _twitter()], [Pool("e", {"email": 1.0}, {}, 0),
                                                   Pool("s", {"twitter": 1.0}, {}, 3)],
                            days=6.0, reps=1, drain=2 * DAY))
     c = res.contacts
@@ -116,7 +116,7 @@ def test_silent_abandonment_in_chat() -> None:
     chat = Channel("chat", Mode.CHAT, 1.0, ProfiledPoisson(40.0), D.Exponential(6.0),
                    D.Deterministic(1.0), D.Exponential(1.5), silent_share=0.5,
                    silent_notice_min=2.0)
-    res = run_study(_study([chat], [Pool("c", {"chat": 1.0}, {"chat": 2}, 2)]))
+    res = run_replications(_study([chat], [Pool("c", {"chat": 1.0}, {"chat": 2}, 2)]))
     c = res.contacts
     ab = c[c["abandoned"]]
     silent = ab[ab["silent_abandon"]]
@@ -167,31 +167,30 @@ def test_switching_off_changes_nothing_upstream_of_the_first_failure() -> None:
 def test_dissatisfaction_causes_and_index() -> None:
     """Causes take precedence (abandoned before late); a forced switch dissatisfies with its
     probability; the index is weights[cause] + pile-on and exposure terms."""
-    from sim.records import contacts_frame
-    from sim.engine import ABANDONED, DONE, ESCALATED, Records
+    from sim.engine import STATES
+    from sim.records import contact_columns, frame
+
+    ABANDONED, DONE, ESCALATED = (STATES.index(s) for s in ("abandoned", "done", "escalated"))
     n = 5
-    contacts = {
-        "channel": np.zeros(n, np.int16), "origin": np.zeros(n, np.int8),
-        "journey": np.arange(n), "arrival": np.zeros(n),
-        "first_response": np.array([np.nan, 5.0, 1.0, 1.0, 1.0]),
-        "left": np.array([3.0, 9.0, 2.0, 2.0, 2.0]),
+    raw = {
+        "id": np.arange(n), "channel": np.zeros(n, np.int16), "origin": np.zeros(n, np.int8),
+        "journey": np.arange(n), "thread": np.arange(n), "arrival_min": np.zeros(n),
+        "first_response_min": np.array([np.nan, 5.0, 1.0, 1.0, 1.0]),
+        "left_min": np.array([3.0, 9.0, 2.0, 2.0, 2.0]),
         "state": np.array([ABANDONED, DONE, DONE, ESCALATED, ESCALATED], np.int8),
-        "pool": np.array([-1, 0, 0, 0, 0], np.int16), "agent": np.full(n, -1, np.int32),
-        "handle": np.ones(n), "patience": np.full(n, np.inf),
-        "expectation": np.full(n, 2.0), "reach": np.full(n, 600.0),
+        "pool": np.array([-1, 0, 0, 0, 0], np.int16), "agent": np.full(n, -1),
+        "held_min": np.zeros(n), "handle_min": np.ones(n), "patience_min": np.full(n, np.inf),
+        "expectation_min": np.full(n, 2.0), "reach": np.full(n, 600.0),
         "negative": np.ones(n, bool), "needs_secure": np.zeros(n, bool),
         "forced": np.array([False, False, False, True, True]),
-        "parent": np.full(n, -1), "pileons": np.array([0, 2, 0, 0, 0]),
-        "silent": np.zeros(n, bool), "upset_u": np.array([0.5, 0.5, 0.5, 0.2, 0.9]),
+        "pileons": np.array([0, 2, 0, 0, 0]), "silent": np.zeros(n, bool),
+        "upset_u": np.array([0.5, 0.5, 0.5, 0.2, 0.9], np.float32),
     }
-    segments = {k: np.zeros(0) for k in ("contact", "agent", "pool", "start", "end", "share")}
-    segments["contact"] = np.zeros(0, np.int64)
-    rec = Records(contacts, {}, segments, ("p",), ("twitter",), 100.0)
     scoring = Dissatisfaction(forced_switch=0.5, weights={"late": 2.0}, pileon_weight=0.5,
                               exposure_weight=1.0)
     scenario = Scenario((_twitter(),), (Pool("p", {"twitter": 1.0}),), 60.0,
                         dissatisfaction=scoring)
-    c = contacts_frame(rec, scenario, 0, 0.0)
+    c = frame(contact_columns(raw, scenario, 0, 0.0, end_min=100.0), ["twitter"])
     assert list(c["dissatisfaction_cause"]) == ["abandoned", "late", "none", "forced_switch",
                                                 "none"]
     exposure = 600.0 * np.array([100.0, 5.0, 1.0, 1.0, 1.0]) / 60_000.0
@@ -218,7 +217,7 @@ def test_patience_distributions_drive_abandonment(patience) -> None:
     sample of the configured distribution (mean within 4 SE)."""
     phone = Channel("phone", Mode.VOICE, 0.5, ProfiledPoisson(60.0), D.Exponential(6.0),
                     D.Deterministic(1.0), patience)
-    res = run_study(_study([phone], [Pool("p", {"phone": 1.0}, {}, 0)], days=3.0, reps=1))
+    res = run_replications(_study([phone], [Pool("p", {"phone": 1.0}, {}, 0)], days=3.0, reps=1))
     c = res.contacts
     assert c["abandoned"].all()
     assert np.allclose(c["wait_min"], c["patience_min"])

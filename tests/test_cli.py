@@ -101,33 +101,20 @@ def test_console_script_is_installed():
 
 USER_POLICY = '''
 """A user's own routing policy, in the user's own module: newest contact first."""
-from sim.policies.routing import LongestIdle
+from sim.policies.base import Routing
 
 
-class NewestFirst:
-    def __init__(self, note: str = "", agent_selection=None, organisation=None):
-        self.agent_selection = agent_selection or LongestIdle()
-        self.organisation = organisation
+class NewestFirst(Routing):
+    """Last come, first served within each queue."""
 
-    def organise(self, scenario):
-        return self.organisation.organise(scenario) if self.organisation else scenario
+    def __init__(self, note: str = ""):
+        self.note = note
 
-    def bind(self, model):
-        self.model = model
-        names = [c.name for c in model.scenario.channels]
-        self.channels = [[names.index(c) for c in p.skills] for p in model.scenario.pools]
+    def candidates(self, agent, channel):
+        return self.model.queue(channel, agent)  # every contact the agent may take
 
-    def next_contact(self, agent):
-        best = None
-        for k in self.channels[agent.pool]:
-            if not agent.has_room(k):
-                continue
-            for j in reversed(self.model.queue(k)):
-                if self.model.is_waiting(j):
-                    if best is None or self.model.arrival[j] > self.model.arrival[best]:
-                        best = j
-                    break
-        return best
+    def key(self, contact, agent):
+        return -contact.arrival_min
 '''
 
 

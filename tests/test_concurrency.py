@@ -16,9 +16,9 @@ from sim.arrivals import ProfiledPoisson
 from sim.customers import Customers
 from sim.engine import Model
 from sim.policies.escalation import NoEscalation
-from sim.policies.routing import FCFS
+from sim.policies.routing import FCFS, LongestIdle
 from sim.policies.staffing import Fixed
-from sim.records import contacts_frame, segments_frame
+from sim.records import Collector
 from sim.rng import Streams
 from sim.scenario import Channel, Mode, Pool, Scenario
 
@@ -36,14 +36,19 @@ def _run(mode: Mode, arrivals, handle, *, slots=3, agents=1, exchanges=1, think=
                                      agents),), 60.0, EFF)
     n = len(arrivals)
     think_min = np.full((n, exchanges - 1), think if think is not None else np.nan)
-    customers = Customers(np.asarray(arrivals, float), np.zeros(n, np.int32),
-                          np.asarray(handle, float), np.full(n, np.inf), np.full(n, 99.0),
-                          np.zeros(n), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n),
-                          think_min)
-    model = Model(scenario, customers, FCFS(), Fixed(), NoEscalation(), Streams(0, 0),
-                  horizon_min=600.0)
-    rec = model.run()
-    return contacts_frame(rec, scenario, 0, 0.0), segments_frame(rec, 0)
+    customers = Customers.of(arrivals, np.zeros(n), think_min, handle_min=handle,
+                             expectation_min=np.full(n, 99.0))
+    return _simulate(scenario, customers, Streams(0, 0), 600.0)
+
+
+def _simulate(scenario: Scenario, customers: Customers, streams: Streams, horizon_min: float,
+              drain_min: float = 0.0):
+    """Contacts and segments of one FCFS replication at fixed headcount."""
+    sink = Collector(scenario, 0, 0.0)
+    Model(scenario, customers, FCFS(), LongestIdle(), Fixed(), NoEscalation(), streams, sink,
+          horizon_min, drain_min).run()
+    contacts, _, segments = sink.tables()
+    return contacts, segments
 
 
 def test_three_chats_at_once_share_the_agent_by_the_efficiency_table():
@@ -100,10 +105,8 @@ def test_held_time_is_bounded_by_the_slowest_speed():
     from sim.customers import draw_customers
 
     streams = Streams(1, 0)
-    model = Model(scenario, draw_customers(scenario, streams, 3 * 1440.0), FCFS(), Fixed(),
-                  NoEscalation(), streams, 3 * 1440.0, 1440.0)
-    rec = model.run()
-    c, seg = contacts_frame(rec, scenario, 0, 0.0), segments_frame(rec, 0)
+    c, seg = _simulate(scenario, draw_customers(scenario, streams, 3 * 1440.0), streams,
+                       3 * 1440.0, 1440.0)
     ratio = c["held_min"] / c["handle_min"]
     assert c["answered"].all() and len(c) > 1000
     assert ratio.min() >= 1 - 1e-9 and ratio.max() <= 3 / 2.5 + 1e-9

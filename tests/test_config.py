@@ -6,7 +6,7 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError
 
-from sim.config import ConfigError, build_study, parse_duration
+from sim.config import ConfigError, build_setup, parse_duration
 
 from .conftest import compose_config
 
@@ -31,10 +31,21 @@ BAD = {
     "+scenario.pools.phone.concurrency.phone=2": ("scenario.pools.phone.concurrency.phone", "1 for voice"),
     "scenario.pools.phone.skills.phone=0": ("scenario.pools.phone.skills.phone", "positive"),
     "scenario.interval=7min": ("scenario.interval", "divide a day"),
-    "+staffing.agents.phne=[1]": ("staffing._target_", "pools"),
-    "staffing.agents.phone=[1,2]": ("staffing._target_", "24 (a day) or 168 (a week)"),
-    "staffing=fixed staffing.agents.twitter=-1": ("staffing._target_", "whole number of agents"),
-    "routing._target_=sim.policies.routing.Nope": ("routing._target_", "cannot build"),
+    "+staffing.agents.phne=[1]": ("staffing.agents", "must list exactly the pools"),
+    "staffing.agents.phone=[1,2]": ("staffing.agents.phone", "24 (a day) or 168 (a week)"),
+    "staffing=fixed staffing.agents.twitter=-1": ("staffing.agents.twitter",
+                                                  "whole number of agents"),
+    "routing._target_=sim.policies.routing.Nope": ("routing._target_", "must name a class"),
+    "escalation._target_=builtins.open": ("escalation._target_",
+                                          "implementing sim.policies.base.EscalationPolicy"),
+    "routing._target_=sim.policies.staffing.Fixed": ("routing._target_",
+                                                     "implementing sim.policies.base.Routing"),
+    "routing=blended routing.reserve=-1": ("routing.reserve", "integer >= 0"),
+    "routing=blended routing.organisation.text_proficiency=0": (
+        "routing.organisation.text_proficiency", "> 0"),
+    "routing=priority routing.order=[fax]": ("routing.order", "unknown channel(s) ['fax']"),
+    "escalation=to_phone escalation.follow=2": ("escalation.follow", "probability"),
+    "escalation=tiered +escalation.share.fax=0.1": ("escalation.share", "unknown channel(s)"),
     "scenario.incidents=[{channels:[fax],per_day:0.1}]": ("scenario.incidents[0].channels",
                                                            "channels of the scenario"),
     "scenario.incidents=[{channels:[phone],factor:2,duration:1h}]": (
@@ -73,7 +84,7 @@ BAD = {
 def test_bad_value_is_a_config_error_naming_key_and_valid(override):
     key, valid = BAD[override]
     with pytest.raises(ConfigError) as info:
-        build_study(compose_config(override.split()))
+        build_setup(compose_config(override.split()))
     message = str(info.value)
     assert message.startswith(f"{key}="), message
     assert valid in message, message
@@ -84,7 +95,7 @@ def test_bad_value_is_a_config_error_naming_key_and_valid(override):
                                       "scenario=erlang scenario.rate_per_hour=0"])
 def test_bad_erlang_values(override):
     with pytest.raises(ConfigError, match=r"^scenario\.(agents|mean_patience_min|rate_per_hour)="):
-        build_study(compose_config(override.split()))
+        build_setup(compose_config(override.split()))
 
 
 @pytest.mark.parametrize("override", ["run.horizn=3d", "scenario.channels.phone.rate=5",
@@ -115,7 +126,7 @@ def test_every_shipped_config_group_option_builds():
 
     for group in ("routing", "staffing", "escalation", "run"):
         for option in sorted(p.stem for p in (CONF / group).glob("*.yaml")):
-            build_study(compose_config([f"{group}={option}"]))
+            build_setup(compose_config([f"{group}={option}"]))
 
 
 @pytest.mark.parametrize("override", [
@@ -128,7 +139,7 @@ def test_every_shipped_config_group_option_builds():
 def test_an_optional_distribution_can_be_set_from_the_command_line(override):
     """A channel's patience, reach or think time is null by default; setting it on the
     command line gives that distribution (it used to end in an OmegaConf traceback)."""
-    study = build_study(compose_config(override.split()))
+    study = build_setup(compose_config(override.split()))
     key = override.split()[-1].partition("=")[0]
     _, _, channel, attribute = key.split(".")
     assert getattr(study.scenario.channel(channel), attribute) is not None
@@ -136,4 +147,4 @@ def test_an_optional_distribution_can_be_set_from_the_command_line(override):
 
 def test_an_optional_distribution_with_a_misspelt_key_is_a_config_error():
     with pytest.raises(ConfigError, match=r"^scenario\.channels\.chat\.think\.meen=.*mean"):
-        build_study(compose_config(["scenario.channels.chat.think={dist:exponential,meen:1min}"]))
+        build_setup(compose_config(["scenario.channels.chat.think={dist:exponential,meen:1min}"]))

@@ -42,7 +42,7 @@ def test_policy_combination_on_default_study(routing, staffing, escalation):
     if escalation == "overflow" and _merges_text_pools(routing):
         # Overflow names backup pools that a unified text pool has merged away: refused
         # up front, naming the key, rather than run with a silently different meaning.
-        with pytest.raises(ConfigError, match=r"^escalation\._target_=.*is not a pool"):
+        with pytest.raises(ConfigError, match=r"^escalation\.channels\.[a-z]+='email': is not a pool"):
             simulate(overrides)
         return
     res = simulate(overrides)

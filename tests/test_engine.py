@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from sim import distributions as D
 from sim.arrivals import ProfiledPoisson
-from sim.experiment import RunSpec, Study, run_study
+from sim.replications import RunSpec, Setup, run_replications
 from sim.policies.base import Escalation
 from sim.policies.escalation import NoEscalation
-from sim.policies.routing import Siloed, UnifiedText
+from sim.policies.routing import FCFS, Silos, UnifiedTextPool
 from sim.policies.staffing import Fixed, Schedule
 from sim.scenario import Channel, Mode, Pool, Scenario
 
@@ -116,10 +116,10 @@ def _one_channel(mode: Mode, rate: float, slots: int, agents: int) -> Scenario:
 def test_invariants_hold_for_random_operations(mode, rate, slots, agents, schedule, seed):
     """Conservation and capacity hold under random load, concurrency and staffing changes."""
     slots = 1 if mode is Mode.VOICE else slots
-    study = Study(_one_channel(mode, rate, slots, agents), Siloed,
+    study = Setup(_one_channel(mode, rate, slots, agents), FCFS,
                   lambda: Schedule({"p": schedule}), NoEscalation,
                   RunSpec(horizon_min=1440.0, drain_min=120.0, replications=1, seed=seed))
-    res = run_study(study)
+    res = run_replications(study)
     c = res.contacts
     assert not (c["answered"] & c["abandoned"]).any()
     assert (c["answered"] | c["abandoned"] | c["in_system_at_end"]).all()
@@ -142,17 +142,17 @@ def test_unified_text_merges_text_pools_at_equal_headcount():
     assert text.slots("chat") == 3 and set(text.members) == set(text.skills)
 
 
-@pytest.mark.parametrize("routing", [Siloed, UnifiedText])
-def test_fcfs_within_a_queue(routing):
+@pytest.mark.parametrize("organisation", [Silos, UnifiedTextPool])
+def test_fcfs_within_a_queue(organisation):
     """Each queue is first come, first served: answer order follows arrival order per channel.
 
     With one voice pool of identical agents, an earlier caller is never answered after a later
     one (abandoned callers drop out).
     """
     scenario = _one_channel(Mode.VOICE, 110, 1, 8)
-    study = Study(scenario, routing, Fixed, NoEscalation,
-                  RunSpec(horizon_min=2880.0, replications=1, seed=1))
-    c = run_study(study).contacts
+    study = Setup(scenario, FCFS, Fixed, NoEscalation,
+                  RunSpec(horizon_min=2880.0, replications=1, seed=1), organisation)
+    c = run_replications(study).contacts
     ans = c[c["answered"]].sort_values("arrival_min")
     assert ans["first_response_min"].is_monotonic_increasing
 
@@ -161,12 +161,12 @@ class EveryOtherTweetToPhone(NoEscalation):
     """A test escalation policy: every second handled tweet is told to call, 10 min later."""
 
     def bind(self, model):
-        self.model = model
+        super().bind(model)
         self.twitter = [c.name for c in model.scenario.channels].index("twitter")
         self.count = 0
 
     def after_service(self, contact):
-        if self.model.channel[contact] != self.twitter:
+        if contact.channel != self.twitter:
             return None
         self.count += 1
         return Escalation("phone", delay_min=10.0, forced=True) if self.count % 2 else None
@@ -174,13 +174,13 @@ class EveryOtherTweetToPhone(NoEscalation):
 
 def test_escalation_continues_the_journey_in_another_channel():
     from .conftest import compose_config
-    from sim.config import build_study
+    from sim.config import build_setup
     from dataclasses import replace
 
     from .conftest import NO_FOLLOW_UPS
-    study = build_study(compose_config(["run.horizon=1d", "run.replications=1",
+    study = build_setup(compose_config(["run.horizon=1d", "run.replications=1",
                                         "run.progress=false", *NO_FOLLOW_UPS]))
-    res = run_study(replace(study, escalation=EveryOtherTweetToPhone))
+    res = run_replications(replace(study, escalation=EveryOtherTweetToPhone))
     check_invariants(res)
     c = res.contacts
     follow = c[c["origin"] == "escalation"]

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from sim.arrivals import MIN_PER_DAY, MIN_PER_WEEK, ProfiledPoisson
-from sim.config import build_study
+from sim.config import build_setup
 from sim.fit_profile import MARKER, default_span, fit_profile, main
 from sim.trace import Replay
 
@@ -209,7 +209,7 @@ def test_cli_writes_a_scenario_that_composes_and_builds(tmp_path):
         assert composed["channels"]["phone"]["mode"] == "voice"  # the rest from the base
         assert len(composed["profiles"]["chat_fitted"]["intraday"]) == 48
         assert "twitter" in composed["channels"]  # channels not in the trace stay as they were
-        build_study(compose_config([f"scenario={name}", "run.horizon=1d"]))
+        build_setup(compose_config([f"scenario={name}", "run.horizon=1d"]))
     finally:
         out.unlink(missing_ok=True)
 

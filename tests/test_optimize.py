@@ -23,9 +23,9 @@ from omegaconf import OmegaConf
 
 from sim import distributions as D
 from sim.arrivals import ProfiledPoisson
-from sim.config import ConfigError, build_study
+from sim.config import ConfigError, build_setup
 from sim.erlang import erlang_c_metrics, min_agents_erlang_c
-from sim.experiment import run_study
+from sim.replications import run_replications
 from sim.optimize import (Blocks, Options, block_service_levels, constrained_channels,
                           erlang_start, evaluate, make_blocks, options_from_config, prepare,
                           render_schedule, schedule_table, search, searched_pools)
@@ -44,7 +44,7 @@ ONE_BLOCK = Options(goal=GOAL, block_min=1440.0, replications=6)
 
 @pytest.fixture(scope="module")
 def erlang_study():
-    return build_study(compose_config(ERLANG))
+    return build_setup(compose_config(ERLANG))
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_written_schedule_runs_through_the_config_layer(found, tmp_path):
     cfg = compose_config([*ERLANG, f"hydra.searchpath=[file://{tmp_path}]", "staffing=found",
                           "run.replications=1"])
     assert list(cfg.staffing.agents) == ["agents"] and len(cfg.staffing.agents.agents) == 24
-    res = run_study(build_study(cfg))
+    res = run_replications(build_setup(cfg))
     assert set(res.staffing.loc[res.staffing["time_min"] < 1440, "agents"]) == {14}
 
 
@@ -144,7 +144,7 @@ def test_merged_pool_is_split_evenly_and_fixed_pools_are_left_alone():
 
 
 def test_erlang_start_takes_the_busiest_interval_of_each_block():
-    study = build_study(compose_config(["run.progress=false", "run.replications=2"]))
+    study = build_setup(compose_config(["run.progress=false", "run.replications=2"]))
     blocks = make_blocks(study.scenario, Options(block_min=240.0, weekly=True))
     scenario, counts = erlang_start(study, blocks, GOAL)
     assert set(counts) == {p.name for p in scenario.pools}

@@ -18,7 +18,7 @@ import pytest
 
 from sim import distributions as D
 from sim.arrivals import ProfiledPoisson
-from sim.experiment import RunSpec, Study, run_study
+from sim.replications import RunSpec, Setup, run_replications
 from sim.metrics import mean_ci
 from sim.pileons import PileOn, draw_cascade
 from sim.policies.escalation import NoEscalation
@@ -143,7 +143,7 @@ def _public_study(agents: int, n: float, *, days: float, replications: int) -> S
                       reach=D.make("lognormal", 500.0, 2.5), negative_share=1.0,
                       pileon=PileOn(n, 45.0))
     scenario = Scenario((twitter,), (Pool("social", {"twitter": 1.0}, {}, agents),), 60.0)
-    return Study(scenario, FCFS, Fixed, NoEscalation,
+    return Setup(scenario, FCFS, Fixed, NoEscalation,
                  RunSpec(horizon_min=days * DAY, warmup_min=0.0, drain_min=0.0,
                          replications=replications, seed=11))
 
@@ -155,7 +155,7 @@ def test_nobody_answering_gives_n_over_1_minus_n_pileons_per_complaint() -> None
     ~ generations x tau (tau = 45 min), so the cut misses at most the clusters of the last
     few hours of a 20-day run: < 1% of n/(1-n)."""
     n = 0.6
-    res = run_study(_public_study(0, n, days=20, replications=10))
+    res = run_replications(_public_study(0, n, days=20, replications=10))
     values = res.per_replication.query("channel == 'twitter' and metric == "
                                        "'pileons_per_complaint'")["value"]
     mean, lo, hi, _ = mean_ci(values, LEVEL)
@@ -171,7 +171,7 @@ def test_nobody_answering_gives_n_over_1_minus_n_pileons_per_complaint() -> None
 def test_answering_at_once_stops_all_pileons() -> None:
     """With far more agents than posts, every complaint is answered the moment it arrives,
     before any pile-on could follow: none is posted, and public exposure is zero."""
-    res = run_study(_public_study(50, 0.8, days=3, replications=2))
+    res = run_replications(_public_study(50, 0.8, days=3, replications=2))
     c = res.contacts
     assert (c["origin"] == "arrival").all()
     assert (c["public_exposure"] == 0).all()
@@ -180,7 +180,7 @@ def test_answering_at_once_stops_all_pileons() -> None:
 def test_pileon_rows_thread_and_exposure() -> None:
     """A pile-on is its own customer (own journey) in its root complaint's thread; public
     exposure is reach x minutes until first response (or the end of the run)."""
-    res = run_study(_public_study(1, 0.5, days=4, replications=1))
+    res = run_replications(_public_study(1, 0.5, days=4, replications=1))
     c = res.contacts.set_index("contact_id")
     piles = c[c["origin"] == "pileon"]
     assert len(piles) > 0

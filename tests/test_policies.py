@@ -29,12 +29,12 @@ import pytest
 from sim import distributions as D
 from sim import erlang
 from sim.arrivals import NoArrivals, ProfiledPoisson
-from sim.config import build_study, parse_duration
-from sim.experiment import Results, RunSpec, Study, run_study
+from sim.config import build_setup, parse_duration
+from sim.replications import Results, RunSpec, Setup, run_replications
 from sim.metrics import mean_ci
 from sim.policies.base import Escalation
 from sim.policies.escalation import NoEscalation
-from sim.policies.routing import FCFS, Blended, Priority, UnifiedTextPool
+from sim.policies.routing import FCFS, Blended, Priority, Silos, UnifiedTextPool
 from sim.policies.staffing import Fixed
 from sim.scenario import Channel, Mode, Pool, Scenario
 
@@ -54,14 +54,14 @@ def _per_rep(res: Results, channel: str, metric: str) -> pd.Series:
 
 
 def _study(channels: tuple[Channel, ...], pools: tuple[Pool, ...], routing, *, days: float,
-           replications: int, seed: int) -> Study:
+           replications: int, seed: int, organisation=Silos) -> Setup:
     """A steady-state study: fixed headcount, no escalation, 1-day warm-up, 1-day drain.
 
     The drain serves every contact that arrived before the horizon, so no wait is censored.
     """
-    return Study(Scenario(channels, pools, 60.0), routing, Fixed, NoEscalation,
+    return Setup(Scenario(channels, pools, 60.0), routing, Fixed, NoEscalation,
                  RunSpec(horizon_min=days * DAY, warmup_min=DAY, drain_min=DAY,
-                         replications=replications, seed=seed))
+                         replications=replications, seed=seed), organisation)
 
 
 def _exp_channel(name: str, mode: Mode, rate_per_hour: float, mean_handle_min: float) -> Channel:
@@ -115,7 +115,7 @@ def _cobham_results(days: float, replications: int, seed: int) -> Results:
     pool = Pool("agents", {n: 1.0 for n in COBHAM_RATES}, {}, COBHAM_AGENTS)
     study = _study(channels, (pool,), lambda: Priority(order=list(COBHAM_RATES)),
                    days=days, replications=replications, seed=seed)
-    return run_study(study)
+    return run_replications(study)
 
 
 def _check_cobham(res: Results) -> None:
@@ -157,9 +157,8 @@ POOL_TOL = 0.02
 def _pooling_results(unified: bool, days: float, replications: int, seed: int) -> Results:
     channels = tuple(_exp_channel(n, Mode.ASYNC, POOL_RATE, POOL_HANDLE) for n in ("a", "b"))
     pools = tuple(Pool(f"team_{n}", {n: 1.0}, {}, POOL_AGENTS) for n in ("a", "b"))
-    routing = (lambda: FCFS(organisation=UnifiedTextPool())) if unified else FCFS
-    return run_study(_study(channels, pools, routing, days=days, replications=replications,
-                            seed=seed))
+    return run_replications(_study(channels, pools, FCFS, days=days, replications=replications,
+                                   seed=seed, organisation=UnifiedTextPool if unified else Silos))
 
 
 def _check_pooling(days: float, replications: int, seed: int) -> None:
@@ -218,26 +217,26 @@ class ReserveCheckingBlended(Blended):
         self.violations: list[str] = []
 
     def next_contact(self, agent):
-        j = super().next_contact(agent)
+        c = super().next_contact(agent)
         model = self.model
         served_voice = self.pool_voice[agent.pool]
-        if j is None or not served_voice or model.channel[j] in self.voice:
-            return j
-        self.text_to_voice_agents.add(j)
+        if c is None or not served_voice or c.channel in self.voice:
+            return c
+        self.text_to_voice_agents.add(c.id)
         waiting_calls = {k: model.waiting(k) for k in self.voice if model.waiting(k)}
         idle_others = sum(1 for a in model.pool_agents(agent.pool)
                           if a is not agent and all(a.has_room(k) for k in served_voice))
         by_room = min(model.available(agent.pool, k) - agent.has_room(k) for k in served_voice)
         if waiting_calls or idle_others < self.checked_reserve or by_room != idle_others:
             self.violations.append(
-                f"t={model.now:.2f} agent {agent.id} took text contact {j} with calls waiting "
-                f"{waiting_calls}, {idle_others} other idle voice agents (available() says "
-                f"{by_room}), reserve {self.checked_reserve}")
-        return j
+                f"t={model.now:.2f} agent {agent.id} took text contact {c.id} with calls "
+                f"waiting {waiting_calls}, {idle_others} other idle voice agents (available() "
+                f"says {by_room}), reserve {self.checked_reserve}")
+        return c
 
 
 def _run_blended(reserve: int, checked_reserve: int) -> tuple[Results, list]:
-    study = build_study(compose_config(["run.progress=false", "run.horizon=2d",
+    study = build_setup(compose_config(["run.progress=false", "run.horizon=2d",
                                         "run.replications=2", "routing=blended",
                                         f"routing.reserve={reserve}"]))
     made: list[ReserveCheckingBlended] = []
@@ -246,7 +245,7 @@ def _run_blended(reserve: int, checked_reserve: int) -> tuple[Results, list]:
         made.append(ReserveCheckingBlended(reserve, checked_reserve))
         return made[-1]
 
-    return run_study(replace(study, routing=routing)), made
+    return run_replications(replace(study, routing=routing)), made
 
 
 def test_blended_never_breaks_the_voice_reserve():
@@ -281,7 +280,7 @@ class OrderCheckingPriority(Priority):
     """
 
     def __init__(self, order: list[str], checked_order: list[str] | None = None) -> None:
-        super().__init__(order, organisation=UnifiedTextPool())  # as conf/routing/priority
+        super().__init__(order)
         self.checked_order = list(order if checked_order is None else checked_order)
 
     def bind(self, model) -> None:
@@ -296,26 +295,26 @@ class OrderCheckingPriority(Priority):
         self.violations: list[str] = []
 
     def next_contact(self, agent):
-        j = super().next_contact(agent)
+        c = super().next_contact(agent)
         model = self.model
         ready = {k: model.head(k) for k in self.skilled[agent.pool]
                  if agent.has_room(k) and model.head(k) is not None}
         self.decisions += 1
-        if j is None:
+        if c is None:
             if ready:
                 self.violations.append(f"t={model.now:.2f} agent idle with {ready} ready")
-            return j
-        k = model.channel[j]
+            return c
+        k = c.channel
         best = min(self.rank_of[r] for r in ready)
-        if j != ready.get(k) or self.rank_of[k] != best:
+        if c is not ready.get(k) or self.rank_of[k] != best:
             self.violations.append(
-                f"t={model.now:.2f} took contact {j} of channel {k} (rank {self.rank_of[k]}) "
+                f"t={model.now:.2f} took {c!r} (rank {self.rank_of[k]}) "
                 f"with heads {ready} ready (best rank {best})")
         if len({self.rank_of[r] for r in ready}) > 1:
             self.choices += 1
-            if any(model.arrival[h] < model.arrival[j] for h in ready.values()):
+            if any(h.arrival_min < c.arrival_min for h in ready.values()):
                 self.overtakes += 1  # priority, not FCFS, decided
-        return j
+        return c
 
 
 def _run_priority(order: list[str] | None, checked: bool = True) -> tuple[Results, list, list]:
@@ -329,7 +328,7 @@ def _run_priority(order: list[str] | None, checked: bool = True) -> tuple[Result
         made.append(OrderCheckingPriority(configured if order is None else order, configured))
         return made[-1]
 
-    return run_study(replace(build_study(cfg), routing=routing)), made, configured
+    return run_replications(replace(build_setup(cfg), routing=routing)), made, configured
 
 
 def test_priority_serves_the_highest_ranked_waiting_channel():
@@ -360,7 +359,7 @@ ESCALATIONS = {"to_phone": ("phone", True, True), "to_secure_chat": ("chat", Fal
 def test_escalated_contacts_continue_their_parents_journey(escalation):
     cfg = compose_config(["run.progress=false", "run.horizon=2d", "run.replications=2",
                           f"escalation={escalation}", *NO_FOLLOW_UPS])
-    res = run_study(build_study(cfg))
+    res = run_replications(build_setup(cfg))
     check_invariants(res)
     target, forced, may_give_up = ESCALATIONS[escalation]
     delay = float(cfg.escalation.get("delay_min", 0.0))
@@ -508,11 +507,8 @@ def test_routing_with_erlang_c_staffing_keeps_invariants(routing):
 class _FollowUpsToUnstaffed(NoEscalation):
     """Every handled contact of channel ``a`` continues at once in channel ``b``."""
 
-    def bind(self, model) -> None:
-        self.model = model
-
-    def after_service(self, contact: int) -> Escalation | None:
-        return Escalation("b") if self.model.channel[contact] == 0 else None
+    def after_service(self, contact) -> Escalation | None:
+        return Escalation("b") if contact.channel == 0 else None
 
 
 def test_mean_wait_of_contacts_waiting_at_the_end_is_time_waited_so_far():
@@ -525,7 +521,7 @@ def test_mean_wait_of_contacts_waiting_at_the_end_is_time_waited_so_far():
                 Channel("b", Mode.ASYNC, 60.0, NoArrivals(), D.Deterministic(10.0),
                         D.Deterministic(1e6)))
     pools = (Pool("team_a", {"a": 1.0}, {}, 1), Pool("team_b", {"b": 1.0}, {}, 0))
-    res = run_study(Study(Scenario(channels, pools, 60.0), FCFS, Fixed, _FollowUpsToUnstaffed,
+    res = run_replications(Setup(Scenario(channels, pools, 60.0), FCFS, Fixed, _FollowUpsToUnstaffed,
                           RunSpec(horizon, 0.0, drain, 1, 3)))
     b = res.contacts[res.contacts["channel"] == "b"]
     assert len(b) > 10 and b["in_system_at_end"].all() and (b["arrival_min"] > horizon).any()
@@ -555,7 +551,7 @@ class _TierTwoBlocksBlending(Blended):
 
 
 def test_blended_text_is_not_blocked_by_calls_the_agent_cannot_take():
-    study = build_study(compose_config(["run.progress=false", "run.horizon=1d",
+    study = build_setup(compose_config(["run.progress=false", "run.horizon=1d",
                                         "run.replications=1", "routing=blended",
                                         "escalation=tiered"]))
     made: list[_TierTwoBlocksBlending] = []
@@ -564,5 +560,5 @@ def test_blended_text_is_not_blocked_by_calls_the_agent_cannot_take():
         made.append(_TierTwoBlocksBlending(reserve=2))
         return made[-1]
 
-    run_study(replace(study, routing=routing))
+    run_replications(replace(study, routing=routing))
     assert made[0].idle_with_text_waiting == 0

@@ -21,9 +21,9 @@ import yaml
 from sim import distributions as D
 from sim import erlang
 from sim.arrivals import ProfiledPoisson
-from sim.config import ConfigError, build_study
+from sim.config import ConfigError, build_setup
 from sim.metrics import mean_ci
-from sim.experiment import RunSpec, Study, run_study
+from sim.replications import RunSpec, Setup, run_replications
 from sim.pileons import PileOn
 from sim.policies.escalation import NoEscalation
 from sim.policies.routing import FCFS
@@ -108,37 +108,20 @@ def test_zero_rate_gets_no_agents_and_minimum_is_respected():
         assert _bound(cls(minimum=5), quiet).agents("agents", night) == 0
 
 
-def test_shrinkage_changes_rostered_headcount_not_the_floor():
-    sc = _scenario(_channel(rate_per_hour=120, intraday=INTRADAY, weekly=WEEKLY))
-    plain = _bound(ErlangC(), sc)
-    shrunk = _bound(ErlangC(shrinkage=0.3), sc)
-    for i in range(168):
-        floor = shrunk.agents("agents", i)
-        assert floor == plain.agents("agents", i)
-        assert shrunk.rostered("agents", i) == math.ceil(round(floor / 0.7, 9))
-        assert plain.rostered("agents", i) == floor
-    # 7 / 0.7 is 10.000000000000002 in floating point: still 10 paid agents, not 11.
-    seven = _bound(ErlangC(shrinkage=0.3, minimum=7), _scenario(_channel(rate_per_hour=1)))
-    assert seven.agents("agents", 0) == 7 and seven.rostered("agents", 0) == 10
-
-
 @pytest.mark.parametrize("make,match", [
-    (lambda: ErlangC(service_level=1.0), r"service_level=1\.0 must be in \(0, 1\)"),
-    (lambda: ErlangC(service_level=0), r"service_level=0 must be in \(0, 1\)"),
-    (lambda: ErlangC(service_level="80%"), r"service_level='80%' must be in \(0, 1\)"),
-    (lambda: ErlangC(max_occupancy=0.0), r"max_occupancy=0\.0 must be in \(0, 1\]"),
-    (lambda: ErlangC(max_occupancy=1.2), r"max_occupancy=1\.2 must be in \(0, 1\]"),
-    (lambda: ErlangC(shrinkage=1.0), r"shrinkage=1\.0 must be in \[0, 1\)"),
-    (lambda: ErlangC(shrinkage=-0.1), r"shrinkage=-0\.1 must be in \[0, 1\)"),
-    (lambda: ErlangC(minimum=-1), r"minimum=-1 must be an integer >= 0"),
-    (lambda: ErlangC(minimum=1.5), r"minimum=1\.5 must be an integer >= 0"),
-    (lambda: ErlangC(minimum=True), r"minimum=True must be an integer >= 0"),
-    (lambda: ErlangA(service_level=float("nan")), r"service_level=nan must be in \(0, 1\)"),
-    (lambda: ErlangA(shrinkage=2), r"shrinkage=2 must be in \[0, 1\)"),
-    (lambda: SquareRoot(beta=float("inf")), r"beta=inf must be a finite number"),
-    (lambda: SquareRoot(minimum=-2), r"minimum=-2 must be an integer >= 0"),
-    (lambda: ErlangC(pileons="yes"), r"pileons='yes' must be true or false"),
-    (lambda: SquareRoot(pileons=1), r"pileons=1 must be true or false"),
+    (lambda: ErlangC(service_level=1.0), r"service_level=1\.0: must be in \(0, 1\)"),
+    (lambda: ErlangC(service_level=0), r"service_level=0: must be in \(0, 1\)"),
+    (lambda: ErlangC(service_level="80%"), r"service_level='80%': must be in \(0, 1\)"),
+    (lambda: ErlangC(max_occupancy=0.0), r"max_occupancy=0\.0: must be in \(0, 1\]"),
+    (lambda: ErlangC(max_occupancy=1.2), r"max_occupancy=1\.2: must be in \(0, 1\]"),
+    (lambda: ErlangC(minimum=-1), r"minimum=-1: must be an integer >= 0"),
+    (lambda: ErlangC(minimum=1.5), r"minimum=1\.5: must be an integer >= 0"),
+    (lambda: ErlangC(minimum=True), r"minimum=True: must be an integer >= 0"),
+    (lambda: ErlangA(service_level=float("nan")), r"service_level=nan: must be in \(0, 1\)"),
+    (lambda: SquareRoot(beta=float("inf")), r"beta=inf: must be a finite number"),
+    (lambda: SquareRoot(minimum=-2), r"minimum=-2: must be an integer >= 0"),
+    (lambda: ErlangC(pileons="yes"), r"pileons='yes': must be true or false"),
+    (lambda: SquareRoot(pileons=1), r"pileons=1: must be true or false"),
 ])
 def test_invalid_parameters_are_rejected_by_name(make, match):
     with pytest.raises(ValueError, match=match):
@@ -146,14 +129,14 @@ def test_invalid_parameters_are_rejected_by_name(make, match):
 
 
 def test_edges_of_the_valid_ranges_are_accepted():
-    ErlangC(service_level=0.99, max_occupancy=1.0, shrinkage=0.0, minimum=0)
-    ErlangA(service_level=0.01, max_occupancy=1, shrinkage=0.99)
+    ErlangC(service_level=0.99, max_occupancy=1.0, minimum=0)
+    ErlangA(service_level=0.01, max_occupancy=1)
     SquareRoot(beta=-0.5, minimum=0)
 
 
 def test_bad_parameter_in_config_stops_the_run_naming_it():
-    with pytest.raises(ConfigError, match=r"staffing\._target_.*shrinkage=1 must be in"):
-        build_study(compose_config(["staffing=erlang_c", "staffing.shrinkage=1"]))
+    with pytest.raises(ConfigError, match=r"^staffing\.service_level=1: must be in \(0, 1\)"):
+        build_setup(compose_config(["staffing=erlang_c", "staffing.service_level=1"]))
 
 
 def test_unbound_policy_and_unknown_pool_fail_clearly():
@@ -390,10 +373,10 @@ def test_pileon_forecast_matches_the_simulated_pileons(n):
     come in bursts, which wait a little longer)."""
     sc = _public(n)
     days, replications = 10, 5
-    study = Study(sc, FCFS, partial(ErlangC, pileons=True), NoEscalation,
+    study = Setup(sc, FCFS, partial(ErlangC, pileons=True), NoEscalation,
                   RunSpec(horizon_min=days * 1440.0, warmup_min=0.0, drain_min=0.0,
                           replications=replications, seed=3))
-    res = run_study(study)
+    res = run_replications(study)
     per_min = (res.contacts.assign(pileon=res.contacts["origin"] == "pileon")
                .groupby("replication")["pileon"].sum() / (days * 1440.0))
     mean, lo, hi, _ = mean_ci(per_min, 0.999)
@@ -412,7 +395,7 @@ def test_forecasting_pileons_on_the_default_study_never_plans_fewer_agents():
     viral = ["staffing=erlang_c", "scenario.channels.twitter.pileon.branching=0.6"]
     plans = {}
     for flag in ("false", "true"):
-        study = build_study(compose_config([*viral, f"staffing.pileons={flag}"]))
+        study = build_setup(compose_config([*viral, f"staffing.pileons={flag}"]))
         policy = _bound(study.staffing(), study.scenario)
         plans[flag] = {p.name: [policy.agents(p.name, i) for i in range(168)]
                        for p in study.scenario.pools}

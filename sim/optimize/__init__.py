@@ -9,7 +9,7 @@ is not used: the search starts from Erlang C and writes a :class:`~sim.policies.
 (``schedule.yaml``) that ``staffing=<name>`` reads once copied to ``conf/staffing/<name>.yaml``,
 and the service levels it achieved with 95% confidence intervals (``achieved.csv``).
 
-The search logic lives in pure functions of a :class:`~sim.experiment.Study`
+The search logic lives in pure functions of a :class:`~sim.replications.Setup`
 (:func:`erlang_start`, :func:`evaluate`, :func:`search`, :func:`schedule_table`,
 :func:`achieved_table`); only the command's parts (the ``optimize`` schema,
 :func:`register`, :func:`main`, :func:`cli`) know Hydra, as in ``sim.__main__``.

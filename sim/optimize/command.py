@@ -18,8 +18,8 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from ..config import CONF_DIR, ConfigError, build_study
-from ..experiment import Study
+from ..config import CONF_DIR, ConfigError, build_setup
+from ..replications import Setup
 from .blocks import agent_hours, make_blocks
 from .options import _minutes, options_from_config, register
 from .output import achieved_table, format_achieved, render_schedule
@@ -31,7 +31,7 @@ from .rounds import SearchResult, prepare, search
 RUN_DIR = "results/optimize/${now:%Y-%m-%d}/${now:%H-%M-%S}"
 
 
-def _header(result: SearchResult, overrides: Sequence[str], study: Study,
+def _header(result: SearchResult, overrides: Sequence[str], setup: Setup,
             cfg: DictConfig) -> list[str]:
     """The comment lines heading ``schedule.yaml``: how it was found, for what, how to use it."""
     o, blocks = result.options, result.blocks
@@ -43,8 +43,8 @@ def _header(result: SearchResult, overrides: Sequence[str], study: Study,
         f"{_minutes(blocks.block_min)} block ({repeat})",
         f"whose simulated service level meets {o.goal:.0%} within target in every channel and "
         f"block{'' if o.weekly else ' (arrivals of all days pooled)'}",
-        f"(mean over {study.run.replications if o.replications is None else o.replications} "
-        f"replications of {_minutes(study.run.horizon_min)}, seed {study.run.seed}; "
+        f"(mean over {setup.run.replications if o.replications is None else o.replications} "
+        f"replications of {_minutes(setup.run.horizon_min)}, seed {setup.run.seed}; "
         "95% CIs in achieved.csv).",
         f"Started from Erlang C (max per block): {agent_hours(result.start.counts, blocks):,.1f} "
         f"agent-h/week; found {agent_hours(result.final.counts, blocks):,.1f} after "
@@ -71,13 +71,13 @@ def main(cfg: DictConfig) -> None:
         # The search replaces the staffing policy; a configured one that does not fit
         # this scenario (the default schedule names the default pools) must not stop it.
         cfg.staffing = OmegaConf.create({"_target_": "sim.policies.staffing.Fixed"})
-        study = build_study(cfg)
-        make_blocks(study.scenario, options), prepare(study, options)  # fail before the banner
+        setup = build_setup(cfg)
+        make_blocks(setup.scenario, options), prepare(setup, options)  # fail before the banner
         outdir = Path(HydraConfig.get().runtime.output_dir)
         print(f"staffing search: {options.goal:.0%} within target in every channel and "
               f"{_minutes(options.block_min)} block{' of the week' if options.weekly else ''}",
               flush=True)
-        result = search(study, options, report=lambda r: print(r.line(), flush=True))
+        result = search(setup, options, report=lambda r: print(r.line(), flush=True))
     except ConfigError as err:
         print(f"config error: {err}", file=sys.stderr)
         sys.exit(2)
@@ -85,7 +85,7 @@ def main(cfg: DictConfig) -> None:
     pd.DataFrame([{**asdict(r), "misses": len(r.misses)} for r in result.rounds]).to_csv(
         outdir / "rounds.csv", index=False)
     (outdir / "schedule.yaml").write_text(
-        render_schedule(result.table, _header(result, overrides, study, cfg)))
+        render_schedule(result.table, _header(result, overrides, setup, cfg)))
     # Last, as summary.csv for `python -m sim`: a run that failed does not look complete.
     achieved_table(result).to_csv(outdir / "achieved.csv", index=False)
     print()

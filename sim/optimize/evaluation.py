@@ -1,6 +1,6 @@
 """One staffing table simulated: each channel's service level in each block, and the misses.
 
-:func:`evaluate` runs the study under the table's :class:`~sim.policies.staffing.Schedule`
+:func:`evaluate` runs the setup under the table's :class:`~sim.policies.staffing.Schedule`
 and gives an :class:`Evaluation` (a :class:`Cell` per channel and block, the cells below the
 goal); :func:`block_service_levels` is its measurement of the contacts table.
 """
@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..experiment import Study, run_study
+from ..replications import Setup, run_replications
 from ..metrics import mean_ci
 from ..policies.staffing import Schedule
 from ..scenario import Scenario
@@ -44,7 +44,7 @@ class Evaluation:
         ``channel, block, metric, mean, ci_low, ci_high, n`` per channel and block, metrics
         ``service_level`` and ``arrivals`` (per replication).
     summary : DataFrame
-        The study's summary table (whole horizon) for this table.
+        The setup's summary table (whole horizon) for this table.
     misses : tuple
         ``(channel, block, mean)`` of constrained cells whose mean service level is below
         the goal.
@@ -102,17 +102,17 @@ def block_service_levels(contacts: pd.DataFrame, blocks: Blocks, replications: i
                                        "ci_high", "n"])
 
 
-def evaluate(study: Study, scenario: Scenario, blocks: Blocks, counts: Counts,
+def evaluate(setup: Setup, scenario: Scenario, blocks: Blocks, counts: Counts,
              goal: float) -> Evaluation:
-    """Simulate ``study`` with the :class:`Schedule` of ``counts`` and measure every block.
+    """Simulate ``setup`` with the :class:`Schedule` of ``counts`` and measure every block.
 
-    The study's seed (so its customers) is kept: evaluations of different tables are
-    paired by common random numbers. ``scenario`` is the study's organised scenario.
+    The setup's seed (so its customers) is kept: evaluations of different tables are
+    paired by common random numbers. ``scenario`` is the setup's organised scenario.
     """
     table = schedule_table(scenario, blocks, counts)
-    results = run_study(replace(study, staffing=partial(Schedule, table)))
+    results = run_replications(replace(setup, staffing=partial(Schedule, table)))
     channels = [c.name for c in scenario.channels]
-    cells = block_service_levels(results.contacts, blocks, study.run.replications, channels)
+    cells = block_service_levels(results.contacts, blocks, setup.run.replications, channels)
     sl = {(r.channel, int(r.block)): Cell(r.mean, r.ci_low, r.ci_high, int(r.n))
           for r in cells[cells["metric"] == "service_level"].itertuples()}
     constrained = constrained_channels(scenario)

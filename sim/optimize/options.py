@@ -74,7 +74,7 @@ class Options:
         Rounds of the search at most (>= 1).
     replications : int or None
         Replications per evaluation (>= 2: the search needs confidence intervals);
-        None keeps the study's.
+        None keeps the setup's.
     """
 
     goal: float = 0.8

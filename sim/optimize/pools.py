@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..arrivals import MIN_PER_WEEK
-from ..experiment import Study, build_model
+from ..replications import Setup, build_model
 from ..policies.staffing import ErlangC
 from ..scenario import Pool, Scenario
 from .blocks import Blocks, Counts
@@ -32,12 +32,12 @@ def constrained_channels(scenario: Scenario) -> tuple[str, ...]:
                  if any(p.name in searched for p in scenario.pools_for(c.name)))
 
 
-def erlang_start(study: Study, blocks: Blocks,
+def erlang_start(setup: Setup, blocks: Blocks,
                  goal: float) -> tuple[Scenario, dict[str, list[int]]]:
     """Erlang C agents per searched pool and block: the search's starting point.
 
     :class:`~sim.policies.staffing.ErlangC` (``service_level=goal``, its other parameters
-    at their defaults) is bound to a model of the study (replication 0, organised by its
+    at their defaults) is bound to a model of the setup (replication 0, organised by its
     routing and escalation) and asked for every interval of the week; a block gets the
     largest count among its intervals (for daily blocks: among those of every day).
 
@@ -47,7 +47,7 @@ def erlang_start(study: Study, blocks: Blocks,
         The organised scenario and the counts per pool (``blocks.count`` values each).
     """
     policy = ErlangC(service_level=goal)
-    model = build_model(replace(study, staffing=lambda: policy), 0)
+    model = build_model(replace(setup, staffing=lambda: policy), 0)
     scenario = model.scenario
     per_week = round(MIN_PER_WEEK / scenario.interval_min)
     block_of = blocks.of(np.arange(per_week) * scenario.interval_min)

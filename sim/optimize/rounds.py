@@ -1,6 +1,6 @@
 """The search: from Erlang C, add agents where the goal is missed, remove those not needed.
 
-:func:`search` runs the rounds (the algorithm is in its docstring) on the study
+:func:`search` runs the rounds (the algorithm is in its docstring) on the setup
 :func:`prepare` returns, with the state of one search (evaluations cache, removals seen to
 miss, counters) in :class:`_Search`; it reports each :class:`Round` and returns a
 :class:`SearchResult`.
@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 from ..arrivals import MIN_PER_DAY, MIN_PER_WEEK
 from ..config import ConfigError
-from ..experiment import Study
+from ..replications import Setup
 from ..scenario import Scenario
 from .blocks import Blocks, Counts, agent_hours, make_blocks
 from .evaluation import Evaluation, evaluate
@@ -103,8 +103,8 @@ class SearchResult:
         return schedule_table(self.scenario, self.blocks, self.final.counts)
 
 
-def prepare(study: Study, options: Options) -> Study:
-    """The study as the search evaluates it: ``options.replications`` replications.
+def prepare(setup: Setup, options: Options) -> Setup:
+    """The setup as the search evaluates it: ``options.replications`` replications.
 
     Raises
     ------
@@ -112,7 +112,7 @@ def prepare(study: Study, options: Options) -> Study:
         When a block of the period would go unmeasured (``run.horizon`` minus
         ``run.warmup`` shorter than a day, or a week for weekly blocks).
     """
-    run = study.run
+    run = setup.run
     if options.replications is not None:
         run = replace(run, replications=options.replications)
     if run.replications < 2:
@@ -123,14 +123,14 @@ def prepare(study: Study, options: Options) -> Study:
         raise ConfigError("run.horizon", _minutes(run.horizon_min),
                           f"the search measures every block, so run.horizon - run.warmup must "
                           f"be at least {'7d (optimize.weekly=true)' if options.weekly else '1d'}")
-    return replace(study, run=run)
+    return replace(setup, run=run)
 
 
 class _Search:
     """State of one search: the evaluations cache, removals known to fail, counters."""
 
-    def __init__(self, study: Study, scenario: Scenario, blocks: Blocks, goal: float) -> None:
-        self.study, self.scenario, self.blocks, self.goal = study, scenario, blocks, goal
+    def __init__(self, setup: Setup, scenario: Scenario, blocks: Blocks, goal: float) -> None:
+        self.setup, self.scenario, self.blocks, self.goal = setup, scenario, blocks, goal
         constrained = set(constrained_channels(scenario))
         self.serves = {p.name: [c for c in p.skills if c in constrained]
                        for p in searched_pools(scenario)}
@@ -153,7 +153,7 @@ class _Search:
     def evaluate(self, counts: Counts) -> Evaluation:
         key = tuple((p, tuple(c)) for p, c in sorted(counts.items()))
         if key not in self.cache:
-            self.cache[key] = evaluate(self.study, self.scenario, self.blocks, counts, self.goal)
+            self.cache[key] = evaluate(self.setup, self.scenario, self.blocks, counts, self.goal)
             self.simulations += 1
         return self.cache[key]
 
@@ -246,7 +246,7 @@ class _Search:
         return ev
 
 
-def search(study: Study, options: Options, start: Counts | None = None,
+def search(setup: Setup, options: Options, start: Counts | None = None,
            report: Callable[[Round], None] | None = None) -> SearchResult:
     """The cheapest agents per pool and block meeting ``options.goal`` in every channel.
 
@@ -269,14 +269,14 @@ def search(study: Study, options: Options, start: Counts | None = None,
     result is a local optimum (no single agent-block can go), not necessarily the global
     one: where blocks are coupled (a backlog carried for days by a 24-hour target), moving
     agents between blocks might do better. Every
-    evaluation uses the study's seed: all tables see the same customers (common random
+    evaluation uses the setup's seed: all tables see the same customers (common random
     numbers), so comparisons are paired and the search is deterministic. The flip side:
     the table is tuned to these customers, so the achieved intervals are optimistic; check
     it on another seed (``python -m sim staffing=<name> seed=2``).
 
     Parameters
     ----------
-    study : Study
+    setup : Setup
         Scenario, routing and escalation to staff; its staffing policy is not used.
     options : Options
         Goal, blocks, rounds and replications per evaluation.
@@ -288,18 +288,18 @@ def search(study: Study, options: Options, start: Counts | None = None,
     Raises
     ------
     ConfigError
-        For options that do not fit the study (see :func:`make_blocks`, :func:`prepare`).
+        For options that do not fit the setup (see :func:`make_blocks`, :func:`prepare`).
     """
     began = time.perf_counter()
-    study = prepare(study, options)
+    setup = prepare(setup, options)
     # Organising pools keeps the interval: the configured scenario's grid is the run's.
-    blocks = make_blocks(study.scenario, options)
-    scenario, erlang_counts = erlang_start(study, blocks, options.goal)
+    blocks = make_blocks(setup.scenario, options)
+    scenario, erlang_counts = erlang_start(setup, blocks, options.goal)
     counts = dict(erlang_counts) if start is None else {p: list(c) for p, c in start.items()}
     expected = {p.name for p in searched_pools(scenario)}
     if set(counts) != expected or any(len(c) != blocks.count for c in counts.values()):
         raise ValueError(f"start must give {blocks.count} counts for each of {sorted(expected)}")
-    state = _Search(study, scenario, blocks, options.goal)
+    state = _Search(setup, scenario, blocks, options.goal)
     rounds: list[Round] = []
 
     def log(number: int, action: str, ev: Evaluation, change: int, sims: int) -> None:

@@ -12,38 +12,36 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+from dataclasses import replace
+
 from ..arrivals import NoArrivals
 from ..distributions import Exponential
+from ..errors import InvalidValue
 from ..scenario import Channel, Mode, Pool, Scenario
-from .base import Escalation, ModelView
+from .base import ContactView, Escalation, EscalationPolicy, ModelView
 
 
-class NoEscalation:
+class NoEscalation(EscalationPolicy):
     """Every handled contact is resolved where it arrived."""
 
-    def organise(self, scenario: Scenario) -> Scenario:
-        return scenario
 
-    def bind(self, model: ModelView) -> None:
-        pass
-
-    def after_service(self, contact: int) -> Escalation | None:
-        return None
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_share(name: str, value: float) -> float:
-    if not (isinstance(value, (int, float)) and 0 <= value <= 1):
-        raise ValueError(f"escalation.{name}={value} must be a probability in [0, 1]")
+    if not (_number(value) and 0 <= value <= 1):
+        raise InvalidValue(name, value, "must be a probability in [0, 1]")
     return float(value)
 
 
 def _check_delay(name: str, value: float) -> float:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-        raise ValueError(f"escalation.{name}={value} must be a duration >= 0 (minutes)")
+    if not (_number(value) and math.isfinite(value) and value >= 0):
+        raise InvalidValue(name, value, "must be a duration >= 0 (minutes)")
     return float(value)
 
 
-class _SecureWork(NoEscalation):
+class _SecureWork(EscalationPolicy):
     """Shared logic: contacts needing secure work in a non-secure channel move to ``channel``."""
 
     forced = True
@@ -54,21 +52,20 @@ class _SecureWork(NoEscalation):
         self.delay_min = _check_delay("delay_min", delay_min)
 
     def bind(self, model: ModelView) -> None:
-        self.model = model
+        super().bind(model)
         names = [c.name for c in model.scenario.channels]
         if self.channel not in names:
-            raise ValueError(f"escalation.channel={self.channel!r} is not a channel; "
-                             f"channels: {', '.join(names)}")
+            raise InvalidValue("channel", self.channel, "is not a channel; channels: "
+                               + ", ".join(names))
         target = model.scenario.channels[names.index(self.channel)]
         if not target.secure:
-            raise ValueError(f"escalation.channel={self.channel!r} is not secure (secure: false)")
+            raise InvalidValue("channel", self.channel, "is not secure (secure: false)")
         self._insecure = [not c.secure for c in model.scenario.channels]
 
-    def after_service(self, contact: int) -> Escalation | None:
-        m = self.model
-        if not (m.needs_secure[contact] and self._insecure[m.channel[contact]]):
+    def after_service(self, contact: ContactView) -> Escalation | None:
+        if not (self._insecure[contact.channel] and contact.needs_secure):
             return None
-        if m.compliance[contact] < self.follow:
+        if contact.compliance < self.follow:
             return Escalation(self.channel, self.delay_min, forced=self.forced)
         return Escalation(None, forced=self.forced)  # gives up: the journey ends unresolved
 
@@ -119,10 +116,10 @@ class ToSecureChat(_SecureWork):
     def bind(self, model: ModelView) -> None:
         super().bind(model)
         if not model.scenario.channel(self.channel).mode.is_text:
-            raise ValueError(f"escalation.channel={self.channel!r} must be a text channel")
+            raise InvalidValue("channel", self.channel, "must be a text channel")
 
 
-class Tiered(NoEscalation):
+class Tiered(EscalationPolicy):
     """A share of contacts need a tier-2 specialist after tier-1 handling.
 
     The operation gains an internal queue ``name`` (no arrivals of its own; mode of the
@@ -148,11 +145,11 @@ class Tiered(NoEscalation):
     def __init__(self, share: Mapping[str, float], agents: int = 2, mean_handle_min: float = 12.0,
                  target_min: float = 5.0, name: str = "tier2") -> None:
         self.share = {ch: _check_share(f"share.{ch}", v) for ch, v in share.items()}
-        if int(agents) != agents or agents < 1:
-            raise ValueError(f"escalation.agents={agents} must be an integer >= 1")
+        if isinstance(agents, bool) or not isinstance(agents, int) or agents < 1:
+            raise InvalidValue("agents", agents, "must be an integer >= 1")
         for key, value in (("mean_handle_min", mean_handle_min), ("target_min", target_min)):
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"escalation.{key}={value} must be > 0 (minutes)")
+            if not (_number(value) and math.isfinite(value) and value > 0):
+                raise InvalidValue(key, value, "must be > 0 (minutes)")
         self.agents, self.name = int(agents), name
         self.mean_handle_min, self.target_min = float(mean_handle_min), float(target_min)
 
@@ -160,10 +157,10 @@ class Tiered(NoEscalation):
         names = [c.name for c in scenario.channels]
         unknown = [ch for ch in self.share if ch not in names]
         if unknown:
-            raise ValueError(f"escalation.share names unknown channel(s) {unknown}; "
-                             f"channels: {', '.join(names)}")
+            raise InvalidValue("share", self.share, f"names unknown channel(s) {unknown}; "
+                               "channels: " + ", ".join(names))
         if self.name in names or self.name in [p.name for p in scenario.pools]:
-            raise ValueError(f"escalation.name={self.name!r} clashes with a channel or pool")
+            raise InvalidValue("name", self.name, "clashes with a channel or pool")
         queue = Channel(self.name, Mode.VOICE, self.target_min, NoArrivals(),
                         Exponential(self.mean_handle_min), Exponential(self.target_min),
                         secure=True)
@@ -171,17 +168,17 @@ class Tiered(NoEscalation):
         return scenario.with_channel(queue, pool)
 
     def bind(self, model: ModelView) -> None:
-        self.model = model
+        super().bind(model)
         self._share = [self.share.get(c.name, 0.0) for c in model.scenario.channels]
 
-    def after_service(self, contact: int) -> Escalation | None:
-        m = self.model
-        if m.compliance[contact] < self._share[m.channel[contact]]:
+    def after_service(self, contact: ContactView) -> Escalation | None:
+        share = self._share[contact.channel]
+        if share and contact.compliance < share:
             return Escalation(self.name, 0.0, forced=False)
         return None
 
 
-class Overflow(NoEscalation):
+class Overflow(EscalationPolicy):
     """A contact waiting longer than a threshold becomes eligible for a backup pool.
 
     The backup pool gains a skill for each listed channel, usable only for contacts that have
@@ -202,8 +199,8 @@ class Overflow(NoEscalation):
                  proficiency: float = 1.2) -> None:
         self.channels = dict(channels)
         self.after_min = _check_delay("after_min", after_min)
-        if not (math.isfinite(proficiency) and proficiency > 0):
-            raise ValueError(f"escalation.proficiency={proficiency} must be > 0")
+        if not (_number(proficiency) and math.isfinite(proficiency) and proficiency > 0):
+            raise InvalidValue("proficiency", proficiency, "must be > 0")
         self.proficiency = float(proficiency)
 
     def organise(self, scenario: Scenario) -> Scenario:
@@ -211,19 +208,19 @@ class Overflow(NoEscalation):
         pools = {p.name: p for p in scenario.pools}
         for ch, backup in self.channels.items():
             if ch not in names:
-                raise ValueError(f"escalation.channels names unknown channel {ch!r}; "
-                                 f"channels: {', '.join(names)}")
+                raise InvalidValue("channels", self.channels, f"names unknown channel {ch!r}; "
+                                   "channels: " + ", ".join(names))
             if backup not in pools:
-                raise ValueError(f"escalation.channels.{ch}={backup!r} is not a pool; "
-                                 f"pools: {', '.join(pools)}")
+                raise InvalidValue(f"channels.{ch}", backup, "is not a pool; pools: "
+                                   + ", ".join(pools))
             p = pools[backup]
             if ch in p.skills:
-                raise ValueError(f"pool {backup} already serves {ch}: nothing to overflow")
+                raise InvalidValue(f"channels.{ch}", backup,
+                                   f"pool {backup} already serves {ch}: nothing to overflow")
             if any(scenario.channel(s).mode is Mode.VOICE for s in p.skills) != (
                     scenario.channel(ch).mode is Mode.VOICE):
-                raise ValueError(f"escalation.channels.{ch}={backup!r}: overflow between voice "
-                                 "and text pools is blending; use routing=blended")
-            pools[backup] = Pool(p.name, {**p.skills, ch: self.proficiency}, dict(p.concurrency),
-                                 p.agents, p.members, p.tool_quality,
-                                 {**p.delay, ch: self.after_min})
+                raise InvalidValue(f"channels.{ch}", backup, "overflow between voice and text "
+                                   "pools is blending; use routing=blended")
+            pools[backup] = replace(p, skills={**p.skills, ch: self.proficiency},
+                                    delay={**p.delay, ch: self.after_min})
         return scenario.with_pools(tuple(pools[p.name] for p in scenario.pools))

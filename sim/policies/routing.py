@@ -1,25 +1,40 @@
-"""Routing policies: which waiting contact an agent takes, and how pools are organised.
+"""Routing policies, agent selection and pool organisation: three separate choices.
 
-``Siloed`` keeps the configured pools (one per channel in the shipped scenarios) and serves
-each agent's channels first come, first served. ``UnifiedText`` merges every pool that
-serves only text channels into one pool that serves all of them from a single FCFS queue,
-at the same headcount: the pooling question care leaders ask about social, chat and email.
-``Blended`` lets voice agents take text when no call waits, keeping a reserve for calls.
-``Priority``, ``EarliestDeadline`` and ``CMu`` order the channels an agent can serve by a
-static rank, by deadline (arrival + target) and by cost x service rate. Agent selection is
-its own strategy: ``LongestIdle`` (default) or ``MostProficient``.
+A run's routing is three things, each configured on its own and handed to the engine:
+
+- the **rule** (:class:`~sim.policies.base.Routing`), which waiting contact an agent with
+  room takes: :class:`FCFS` (first come, first served), :class:`Priority` (a static rank of
+  channels), :class:`EarliestDeadline` (arrival + target), :class:`CMu` (cost x service
+  rate, optionally weighted by a public post's reach and negativity), :class:`Blended`
+  (voice agents take text when no call waits, keeping a reserve);
+- the **organisation** of the pools (:class:`~sim.policies.base.Organisation`):
+  :class:`Silos` as configured, :class:`UnifiedTextPool` (every text pool merged into one,
+  at equal headcount: the pooling question), :class:`BlendedPools` (voice agents also
+  skilled for text);
+- **agent selection** (:class:`~sim.policies.base.AgentSelection`): :class:`LongestIdle`
+  or :class:`MostProficient`.
+
+A rule that orders channels matters only where one pool serves several channels: under
+silos each pool has one queue, and only the order within it (``candidates`` beyond the
+head) can change anything.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterable, Protocol, Sequence
+from dataclasses import replace
+from typing import Iterable, Sequence
 
+from ..errors import InvalidValue
 from ..scenario import Mode, Pool, Scenario
-from .base import AgentSelection, AgentView, ModelView
+from .base import (AgentSelection, AgentView, ContactView, ModelView, Organisation, Routing)
+
+__all__ = ["BlendedPools", "Blended", "CMu", "EarliestDeadline", "FCFS", "LongestIdle",
+           "MostProficient", "Priority", "Silos", "UnifiedTextPool"]
 
 
-class LongestIdle:
+# ---- agent selection ---------------------------------------------------------------------
+class LongestIdle(AgentSelection):
     """Give the contact to the agent whose last assignment or release is oldest.
 
     Each pool offers its agent that has had room for the channel longest; among those the
@@ -27,14 +42,11 @@ class LongestIdle:
     (the common fairness rule in contact centres).
     """
 
-    def bind(self, model: ModelView) -> None:
-        pass
-
     def choose(self, channel: int, candidates: Sequence[AgentView]) -> AgentView:
-        return min(candidates, key=lambda a: a.since) if len(candidates) > 1 else candidates[0]
+        return min(candidates, key=lambda a: a.since)
 
 
-class MostProficient:
+class MostProficient(AgentSelection):
     """Give the contact to an agent of the pool that handles its channel fastest.
 
     Lowest handle-time multiplier (proficiency x tool quality) wins; ties go to the longest
@@ -42,6 +54,7 @@ class MostProficient:
     """
 
     def bind(self, model: ModelView) -> None:
+        super().bind(model)
         names = [c.name for c in model.scenario.channels]
         self._factor = [[p.skills.get(c, math.inf) * p.tool_quality for c in names]
                         for p in model.scenario.pools]
@@ -50,20 +63,12 @@ class MostProficient:
         return min(candidates, key=lambda a: (self._factor[a.pool][channel], a.since))
 
 
-class Organisation(Protocol):
-    """How configured pools are organised for a run (before any policy is bound)."""
-
-    def organise(self, scenario: Scenario) -> Scenario: ...
-
-
-class Silos:
+# ---- organisation ------------------------------------------------------------------------
+class Silos(Organisation):
     """The pools as configured (one per channel in the shipped scenarios)."""
 
-    def organise(self, scenario: Scenario) -> Scenario:
-        return scenario
 
-
-class UnifiedTextPool:
+class UnifiedTextPool(Organisation):
     """Merge every pool that serves only text channels into one pool, at equal headcount.
 
     Each channel keeps its proficiency and concurrency (the best one among the merged pools
@@ -90,113 +95,74 @@ class UnifiedTextPool:
                 skills[ch] = min(prof, skills.get(ch, math.inf))
                 concurrency[ch] = max(p.slots(ch), concurrency.get(ch, 1))
         members = {m: n for p in text for m, n in p.members.items()}
-        tools = {p.tool_quality for p in text}
+        tools = sorted({p.tool_quality for p in text})
         if len(tools) > 1:
-            raise ValueError(f"cannot merge text pools with different tool_quality {sorted(tools)}:"
-                             " a unified team works on one set-up; set them equal")
-        merged = Pool(self.name, skills, concurrency, sum(members.values()), members,
-                      tools.pop())
+            raise InvalidValue("organisation", "unified_text",
+                               f"cannot merge text pools with different tool_quality {tools}: "
+                               "a unified team works on one set-up; set them equal")
+        merged = Pool(self.name, skills, concurrency, sum(members.values()), members, tools[0])
         rest = tuple(p for p in scenario.pools if p not in text)
         if any(p.name == self.name for p in rest):
-            raise ValueError(f"routing.organisation.name={self.name!r} clashes with a pool")
+            raise InvalidValue("name", self.name, "clashes with the name of a pool")
         return scenario.with_pools(rest + (merged,))
 
 
-class FCFS:
-    """First come, first served across the channels an agent can take.
+class BlendedPools(Organisation):
+    """Voice agents also skilled for text: every pool whose skills are all voice channels
+    gains a skill for each of ``channels`` (default: every text channel) at
+    ``text_proficiency``, one text contact at a time.
 
     Parameters
     ----------
-    agent_selection : AgentSelection, optional
-        Which agent gets an arriving contact; default :class:`LongestIdle`.
-    organisation : Organisation, optional
-        How the configured pools are organised for the run; default :class:`Silos`.
+    channels : list of str, optional
+        Text channels voice agents may take.
+    text_proficiency : float
+        Handle-time multiplier of voice agents on text (1 = as fast as text specialists).
     """
 
-    def __init__(self, agent_selection: AgentSelection | None = None,
-                 organisation: Organisation | None = None) -> None:
-        self.agent_selection = agent_selection or LongestIdle()
-        self.organisation = organisation or Silos()
-        self.model: ModelView | None = None
-        self._channels: list[tuple[int, ...]] = []
+    def __init__(self, channels: Sequence[str] | None = None,
+                 text_proficiency: float = 1.0) -> None:
+        if not (_real(text_proficiency) and text_proficiency > 0):
+            raise InvalidValue("text_proficiency", text_proficiency, "must be > 0")
+        self.text_proficiency = float(text_proficiency)
+        self.channels = None if channels is None else list(channels)
 
     def organise(self, scenario: Scenario) -> Scenario:
-        return self.organisation.organise(scenario)
-
-    def bind(self, model: ModelView) -> None:
-        self.model = model
-        self.agent_selection.bind(model)
-        index = {c.name: k for k, c in enumerate(model.scenario.channels)}
-        self._channels = [tuple(index[c] for c in p.skills) for p in model.scenario.pools]
-        self._delay = [[p.delay.get(c.name, 0.0) for c in model.scenario.channels]
-                       for p in model.scenario.pools]
-
-    def eligible_head(self, agent: AgentView, k: int) -> int | None:
-        """The head of queue ``k`` if ``agent`` may take it now (room; overflow delay passed)."""
-        if not agent.has_room(k):
-            return None
-        j = self.model.head(k)
-        if j is not None and self._delay[agent.pool][k]:
-            if self.model.now - self.model.arrival[j] < self._delay[agent.pool][k]:
-                return None
-        return j
-
-    def next_contact(self, agent: AgentView) -> int | None:
-        channels = self._channels[agent.pool]
-        if (len(channels) == 1 and not self._delay[agent.pool][channels[0]]
-                and type(self).candidates is FCFS.candidates):
-            # One queue, no overflow delay, heads only: its head if the agent has room (the
-            # hot path of every siloed pool).
-            k = channels[0]
-            return self.model.head(k) if agent.has_room(k) else None
-        best, best_key = None, (math.inf,)
-        for k in channels:
-            for j in self.candidates(agent, k):
-                key = self.key(j, k, agent)
-                if key < best_key:
-                    best, best_key = j, key
-        return best
-
-    def candidates(self, agent: AgentView, channel: int) -> Iterable[int]:
-        """The contacts of ``channel``'s queue the rule compares for ``agent`` (its head)."""
-        j = self.eligible_head(agent, channel)
-        return () if j is None else (j,)
-
-    def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
-        """Rank of a candidate for ``agent``: the smallest key is served first."""
-        return (self.model.arrival[contact],)
+        text = [c.name for c in scenario.channels if c.mode.is_text]
+        chosen = text if self.channels is None else self.channels
+        _channel_index(scenario, chosen, "channels")
+        bad = [c for c in chosen if c not in text]
+        if bad:
+            raise InvalidValue("channels", chosen, f"{bad} are not text channels; text: {text}")
+        modes = {c.name: c.mode for c in scenario.channels}
+        pools = []
+        for p in scenario.pools:
+            if all(modes[ch] is Mode.VOICE for ch in p.skills):
+                # replace(): every other field (headcount, members, delays, fixed) kept.
+                p = replace(p, skills={**p.skills, **{c: self.text_proficiency for c in chosen}})
+            pools.append(p)
+        return scenario.with_pools(tuple(pools))
 
 
-class Siloed(FCFS):
-    """A dedicated pool per channel as configured, each serving its queue FCFS."""
+# ---- rules -------------------------------------------------------------------------------
+class FCFS(Routing):
+    """First come, first served across the channels an agent can take (the base rule)."""
 
 
-class UnifiedText(FCFS):
-    """One pool serves every text channel from one FCFS queue; voice keeps its own pool.
-
-    FCFS with the :class:`UnifiedTextPool` organisation.
-
-    Parameters
-    ----------
-    name : str
-        Name of the merged pool.
-    agent_selection : AgentSelection, optional
-        As for :class:`FCFS`.
-    """
-
-    def __init__(self, name: str = "text", agent_selection: AgentSelection | None = None) -> None:
-        super().__init__(agent_selection, UnifiedTextPool(name))
+def _real(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _channel_index(scenario: Scenario, names: Sequence[str], key: str) -> list[int]:
     known = [c.name for c in scenario.channels]
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"{key} names unknown channel(s) {unknown}; channels: {', '.join(known)}")
+        raise InvalidValue(key, list(names), f"names unknown channel(s) {unknown}; channels: "
+                           + ", ".join(known))
     return [known.index(n) for n in names]
 
 
-class Priority(FCFS):
+class Priority(Routing):
     """Static priority: an agent takes the first channel in ``order`` that has a waiting
     contact it can serve (non-preemptive), FCFS within a channel.
 
@@ -206,22 +172,20 @@ class Priority(FCFS):
         Channel names, highest priority first; channels not listed come after, FCFS.
     """
 
-    def __init__(self, order: Sequence[str], agent_selection: AgentSelection | None = None,
-                 organisation: Organisation | None = None) -> None:
-        super().__init__(agent_selection, organisation)
+    def __init__(self, order: Sequence[str]) -> None:
         self.order = list(order)
 
     def bind(self, model: ModelView) -> None:
         super().bind(model)
-        ranked = _channel_index(model.scenario, self.order, "routing.order")
+        ranked = _channel_index(model.scenario, self.order, "order")
         n = len(model.scenario.channels)
         self._rank = [ranked.index(k) if k in ranked else n for k in range(n)]
 
-    def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
-        return (self._rank[channel], self.model.arrival[contact])
+    def key(self, contact: ContactView, agent: AgentView) -> tuple[float, float]:
+        return (self._rank[contact.channel], contact.arrival_min)
 
 
-class EarliestDeadline(FCFS):
+class EarliestDeadline(Routing):
     """Earliest deadline first, deadline = arrival + the channel's response-time target.
 
     A tweet (30 min target) that arrived 25 min ago goes before an email (24 h) that arrived
@@ -232,11 +196,11 @@ class EarliestDeadline(FCFS):
         super().bind(model)
         self._target = [c.target_min for c in model.scenario.channels]
 
-    def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
-        return (self.model.arrival[contact] + self._target[channel],)
+    def key(self, contact: ContactView, agent: AgentView) -> float:
+        return contact.arrival_min + self._target[contact.channel]
 
 
-class CMu(FCFS):
+class CMu(Routing):
     """The generalized c-mu rule: serve the waiting contact with the highest cost weight x
     service rate (contacts per minute of this agent), FCFS among equals.
 
@@ -256,109 +220,70 @@ class CMu(FCFS):
     """
 
     def __init__(self, weights: dict[str, float] | None = None, reputation: bool = False,
-                 reach_weight: float = 0.5, negative_weight: float = 1.0,
-                 agent_selection: AgentSelection | None = None,
-                 organisation: Organisation | None = None) -> None:
-        super().__init__(agent_selection, organisation)
+                 reach_weight: float = 0.5, negative_weight: float = 1.0) -> None:
         self.weights = dict(weights or {})
         for name, w in self.weights.items():
-            if not (math.isfinite(w) and w > 0):
-                raise ValueError(f"routing.weights.{name}={w} must be > 0")
+            if not (_real(w) and w > 0):
+                raise InvalidValue(f"weights.{name}", w, "must be > 0")
         self.reputation = reputation
         self.reach_weight, self.negative_weight = reach_weight, negative_weight
 
     def bind(self, model: ModelView) -> None:
         super().bind(model)
         channels = model.scenario.channels
-        _channel_index(model.scenario, list(self.weights), "routing.weights")
+        _channel_index(model.scenario, list(self.weights), "weights")
         # c_k * mu_{pool,k}: weight / (mean handle x the pool's handle-time multiplier).
         self._cmu = [[self.weights.get(c.name, 1.0)
                       / (c.handle.mean * p.skills.get(c.name, math.inf) * p.tool_quality)
                       for c in channels] for p in model.scenario.pools]
         self._public = [self.reputation and c.public for c in channels]
 
-    def _boost(self, j: int) -> float:
-        m = self.model
-        return 1.0 + self.reach_weight * math.log10(1.0 + m.reach[j]) + (
-            self.negative_weight * m.negative[j])
-
-    def candidates(self, agent: AgentView, channel: int) -> Iterable[int]:
-        if not self._public[channel] or self.eligible_head(agent, channel) is None:
+    def candidates(self, agent: AgentView, channel: int) -> Iterable[ContactView]:
+        if not self._public[channel] or self.model.head(channel, agent) is None:
             return super().candidates(agent, channel)
         # Reputation: any waiting public post may be the most urgent, not just the oldest.
-        model, delay = self.model, self._delay[agent.pool][channel]
-        return [j for j in model.queue(channel)
-                if model.is_waiting(j) and model.now - model.arrival[j] >= delay]
+        return self.model.queue(channel, agent)
 
-    def key(self, contact: int, channel: int, agent: AgentView) -> tuple[float, ...]:
-        weight = self._cmu[agent.pool][channel]
-        if self._public[channel]:
-            weight *= self._boost(contact)
-        return (-weight, self.model.arrival[contact])
+    def key(self, contact: ContactView, agent: AgentView) -> tuple[float, float]:
+        weight = self._cmu[agent.pool][contact.channel]
+        if self._public[contact.channel]:
+            weight *= 1.0 + self.reach_weight * math.log10(1.0 + contact.reach) + (
+                self.negative_weight * contact.negative)
+        return (-weight, contact.arrival_min)
 
 
-class Blended(FCFS):
-    """Call blending with a threshold: voice agents also serve text when no call waits,
-    keeping at least ``reserve`` voice agents idle for arriving calls.
-
-    Every pool whose skills are all voice channels gains a skill for each of ``channels``
-    (default: every text channel) at ``text_proficiency``, one text contact at a time.
-    A voice agent always takes a waiting call first; it takes text only if no call waits and
-    at least ``reserve`` other voice agents of its pool would still be idle. Text pools work
-    FCFS as usual.
+class Blended(Routing):
+    """Call blending with a threshold: a voice agent who may also take text (organisation
+    :class:`BlendedPools`) always takes a waiting call first, and takes text only if no call
+    waits and at least ``reserve`` other voice agents of its pool would still be idle.
+    Text pools work FCFS as usual.
 
     Parameters
     ----------
     reserve : int
         Idle voice agents kept for calls (the threshold k).
-    channels : list of str, optional
-        Text channels voice agents may take.
-    text_proficiency : float
-        Handle-time multiplier of voice agents on text (1 = as fast as text specialists).
     """
 
-    def __init__(self, reserve: int = 2, channels: Sequence[str] | None = None,
-                 text_proficiency: float = 1.0,
-                 agent_selection: AgentSelection | None = None) -> None:
-        super().__init__(agent_selection)
-        if int(reserve) != reserve or reserve < 0:
-            raise ValueError(f"routing.reserve={reserve} must be an integer >= 0")
-        if not (math.isfinite(text_proficiency) and text_proficiency > 0):
-            raise ValueError(f"routing.text_proficiency={text_proficiency} must be > 0")
-        self.reserve, self.text_proficiency = int(reserve), text_proficiency
-        self.channels = None if channels is None else list(channels)
-
-    def organise(self, scenario: Scenario) -> Scenario:
-        text = [c.name for c in scenario.channels if c.mode.is_text]
-        chosen = text if self.channels is None else self.channels
-        _channel_index(scenario, chosen, "routing.channels")
-        bad = [c for c in chosen if c not in text]
-        if bad:
-            raise ValueError(f"routing.channels {bad} are not text channels; text: {text}")
-        modes = {c.name: c.mode for c in scenario.channels}
-        pools = []
-        for p in scenario.pools:
-            if all(modes[ch] is Mode.VOICE for ch in p.skills):
-                skills = {**p.skills, **{c: self.text_proficiency for c in chosen}}
-                p = Pool(p.name, skills, dict(p.concurrency), p.agents, p.members, p.tool_quality)
-            pools.append(p)
-        return scenario.with_pools(tuple(pools))
+    def __init__(self, reserve: int = 2) -> None:
+        if isinstance(reserve, bool) or not isinstance(reserve, int) or reserve < 0:
+            raise InvalidValue("reserve", reserve, "must be an integer >= 0")
+        self.reserve = reserve
 
     def bind(self, model: ModelView) -> None:
         super().bind(model)
         channels = model.scenario.channels
         # Per pool, the voice channels it serves: only their calls hold its agents back.
-        self._voice = [[k for k in ks if channels[k].mode is Mode.VOICE] for ks in self._channels]
+        self._voice = [[k for k in ks if channels[k].mode is Mode.VOICE] for ks in self.channels]
 
-    def next_contact(self, agent: AgentView) -> int | None:
+    def next_contact(self, agent: AgentView) -> ContactView | None:
         voice = self._voice[agent.pool]
-        if not voice or len(voice) == len(self._channels[agent.pool]):
+        if not voice or len(voice) == len(self.channels[agent.pool]):
             return super().next_contact(agent)  # a text pool, or a voice pool with no text
         model = self.model
-        calls = [(model.arrival[j], j) for k in voice
-                 if (j := self.eligible_head(agent, k)) is not None]
+        calls = [(c.arrival_min, c.id, c) for k in voice
+                 if (c := model.head(k, agent)) is not None]
         if calls:
-            return min(calls)[1]
+            return min(calls)[2]
         if any(model.waiting(k) for k in voice):
             return None
         # Idle voice agents other than this one must stay >= reserve after it takes text.

@@ -22,11 +22,12 @@ from typing import Callable, Mapping, Sequence
 from ..arrivals import MIN_PER_WEEK
 from ..erlang import (erlang_c_wait_transform, min_agents_erlang_a, min_agents_erlang_c,
                       sqrt_staffing)
+from ..errors import InvalidValue
 from ..scenario import Pool, Scenario
-from .base import ModelView
+from .base import ModelView, Staffing
 
 
-class Fixed:
+class Fixed(Staffing):
     """Every pool works its configured headcount (``pools.<name>.agents``) all the time.
 
     Parameters
@@ -41,15 +42,16 @@ class Fixed:
         self._agents: dict[str, int] = {}
 
     def bind(self, model: ModelView) -> None:
+        super().bind(model)
         configured = {m: n for p in model.scenario.pools for m, n in p.members.items()}
-        unknown = set(self.overrides) - set(configured)
+        unknown = sorted(set(self.overrides) - set(configured))
         if unknown:
-            raise ValueError(f"staffing.agents names unknown pool(s) {sorted(unknown)}; "
-                             f"pools: {', '.join(configured)}")
+            raise InvalidValue(f"agents.{unknown[0]}", self.overrides[unknown[0]],
+                               "names no pool; pools: " + ", ".join(configured))
         for pool, n in self.overrides.items():
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise ValueError(f"staffing.agents.{pool}={n} must be a whole number of "
-                                 "agents >= 0 (or null: the configured headcount)")
+                raise InvalidValue(f"agents.{pool}", n, "must be a whole number of agents "
+                                   ">= 0 (or null: the configured headcount)")
         headcount = {**configured, **self.overrides}
         self._agents = {p.name: sum(headcount[m] for m in p.members) for p in model.scenario.pools}
 
@@ -57,7 +59,7 @@ class Fixed:
         return self._agents[pool]
 
 
-class Schedule:
+class Schedule(Staffing):
     """A shift table: agents per configured pool per interval.
 
     Each pool's list covers one day (``1440 / interval`` values, repeated every day) or one
@@ -70,13 +72,17 @@ class Schedule:
     """
 
     def __init__(self, agents: Mapping[str, Sequence[int]]) -> None:
+        for name, values in agents.items():
+            if (isinstance(values, (str, bytes)) or not hasattr(values, "__len__")
+                    or not len(values) or not all(
+                        isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                        for v in values)):
+                raise InvalidValue(f"agents.{name}", values,
+                                   "must be a non-empty list of whole numbers of agents >= 0")
         self.table = {name: [int(v) for v in values] for name, values in agents.items()}
-        for name, values in self.table.items():
-            if not values or min(values) < 0:
-                raise ValueError(f"staffing.agents.{name} must be a non-empty list of "
-                                 f"counts >= 0, got {values}")
 
     def bind(self, model: ModelView) -> None:
+        super().bind(model)
         per_day = round(1440 / model.scenario.interval_min)
         self._members = {p.name: p.members for p in model.scenario.pools}
         self._fixed = {p.name: p.agents for p in model.scenario.pools if p.fixed}
@@ -84,13 +90,13 @@ class Schedule:
         missing = [m for m in members if m not in self.table]
         unknown = [m for m in self.table if m not in members]
         if missing or unknown:
-            raise ValueError(f"staffing.agents must list exactly the pools {members}; "
-                             f"missing {missing}, unknown {unknown}")
+            raise InvalidValue("agents", sorted(self.table), f"must list exactly the pools "
+                               f"{members}; missing {missing}, unknown {unknown}")
         for name, values in self.table.items():
             if len(values) not in (per_day, 7 * per_day):
-                raise ValueError(f"staffing.agents.{name} has {len(values)} values; with "
-                                 f"{model.scenario.interval_min:g}-min intervals it needs "
-                                 f"{per_day} (a day) or {7 * per_day} (a week)")
+                raise InvalidValue(f"agents.{name}", f"{len(values)} values",
+                                   f"with {model.scenario.interval_min:g}-min intervals it "
+                                   f"needs {per_day} (a day) or {7 * per_day} (a week)")
 
     def agents(self, pool: str, interval: int) -> int:
         if pool in self._fixed:
@@ -201,19 +207,14 @@ def pool_forecast(scenario: Scenario, pool: Pool, start_min: float, end_min: flo
 def _check_real(name: str, value: object, ok, valid: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
             math.isfinite(value) and ok(value)):
-        raise ValueError(f"staffing.{name}={value!r} must be {valid}")
+        raise InvalidValue(name, value, f"must be {valid}")
     return float(value)
 
 
 def _check_count(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"staffing.{name}={value!r} must be an integer >= 0")
+        raise InvalidValue(name, value, "must be an integer >= 0")
     return int(value)
-
-
-def _ceil(x: float) -> int:
-    # Float noise must not turn an exact 10 (7 / 0.7 = 10.000000000000002) into 11.
-    return math.ceil(x - 1e-9 * max(1.0, abs(x)))
 
 
 #: Rounds of the pile-on forecast's fixed points; the rate settles to 1e-12 in a few dozen
@@ -231,7 +232,7 @@ def _stop(rate_per_min: float, handle_min: float, servers: int, tau_min: float) 
     return erlang_c_wait_transform(rate_per_min, handle_min, servers, 1.0 / tau_min)
 
 
-class _Forecasted:
+class _Forecasted(Staffing):
     """Shared machinery: one decision per pool and interval of the week, made in ``bind``.
 
     Arrivals are weekly-periodic profiles and intervals divide a day, so a week of
@@ -249,7 +250,7 @@ class _Forecasted:
     def __init__(self, minimum: int, pileons: bool = False) -> None:
         self.minimum = _check_count("minimum", minimum)
         if not isinstance(pileons, bool):
-            raise ValueError(f"staffing.pileons={pileons!r} must be true or false")
+            raise InvalidValue("pileons", pileons, "must be true or false")
         self.pileons = pileons
         self._table: dict[str, list[int]] = {}
         self._forecasts: dict[str, list[Forecast]] = {}
@@ -259,6 +260,7 @@ class _Forecasted:
         raise NotImplementedError
 
     def bind(self, model: ModelView) -> None:
+        super().bind(model)
         scenario = model.scenario
         step = scenario.interval_min
         per_week = round(MIN_PER_WEEK / step)
@@ -359,9 +361,8 @@ class ErlangC(_Forecasted):
     :func:`pool_forecast` (read its simplifications): text agents count as ``m``
     slower servers, servers are rounded up to whole agents.
 
-    ``agents`` is the headcount on the floor, which is what the simulation models.
-    Shrinkage (breaks, training, absence) does not change it; ``rostered`` gives the paid
-    headcount that leaves that many on the floor.
+    ``agents`` is the headcount on the floor, which is what the simulation models (paid
+    headcount, breaks and shifts are rostering's business, not this policy's).
 
     Parameters
     ----------
@@ -369,8 +370,6 @@ class ErlangC(_Forecasted):
         Share of contacts to answer within the channel's target, in (0, 1).
     max_occupancy : float
         Highest planned share of server time busy, in (0, 1].
-    shrinkage : float
-        Share of paid time agents are off the floor, in [0, 1); used by ``rostered`` only.
     minimum : int
         Agents on the floor whenever work is forecast, >= 0 (0 agents when none is).
     pileons : bool
@@ -378,22 +377,16 @@ class ErlangC(_Forecasted):
     """
 
     def __init__(self, service_level: float = 0.8, max_occupancy: float = 0.85,
-                 shrinkage: float = 0.0, minimum: int = 1, pileons: bool = False) -> None:
+                 minimum: int = 1, pileons: bool = False) -> None:
         super().__init__(minimum, pileons)
         self.service_level = _check_real("service_level", service_level,
                                          lambda x: 0 < x < 1, "in (0, 1)")
         self.max_occupancy = _check_real("max_occupancy", max_occupancy,
                                          lambda x: 0 < x <= 1, "in (0, 1]")
-        self.shrinkage = _check_real("shrinkage", shrinkage, lambda x: 0 <= x < 1, "in [0, 1)")
 
     def servers(self, f: Forecast) -> int:
         return min_agents_erlang_c(f.rate_per_min, f.handle_min, f.target_min,
                                    self.service_level, self.max_occupancy)
-
-    def rostered(self, pool: str, interval: int) -> int:
-        """Paid agents so that ``agents(pool, interval)`` remain after shrinkage:
-        ``ceil(floor / (1 - shrinkage))``."""
-        return _ceil(self.agents(pool, interval) / (1.0 - self.shrinkage))
 
 
 class ErlangA(ErlangC):
@@ -407,7 +400,7 @@ class ErlangA(ErlangC):
 
     Parameters
     ----------
-    service_level, max_occupancy, shrinkage, minimum, pileons
+    service_level, max_occupancy, minimum, pileons
         As for :class:`ErlangC`.
     """
 
@@ -447,7 +440,7 @@ class SquareRoot(_Forecasted):
 
 
 # ---- reacting to the live queues -----------------------------------------------------------
-class Reactive:
+class Reactive(Staffing):
     """Move agents between pools toward the one whose backlog is furthest over target.
 
     Every ``review_min`` the policy looks at each pool's pressure: the longest current wait
@@ -476,17 +469,15 @@ class Reactive:
 
     def __init__(self, base, groups: Sequence[Sequence[str]], review_min: float = 5.0,
                  switch_delay_min: float = 5.0, minimum: int = 1) -> None:
-        if not (review_min > 0):
-            raise ValueError(f"staffing.review_min={review_min} must be > 0 (minutes)")
-        if not (switch_delay_min >= 0):
-            raise ValueError(f"staffing.switch_delay_min={switch_delay_min} must be >= 0")
+        review_min = _check_real("review_min", review_min, lambda x: x > 0, "> 0 (minutes)")
+        _check_real("switch_delay_min", switch_delay_min, lambda x: x >= 0, ">= 0 (minutes)")
         self.base = base
         self.groups = [list(g) for g in groups]
         self.review_min, self.minimum = float(review_min), _check_count("minimum", minimum)
         self.delay_ticks = max(1, math.ceil(switch_delay_min / review_min - 1e-9))
 
     def bind(self, model: ModelView) -> None:
-        self.model = model
+        super().bind(model)
         self.base.bind(model)
         scenario = model.scenario
         # Groups name configured pools; a routing policy may have merged some (a unified text
@@ -497,8 +488,8 @@ class Reactive:
         for g in self.groups:
             unknown = [p for p in g if p not in running]
             if unknown or len(g) < 2:
-                raise ValueError(f"staffing.groups entry {g} must name 2+ pools of "
-                                 f"{sorted(running)}")
+                raise InvalidValue("groups", self.groups, f"entry {g} must name 2+ pools of "
+                                   f"{sorted(running)}")
             pools = list(dict.fromkeys(running[p] for p in g))
             if len(pools) > 1:  # all merged into one pool: nothing left to move between
                 self._groups.append(pools)
@@ -514,9 +505,9 @@ class Reactive:
         m = self.model
         worst = 0.0
         for k in self._channels[pool]:
-            j = m.head(k)
-            if j is not None:
-                worst = max(worst, (m.now - m.arrival[j]) / self._target[k])
+            c = m.head(k)
+            if c is not None:
+                worst = max(worst, (m.now - c.arrival_min) / self._target[k])
         return worst
 
     def agents(self, pool: str, interval: int) -> int:

@@ -1,0 +1,141 @@
+"""Contacts in the system, and the table of exogenous attributes they are read from.
+
+A :class:`Contact` exists from the moment a contact arrives until it leaves the system and
+is handed to the recorder: the engine's working set follows the contacts in the system, not
+the horizon. It holds the state the engine changes (waiting, served, timings) and the
+attributes read at every event (arrival, channel, handle time, patience). Every other
+attribute of :data:`sim.customers.ATTRIBUTES` is a read-only property looked up in the
+:class:`ContactTable`, so declaring an attribute there is all it takes for policies to read
+``contact.<name>`` and for the recorder to find it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..customers import ATTRIBUTES, Customers, threads
+
+#: Life of a contact. Only contacts that arrived exist; a potential pile-on whose parent was
+#: answered first never becomes one.
+WAITING, SERVING, ABANDONED, DONE, ESCALATED, AWAY = range(6)
+STATES = ("waiting", "serving", "abandoned", "done", "escalated", "away")
+
+
+class ContactTable:
+    """Exogenous attributes of a replication's contacts, by contact id.
+
+    Ids ``0..n-1`` are the drawn customers (:class:`sim.customers.Customers`, arrays for the
+    whole horizon); the contacts the model creates (retrials, switches, escalations and their
+    pile-ons) take the next ids, and their attributes live here only until they are
+    recorded (:meth:`release`).
+
+    Parameters
+    ----------
+    customers : Customers
+        The drawn customers.
+    """
+
+    def __init__(self, customers: Customers) -> None:
+        self.n = len(customers)
+        self.n_roots = customers.n_roots
+        self.columns: dict[str, np.ndarray] = {
+            **customers.attributes, "arrival_min": customers.arrival_min,
+            "channel": customers.channel, "origin": customers.origin,
+            "parent": customers.parent, "thread": threads(customers.parent)}
+        self.think_min = customers.think_min
+        self.extra: dict[int, dict[str, Any]] = {}  # id -> column -> Python value
+        self._next = self.n
+
+    def get(self, name: str, contact: int) -> Any:
+        """Column ``name`` of ``contact`` as a Python scalar."""
+        if contact < self.n:
+            return self.columns[name][contact].item()
+        return self.extra[contact][name]
+
+    def think(self, contact: int, step: int) -> float:
+        """Think time (minutes) before reply ``step + 2`` of ``contact``."""
+        if contact < self.n:
+            return float(self.think_min[contact, step])
+        return self.extra[contact]["think_min"][step]
+
+    def add(self, row: dict[str, Any]) -> int:
+        """Store a created contact's columns (Python scalars; ``think_min`` a list); its id."""
+        i = self._next
+        self._next += 1
+        parent = row["parent"]
+        row["thread"] = i if parent < 0 else self.get("thread", parent)
+        self.extra[i] = row
+        return i
+
+    def gather(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """Column ``name`` of the contacts ``ids``, as an array of its dtype."""
+        col = self.columns[name]
+        drawn = ids < self.n
+        if drawn.all():
+            return col[ids]
+        out = np.empty(len(ids), col.dtype)
+        out[drawn] = col[ids[drawn]]
+        out[~drawn] = [self.extra[int(i)][name] for i in ids[~drawn]]
+        return out
+
+    def release(self, ids: np.ndarray) -> None:
+        """Forget the created contacts among ``ids`` (recorded, never read again)."""
+        for i in ids[ids >= self.n].tolist():
+            self.extra.pop(i, None)
+
+
+class Contact:
+    """One contact in the system (see :class:`sim.policies.base.ContactView`).
+
+    Times in minutes from the start of the simulation. ``pool`` and ``agent`` are those of
+    the first response and of the last agent; ``replies_left`` is 0 until the first reply
+    starts; ``held_min`` adds up the stretches it held an agent's capacity.
+    """
+
+    __slots__ = ("id", "channel", "arrival_min", "handle_min", "patience_min", "journey",
+                 "origin", "table", "state", "first_response_min", "left_min", "pool", "agent",
+                 "replies_left", "slot_since", "held_min", "pileons", "forced", "silent")
+
+    def __init__(self, table: ContactTable, id: int, channel: int, arrival_min: float,
+                 handle_min: float, patience_min: float, journey: int, origin: int) -> None:
+        self.table = table
+        self.id = id
+        self.channel = channel
+        self.arrival_min = arrival_min
+        self.handle_min = handle_min
+        self.patience_min = patience_min
+        self.journey = journey
+        self.origin = origin
+        self.state = WAITING
+        self.first_response_min = math.nan
+        self.left_min = math.nan  # resolution or abandonment
+        self.pool = -1
+        self.agent = -1
+        self.replies_left = 0
+        self.slot_since = math.nan
+        self.held_min = 0.0
+        self.pileons = 0    # pile-ons it caused
+        self.forced = False  # told to switch channel
+        self.silent = False  # abandoned without telling: still queued until found
+
+    def __repr__(self) -> str:
+        return (f"Contact(id={self.id}, channel={self.channel}, "
+                f"arrival_min={self.arrival_min:.3f}, state={STATES[self.state]})")
+
+
+def _lookup(name: str, doc: str) -> property:
+    def get(self: Contact) -> Any:
+        return self.table.get(name, self.id)
+
+    return property(get, doc=doc)
+
+
+# The attributes that are not kept on the object: looked up when a policy asks.
+for _a in ATTRIBUTES:
+    if _a.name not in Contact.__slots__:
+        setattr(Contact, _a.name, _lookup(_a.name, _a.doc))
+Contact.thread = _lookup("thread", "the first complaint of its pile-on thread (its own id "
+                         "if it is not a pile-on)")

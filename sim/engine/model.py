@@ -1,0 +1,351 @@
+"""One replication of a care operation: the contact lifecycle, wired to the engine's parts.
+
+The :class:`Model` owns the clock and the life of each contact: arrival (and the pile-ons an
+unanswered complaint may draw), abandonment, the end of service (where escalation policies
+decide), follow-up contacts, and the staffing reviews. The parts do the rest:
+:mod:`~sim.engine.dispatch` matches waiting contacts with agents, :mod:`~sim.engine.service`
+runs the work, :mod:`~sim.engine.workforce` keeps the agents, :mod:`~sim.engine.recorder`
+streams what finished. The model is also what policies see (:class:`ModelView`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from ..errors import InvalidValue
+from ..customers import ESCALATION, ORIGINS, PILEON, Customers, draw_attributes, pileons
+from ..policies.base import (AgentSelection, ContractError, EscalationPolicy, Routing,
+                             Staffing)
+from ..rng import Streams
+from ..scenario import Scenario
+from .clock import Call, Clock
+from .contacts import ABANDONED, DONE, ESCALATED, WAITING, Contact, ContactTable
+from .dispatch import Dispatcher
+from .followups import after_failure, carried_over
+from .recorder import Discard, Recorder, RecordSink
+from .service import Service
+from .workforce import Agent, PoolState, Workforce
+
+_BLOCK = 4096  # arrival-process contacts converted to Python values at a time
+
+
+class PolicyError(ValueError):
+    """A policy refused the model it was bound to (bad parameters for this scenario)."""
+
+    def __init__(self, group: str, message: str) -> None:
+        self.group = group
+        super().__init__(message)
+
+
+class Model:
+    """One replication of a care operation (the :class:`ModelView` policies see).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The operation, already organised (routing organisation, escalation).
+    customers : Customers
+        Exogenous contacts, sorted by arrival.
+    routing, selection, staffing, escalation : policies
+        Built, not yet bound; the model binds them.
+    streams : Streams
+        For contacts the model itself creates (escalations, retrials, switches and their
+        pile-ons).
+    sink : RecordSink or None
+        Where finished contacts and segments go (None: nowhere, for a model that is only
+        bound, never run).
+    horizon_min : float
+        Arrivals stop here.
+    drain_min : float
+        After the horizon, keep serving (staffed per schedule) until empty or this long.
+    progress : callable, optional
+        Called with the minutes simulated since the last call, at interval boundaries.
+    """
+
+    def __init__(self, scenario: Scenario, customers: Customers, routing: Routing,
+                 selection: AgentSelection, staffing: Staffing, escalation: EscalationPolicy,
+                 streams: Streams, sink: RecordSink | None, horizon_min: float,
+                 drain_min: float = 0.0,
+                 progress: Callable[[float], None] | None = None) -> None:
+        self.scenario = scenario
+        self.clock = Clock()
+        self.env = self.clock.env
+        self.horizon_min = horizon_min
+        self.end_min = horizon_min + drain_min
+        self.streams = streams
+        self._progress = progress
+        names = [c.name for c in scenario.channels]
+        self._channel_index = {n: k for k, n in enumerate(names)}
+        self.pools = [PoolState(i, p, names) for i, p in enumerate(scenario.pools)]
+        self.workforce = Workforce(self.pools)
+        self.table = ContactTable(customers)
+        self.recorder = Recorder(self.table, Discard() if sink is None else sink,
+                                 self.workforce.agent_pool)
+        self.dispatch = Dispatcher(self, routing, selection)
+        self.service = Service(self)
+        self.dispatch.bind(self.service)
+        # What policies see: the dispatcher's queues, the model's clock.
+        self.head = self.dispatch.head
+        self.queue = self.dispatch.waiting
+        self.live: dict[int, Contact] = {}  # contacts in the system, by id
+        # Unanswered public contacts that left the system: their exposure runs to the end
+        # and, for those with pile-ons still to come, their pile-on count may still grow.
+        self.kept: dict[int, Contact] = {}
+        self._public = [c.public for c in scenario.channels]
+        self._pending = 0  # follow-up contacts scheduled but not yet arrived
+        # Potential pile-ons, by parent, in id order: of the drawn customers as ranges of
+        # _kid_order, of the contacts the model creates as lists.
+        parent = customers.parent[customers.n_roots:]
+        order = np.argsort(parent, kind="stable")
+        self._kid_order = order + customers.n_roots
+        parents, starts = np.unique(parent[order], return_index=True)
+        ends = np.append(starts[1:], len(order))
+        self._kid_ranges = dict(zip(parents.tolist(), zip(starts.tolist(), ends.tolist())))
+        self._kids_created: dict[int, list[int]] = {}
+        self._overdue_after = [c.switch.after_min if c.switch else None
+                               for c in scenario.channels]
+        # Overflow: pools that take a channel only after a wait; re-offer when it elapses.
+        self._wakeups = [sorted({p.delay[c] for p in scenario.pools if p.delay.get(c, 0) > 0})
+                         for c in names]
+        self._extra = max(c.exchanges for c in scenario.channels) - 1
+        self._n_roots = customers.n_roots
+        self._feed = self._roots()
+        self._tick = 0
+        self._done, self._row = self.recorder.done, self.recorder.row
+        self._chunk = self.recorder.chunk
+        # The base policy resolves everything: no need to ask it (the result is the same).
+        self._escalates = type(escalation).after_service is not EscalationPolicy.after_service
+        self.routing, self.selection = routing, selection
+        self.staffing, self.escalation = staffing, escalation
+        review = staffing.review_min
+        ticks = round(scenario.interval_min / review) if review else 1
+        if review and (ticks < 1 or abs(ticks * review - scenario.interval_min) > 1e-9):
+            err = InvalidValue("review_min", review,
+                               f"must divide the {scenario.interval_min:g}-min interval")
+            raise PolicyError("staffing", str(err)) from err
+        self._ticks_per_interval = ticks
+        for group, policy in (("routing", routing), ("agent_selection", selection),
+                              ("staffing", staffing), ("escalation", escalation)):
+            try:
+                policy.bind(self)
+            except ValueError as err:
+                raise PolicyError(group, str(err)) from err
+
+    # ---- what policies see (also head and queue, the dispatcher's) -----------------------
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def waiting(self, channel: int) -> int:
+        return self.dispatch.counts[channel]
+
+    def available(self, pool: int, channel: int) -> int:
+        return len(self.pools[pool].room[channel])
+
+    def pool_agents(self, pool: int) -> Iterable[Agent]:
+        return iter(self.pools[pool].agents)
+
+    # ---- running -----------------------------------------------------------------------
+    def run(self) -> float:
+        """Simulate; the recorder's sink gets everything. Returns when it stopped (min)."""
+        self.clock.first(self._next_arrival)
+        self._staffing_tick(None)
+        self.clock.run(self.end_min)
+        end = self.env.now
+        self.recorder.close([*self.live.values(), *self.kept.values()], self.workforce.log,
+                            end)
+        return end
+
+    def _roots(self) -> Iterator[Contact]:
+        """The arrival process's contacts, in arrival order (Python values a block at a
+        time: lists for the whole horizon would cost ~100 bytes a contact)."""
+        cols, table, n = self.table.columns, self.table, self._n_roots
+        for start in range(0, n, _BLOCK):
+            stop = min(start + _BLOCK, n)
+            arrival, channel, handle, patience = (cols[name][start:stop].tolist() for name in (
+                "arrival_min", "channel", "handle_min", "patience_min"))
+            for b, i in enumerate(range(start, stop)):
+                yield Contact(table, i, channel[b], arrival[b], handle[b], patience[b], i, 0)
+
+    def _next_arrival(self, _event: Call | None = None) -> None:
+        """Schedule the arrival process's next contact."""
+        c = next(self._feed, None)
+        if c is not None:
+            Call(self.env, c.arrival_min - self.env.now, self._arrival, c)
+
+    def _arrival(self, event: Call) -> None:
+        self._arrive(event.arg)
+        c = next(self._feed, None)  # the next one (as _next_arrival, without the call)
+        if c is not None:
+            Call(self.env, c.arrival_min - self.env.now, self._arrival, c)
+
+    def _contact(self, i: int, journey: int) -> Contact:
+        """The contact of table row ``i`` (a pile-on or a created contact), arriving now."""
+        get = self.table.get
+        return Contact(self.table, i, get("channel", i), get("arrival_min", i),
+                       get("handle_min", i), get("patience_min", i), journey, get("origin", i))
+
+    def _kids(self, i: int) -> list[int]:
+        """Potential pile-ons of contact ``i``, in id order."""
+        if i >= self.table.n:
+            return self._kids_created.pop(i, [])
+        span = self._kid_ranges.pop(i)
+        return self._kid_order[span[0]:span[1]].tolist()
+
+    def _arrive(self, c: Contact) -> None:
+        env = self.env
+        k = c.channel
+        if c.id in self._kid_ranges or c.id in self._kids_created:
+            for kid in self._kids(c.id):
+                Call(env, self.table.get("arrival_min", kid) - env.now, self._pile_on, kid)
+        after = self._overdue_after[k]
+        if after is not None:
+            Call(env, after, self._overdue, c)
+        self.live[c.id] = c
+        self.dispatch.push(c)
+        self.dispatch.offer(k)
+        if c.state == WAITING:
+            if c.patience_min < math.inf:
+                Call(env, c.patience_min, self._abandon, c)
+            for delay in self._wakeups[k]:
+                Call(env, delay, self._reoffer, k)
+
+    def _pile_on(self, event: Call) -> None:
+        """A potential pile-on's moment: it is posted if its parent is still unanswered."""
+        kid = event.arg
+        p = self.table.get("parent", kid)
+        parent = self.live.get(p) or self.kept.get(p)  # gone otherwise: it was answered
+        if parent is not None and math.isnan(parent.first_response_min):
+            parent.pileons += 1
+            self._arrive(self._contact(kid, kid))
+
+    def _reoffer(self, event: Call) -> None:
+        self.dispatch.offer(event.arg)
+
+    def _overdue(self, event: Call) -> None:
+        """An async contact reached its channel's switch limit: unanswered, it is a failure."""
+        c = event.arg
+        if math.isnan(c.first_response_min):
+            self._follow_up(c, abandoned=False)
+
+    def _follow_up(self, c: Contact, abandoned: bool) -> None:
+        """After a failure of ``c``: retry, switch channel, or give up."""
+        ch = self.scenario.channels[c.channel]
+        then = after_failure(ch, c.failure_u, abandoned)
+        if then is not None:
+            delay = float(then.delay.sample(self.streams(then.stream), 1)[0])
+            self._spawn(c, then.channel, then.origin, delay)
+
+    def _abandon(self, event: Call) -> None:
+        c = event.arg
+        if c.state != WAITING:
+            return
+        k = c.channel
+        c.left_min = self.env.now
+        if c.silent_u < self.scenario.channels[k].silent_share:
+            # Nobody learns of it: the contact stays queued until an agent finds it gone.
+            c.silent = True
+        else:
+            c.state = ABANDONED
+            self.dispatch.counts[k] -= 1
+            del self.live[c.id]
+        self._follow_up(c, abandoned=True)
+        if not c.silent:
+            # A policy may hold agents back while a queue is non-empty (e.g. keep voice
+            # agents for waiting calls): a departure can free them for other work.
+            self.dispatch.offer_all()
+            self._leave(c)
+
+    def finish(self, agent: Agent, c: Contact) -> None:
+        """The last reply of ``c`` is done: resolve or escalate it, free the slot."""
+        del self.live[c.id]
+        if c.silent:  # the agent found the silent abandoner gone
+            c.state = ABANDONED
+            self.service.release(agent, c)
+            self._leave(c)
+            return
+        c.left_min = self.env.now
+        escalation = self.escalation.after_service(c) if self._escalates else None
+        if escalation is None:
+            c.state = DONE
+        else:
+            c.state = ESCALATED
+            c.forced = escalation.forced
+            if escalation.channel is not None:
+                self._spawn(c, escalation.channel, ESCALATION, escalation.delay_min)
+        self.service.release(agent, c)
+        if self._public[c.channel] and c.first_response_min != c.first_response_min:
+            self.kept[c.id] = c  # unanswered (NaN): see _leave
+        else:
+            done = self._done
+            done.append(self._row(c))
+            if len(done) >= self._chunk:
+                self.recorder.flush_contacts()
+
+    def _leave(self, c: Contact) -> None:
+        """``c`` left the system: to the recorder, unless its exposure still runs."""
+        if self._public[c.channel] and math.isnan(c.first_response_min):
+            self.kept[c.id] = c
+        else:
+            self.recorder.finished(c)
+
+    def _spawn(self, parent: Contact, channel: str, origin: int, delay_min: float) -> None:
+        """Create a follow-up contact of ``parent``'s journey in ``channel``, arriving
+        ``delay_min`` from now, with the potential pile-ons it may cause."""
+        if channel not in self._channel_index:
+            raise ContractError("escalation", self.escalation,
+                                f"escalated to {channel!r}, which is not a channel")
+        now = self.env.now
+        if now + delay_min >= self.end_min:
+            return  # it would come after the run ends
+        k = self._channel_index[channel]
+        ch = self.scenario.channels[k]
+        how = ORIGINS[origin]
+        row = {name: v[0].tolist() for name, v in
+               draw_attributes(ch, k, self.streams, 1, self._extra, f"/{how}").items()}
+        row.update(carried_over(origin, lambda name: getattr(parent, name)))
+        row.update(arrival_min=now + delay_min, origin=origin, parent=-1)
+        i = self.table.add(row)
+        if ch.pileon is not None and row["negative"]:
+            new = pileons(ch, k, self.streams, np.array([i]), np.array([row["arrival_min"]]),
+                          np.array([row["reach"]]), i + 1, self.horizon_min, self._extra,
+                          f"/{how}")
+            for r in range(len(new["arrival_min"])):
+                kid = self.table.add({name: v[r].tolist() for name, v in new.items()})
+                self._kids_created.setdefault(int(new["parent"][r]), []).append(kid)
+        c = self._contact(i, parent.journey)
+        if delay_min > 0:
+            self._pending += 1
+            Call(self.env, delay_min, self._arrive_later, c)
+        else:
+            self._arrive(c)
+
+    def _arrive_later(self, event: Call) -> None:
+        self._pending -= 1
+        self._arrive(event.arg)
+
+    # ---- staffing ----------------------------------------------------------------------
+    def _staffing_tick(self, _event: Call | None) -> None:
+        """Ask the staffing policy for every pool's headcount: at each interval boundary, and
+        every ``review_min`` in between for policies that react to the live state."""
+        now = self.env.now
+        interval, step = divmod(self._tick, self._ticks_per_interval)
+        self._tick += 1
+        for ps in self.pools:
+            target = self.staffing.agents(ps.pool.name, interval)
+            if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or target < 0:
+                raise ContractError("staffing", self.staffing,
+                                    f"agents({ps.pool.name!r}, {interval}) returned {target!r};"
+                                    " it must be a whole number of agents >= 0")
+            self.workforce.restaff(ps, int(target), now, self.dispatch.fill)
+        if self._progress is not None and step == 0 and 0 < now <= self.horizon_min:
+            self._progress(self.scenario.interval_min)
+        delay = self.scenario.interval_min / self._ticks_per_interval
+        idle = not self.live and self._pending == 0
+        if now >= self.horizon_min and (idle or now + delay > self.end_min):
+            return
+        Call(self.env, delay, self._staffing_tick)
+

@@ -1,0 +1,148 @@
+"""The recorder: finished contacts and closed capacity stretches, handed on in chunks.
+
+A contact that leaves the system leaves the engine's working set: the recorder buffers it
+and, every ``chunk`` contacts, turns the buffer into columns and hands them to its
+:class:`RecordSink` (which converts and writes them, :mod:`sim.records`). Peak memory so
+follows the contacts in the system, not the horizon. Each stretch a contact held an agent's
+capacity (a *segment*) goes the same way.
+
+Column names and meanings of a chunk (times in minutes):
+
+``id``, ``channel``, ``origin``, ``journey``, ``thread`` (first complaint of its pile-on
+thread), ``arrival_min``, ``first_response_min``, ``left_min`` (resolution or abandonment),
+``state`` (index into :data:`sim.engine.contacts.STATES`), ``pool`` (of the first response,
+-1: none), ``agent`` (the last agent, -1: none), ``held_min``, ``pileons``, ``forced``,
+``silent``, and every attribute of :data:`sim.customers.ATTRIBUTES`.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Protocol
+
+import numpy as np
+
+from ..customers import NAMES
+from .contacts import SERVING, Contact, ContactTable
+
+
+class RecordSink(Protocol):
+    """Where the recorder's chunks go."""
+
+    def contacts(self, chunk: dict[str, np.ndarray], end_min: float) -> None:
+        """Columns of finished contacts (``end_min``: NaN until the final chunk, which holds
+        the contacts still in the system when the run stopped, sorted by id)."""
+        ...
+
+    def segments(self, chunk: dict[str, np.ndarray]) -> None:
+        """``contact``, ``agent``, ``pool``, ``channel``, ``start``, ``end`` (NaN: still
+        open when the run stopped) of closed stretches, in the order they closed."""
+        ...
+
+    def close(self, staffing: dict[str, np.ndarray], end_min: float) -> None:
+        """The run ended at ``end_min``; ``staffing``: ``time``, ``pool``, ``agents``, one
+        row per change of a pool's headcount."""
+        ...
+
+
+class Discard:
+    """A sink that keeps nothing (for binding policies to a model that never runs)."""
+
+    def contacts(self, chunk: dict[str, np.ndarray], end_min: float) -> None:
+        pass
+
+    def segments(self, chunk: dict[str, np.ndarray]) -> None:
+        pass
+
+    def close(self, staffing: dict[str, np.ndarray], end_min: float) -> None:
+        pass
+
+
+_ENGINE = (("id", "i8"), ("channel", "i2"), ("origin", "i1"), ("journey", "i8"),
+           ("arrival_min", "f8"), ("first_response_min", "f8"), ("left_min", "f8"),
+           ("state", "i1"), ("pool", "i2"), ("agent", "i8"), ("held_min", "f8"),
+           ("pileons", "i8"), ("forced", "?"), ("silent", "?"))
+_ROW = np.dtype(list(_ENGINE))
+_SEGMENT_COLUMNS = (("contact", "i8"), ("agent", "i8"), ("channel", "i2"), ("start", "f8"),
+                    ("end", "f8"))
+_SEGMENT = np.dtype(list(_SEGMENT_COLUMNS))
+
+
+class Recorder:
+    """Buffers finished contacts and segments; hands them to ``sink`` in chunks.
+
+    The engine appends to :attr:`done` (``row(contact)`` of each finished contact) and to
+    :attr:`segments` directly, in its hot paths, and calls :meth:`flush_contacts` /
+    :meth:`flush_segments` when a buffer holds ``chunk`` rows; the buffers are cleared in
+    place, so references to them stay valid.
+
+    Parameters
+    ----------
+    table : ContactTable
+        Where the contacts' exogenous attributes are looked up.
+    sink : RecordSink
+        Receives the chunks.
+    agent_pool : list of int
+        Pool of each agent id (grows as agents come on shift).
+    chunk : int
+        Contacts (and segments) per chunk.
+    """
+
+    def __init__(self, table: ContactTable, sink: RecordSink, agent_pool: list[int],
+                 chunk: int = 1 << 16) -> None:
+        self.table = table
+        self.sink = sink
+        self.agent_pool = agent_pool
+        self.chunk = chunk
+        #: Engine columns of finished contacts, one tuple each (see ``row``).
+        self.done: list[tuple] = []
+        #: (contact id, agent id, channel, start, end) of each closed stretch.
+        self.segments: list[tuple[int, int, int, float, float]] = []
+        self.row = attrgetter(*(name for name, _ in _ENGINE))
+
+    def finished(self, c: Contact) -> None:
+        """``c`` left the system for good."""
+        self.done.append(self.row(c))
+        if len(self.done) >= self.chunk:
+            self.flush_contacts()
+
+    def close(self, remaining: list[Contact], staffing: list[tuple[float, int, int]],
+              end_min: float) -> None:
+        """The run stopped at ``end_min``: hand on everything, ``remaining`` (contacts still
+        in the system or kept for their exposure) last, their open segments after the
+        closed ones."""
+        self.flush_contacts()
+        remaining = sorted(remaining, key=lambda c: c.id)
+        for c in remaining:
+            if c.state == SERVING:  # its stretch is still open
+                self.segments.append((c.id, c.agent, c.channel, c.slot_since, np.nan))
+                c.held_min += end_min - c.slot_since
+        self.flush_segments()
+        self.done.extend(self.row(c) for c in remaining)
+        self.flush_contacts(end_min)
+        log = np.asarray(staffing, dtype=float).reshape(-1, 3)
+        self.sink.close({"time": log[:, 0], "pool": log[:, 1].astype(np.int16),
+                         "agents": log[:, 2].astype(np.int32)}, end_min)
+
+    def flush_contacts(self, end_min: float = np.nan) -> None:
+        """Hand the finished contacts buffered so far to the sink."""
+        if not self.done and not np.isfinite(end_min):
+            return
+        table = np.array(self.done, dtype=_ROW)
+        self.done.clear()
+        cols = {name: np.ascontiguousarray(table[name]) for name, _ in _ENGINE}
+        ids = cols["id"]
+        for name in (*NAMES, "thread"):
+            cols[name] = self.table.gather(name, ids)
+        self.table.release(ids)
+        self.sink.contacts(cols, end_min)
+
+    def flush_segments(self) -> None:
+        """Hand the closed segments buffered so far to the sink."""
+        if not self.segments:
+            return
+        table = np.array(self.segments, dtype=_SEGMENT)
+        self.segments.clear()
+        cols = {name: np.ascontiguousarray(table[name]) for name, _ in _SEGMENT_COLUMNS}
+        cols["pool"] = np.asarray(self.agent_pool, np.int16)[cols["agent"]]
+        self.sink.segments(cols)

@@ -1,0 +1,190 @@
+"""Replications with common random numbers: a setup in, tables out.
+
+A :class:`Setup` is what to simulate: a scenario, factories of the five policies and a run
+specification, all plain Python objects (no config framework): ``sim.config`` builds one
+from Hydra's config, a notebook or a test can build one by hand. Each replication builds
+fresh policies (they hold state), draws its customers from the named streams of
+``(seed, replication)``, runs the engine, and turns the records it streams into tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from . import metrics, records
+from .customers import draw_customers
+from .engine import Model, RecordSink
+from .policies.base import AgentSelection, EscalationPolicy, Organisation, Routing, Staffing
+from .policies.routing import LongestIdle, Silos
+from .rng import Streams
+from .scenario import Scenario
+
+__all__ = ["Results", "RunSpec", "Setup", "build_model", "run_replication",
+           "run_replications"]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """How long and how often to simulate (times in minutes).
+
+    Attributes
+    ----------
+    horizon_min : float
+        Arrivals stop here.
+    warmup_min : float
+        Contacts arriving before this are simulated but flagged and left out of metrics.
+    drain_min : float
+        After the horizon, keep serving until empty or this much longer.
+    replications : int
+        Independent replications (>= 1).
+    seed : int
+        The seed.
+    workers : int
+        Processes to spread replications over (1: in this process).
+    """
+
+    horizon_min: float
+    warmup_min: float = 0.0
+    drain_min: float = 0.0
+    replications: int = 1
+    seed: int = 0
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What to simulate: a scenario, a factory for each policy, a run specification.
+
+    A factory is called once per replication for a fresh policy (a class, or a
+    :class:`sim.policies.Spec` holding a class and its parameters).
+    """
+
+    scenario: Scenario
+    routing: Callable[[], Routing]
+    staffing: Callable[[], Staffing]
+    escalation: Callable[[], EscalationPolicy]
+    run: RunSpec
+    organisation: Callable[[], Organisation] = Silos
+    selection: Callable[[], AgentSelection] = LongestIdle
+
+
+@dataclass
+class Results:
+    """Every table of a run; each has a ``replication`` column."""
+
+    scenario: Scenario          # as organised for the run
+    contacts: pd.DataFrame      # all columns, or records.ANALYSIS when streamed to disk
+    staffing: pd.DataFrame
+    segments: pd.DataFrame
+    journeys: pd.DataFrame
+    intervals: pd.DataFrame
+    per_replication: pd.DataFrame
+    summary: pd.DataFrame
+    overrides: tuple[str, ...] = ()  # how it was configured, when known (sim.api.run)
+    config_yaml: str = ""
+
+
+def build_model(setup: Setup, replication: int, sink: RecordSink | None = None,
+                progress: Callable[[float], None] | None = None) -> Model:
+    """Policies built and bound, customers drawn: one replication's model, not yet run.
+
+    ``sink`` receives the records (default: a :class:`sim.records.Collector` keeping every
+    column in memory, as ``model.sink``). Raises whatever a policy raises on binding
+    (:class:`sim.errors.InvalidValue` for bad parameters) before any simulated time passes.
+    """
+    scenario = organised(setup)
+    if sink is None:
+        sink = records.Collector(scenario, replication, setup.run.warmup_min)
+    streams = Streams(setup.run.seed, replication)
+    customers = draw_customers(scenario, streams, setup.run.horizon_min)
+    model = Model(scenario, customers, setup.routing(), setup.selection(), setup.staffing(),
+                  setup.escalation(), streams, sink, setup.run.horizon_min,
+                  setup.run.drain_min, progress)
+    model.sink = sink
+    return model
+
+
+def organised(setup: Setup) -> Scenario:
+    """The scenario as the setup's organisation and escalation policies organise it."""
+    return setup.escalation().organise(setup.organisation().organise(setup.scenario))
+
+
+def run_replication(setup: Setup, replication: int,
+                    progress: Callable[[float], None] | None = None,
+                    writer: records.TableWriter | None = None) -> tuple[pd.DataFrame, ...]:
+    """Run one replication: (contacts, staffing, segments, intervals, per-replication
+    metrics). With ``writer``, full contact and segment tables stream there and
+    ``contacts`` holds the :data:`sim.records.ANALYSIS` columns."""
+    spec = setup.run
+    collector = records.Collector(organised(setup), replication, spec.warmup_min, writer)
+    model = build_model(setup, replication, collector, progress)
+    model.run()
+    contacts, staffing, segments = collector.tables()
+    scenario = model.scenario
+    serving = {c.name: [p.name for p in scenario.pools_for(c.name)] for c in scenario.channels}
+    ivals = metrics.intervals(contacts, staffing, segments, serving, scenario.interval_min,
+                              spec.horizon_min)
+    ivals.insert(0, "replication", replication)
+    per_rep = metrics.replication_metrics(contacts, staffing, segments, serving,
+                                          (spec.warmup_min, spec.horizon_min))
+    per_rep.insert(0, "replication", replication)
+    return contacts, staffing, segments, ivals, per_rep
+
+
+def _run_part(args: tuple[Setup, int, str | None]) -> tuple[pd.DataFrame, ...]:
+    setup, replication, part = args
+    writer = None if part is None else records.TableWriter(Path(part))
+    try:
+        return run_replication(setup, replication, writer=writer)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def run_replications(setup: Setup, progress: Callable[[float], None] | None = None,
+                     directory: Path | None = None) -> Results:
+    """All replications of a setup, then the summary across them.
+
+    ``progress`` is called with simulated minutes as they pass (in-process runs) or with a
+    whole replication's horizon as each finishes (parallel runs). With ``directory``,
+    ``contacts.parquet`` and ``segments.parquet`` are written there as the run goes (peak
+    memory then follows the contacts in the system) and ``Results.contacts`` holds the
+    :data:`sim.records.ANALYSIS` columns; without, every table stays in memory.
+    """
+    spec = setup.run
+    writer = None if directory is None else records.TableWriter(Path(directory))
+    rest = range(1, spec.replications)
+    workers = min(spec.workers or os.cpu_count() or 1, len(rest))
+    try:
+        parts = [run_replication(setup, 0, progress, writer)]
+        if workers > 1:
+            scratch = None if directory is None else Path(directory) / ".parts"
+            jobs = [(setup, r, None if scratch is None else str(scratch / str(r))) for r in rest]
+            for job in jobs:
+                if job[2] is not None:
+                    Path(job[2]).mkdir(parents=True, exist_ok=True)
+            with ProcessPoolExecutor(workers) as pool:
+                for (_, r, part), tables in zip(jobs, pool.map(_run_part, jobs)):
+                    parts.append(tables)
+                    if part is not None:
+                        writer.append_files(Path(part))
+                    if progress:
+                        progress(spec.horizon_min)
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            parts += [run_replication(setup, r, progress, writer) for r in rest]
+    finally:
+        if writer is not None:
+            writer.close()
+    contacts, staffing, segments, ivals, per_rep = (pd.concat(p, ignore_index=True)
+                                                    for p in zip(*parts))
+    return Results(organised(setup), contacts, staffing, segments,
+                   records.journeys_frame(contacts), ivals, per_rep, metrics.summarise(per_rep))
