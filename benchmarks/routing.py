@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 
 import simpy  # noqa: E402
 
-from sim import records  # noqa: E402
 from sim.config import build_setup, compose  # noqa: E402
 from sim.replications import Setup, build_model  # noqa: E402
 
@@ -55,32 +54,32 @@ def overrides_for(name: str) -> list[str]:
     return VARIANTS.get(name, [f"routing={name}"])
 
 
-def make_study(name: str, horizon: str, seed: int = 1) -> Study:
+def make_setup(name: str, horizon: str, seed: int = 1) -> Setup:
     cfg = compose([
             *overrides_for(name), f"run.horizon={horizon}", "run.replications=1",
             "run.progress=false", f"seed={seed}"])
     return build_setup(cfg)
 
 
-def run_once(study: Study) -> int:
-    """One replication from a built study to its contact table; returns the contacts."""
-    model = build_model(study, 0)
-    rec = model.run()
-    return len(records.contacts_frame(rec, model.scenario, 0, study.run.warmup_min))
+def run_once(setup: Setup) -> int:
+    """One replication from a built setup to its contact table; returns the contacts."""
+    model = build_model(setup, 0)
+    model.run()
+    return len(model.sink.tables()[0])
 
 
-def timed(study: Study) -> tuple[float, int]:
+def timed(setup: Setup) -> tuple[float, int]:
     gc.collect()
     start = time.perf_counter()
-    n = run_once(study)
+    n = run_once(setup)
     return time.perf_counter() - start, n
 
 
-def profile(study: Study, top: int = 25) -> None:
+def profile(setup: Setup, top: int = 25) -> None:
     """cProfile one run, printing the functions with the most time of their own."""
     prof = cProfile.Profile()
     prof.enable()
-    run_once(study)
+    run_once(setup)
     prof.disable()
     pstats.Stats(prof).sort_stats("tottime").print_stats(top)
 
@@ -93,10 +92,10 @@ def main() -> None:
                         help="cProfile one run of ROUTING (a config name or a variant)")
     args = parser.parse_args()
     if args.profile:
-        profile(make_study(args.profile, args.horizon))
+        profile(make_setup(args.profile, args.horizon))
         return
     names = routing_options() + list(VARIANTS)
-    studies = {name: make_study(name, args.horizon) for name in names}
+    studies = {name: make_setup(name, args.horizon) for name in names}
     rates: dict[str, list[float]] = {name: [] for name in names}
     counts: dict[str, int] = {}
     for _ in range(args.repeats):

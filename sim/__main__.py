@@ -44,13 +44,15 @@ def main(cfg: DictConfig) -> None:
             return
         setup = build_setup(cfg)
         started = time.perf_counter()
-        with progress_bar(setup, enabled=cfg.run.progress) as progress:
-            results = run_replications(setup, progress)
-        wall = time.perf_counter() - started
-        report.write_results(outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,
-                             job={"fingerprint": fingerprint,
-                                  "overrides": list(hydra_cfg.overrides.task)},
-                             figures=cfg.run.figures)
+        with report.staging(outdir) as stage:
+            # Contacts and segments stream into the staging folder as the run goes.
+            with progress_bar(setup, enabled=cfg.run.progress) as progress:
+                results = run_replications(setup, progress, directory=stage)
+            wall = time.perf_counter() - started
+            report.write_results(outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed,
+                                 wall_s=wall, job={"fingerprint": fingerprint,
+                                                   "overrides": list(hydra_cfg.overrides.task)},
+                                 figures=cfg.run.figures, staged=stage)
     except ConfigError as err:
         message = f"config error: {err}"
         jobs.record_failure(outdir, message)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 import numpy as np
+from .errors import InvalidValue
 
 MIN_PER_DAY = 1440.0
 MIN_PER_WEEK = 7 * MIN_PER_DAY
@@ -71,14 +72,18 @@ class ProfiledPoisson:
             # rounds to 0 (found by hypothesis: [5e-324, 0] gave NaN rates).
             if (not shape or not all(math.isfinite(v) and v >= 0 for v in shape)
                     or not np.mean(np.asarray(shape, float)) > 0):
-                raise ValueError(f"{name}={list(shape)} must be finite, non-negative and not "
-                                 "all zero")
+                raise InvalidValue(name, shape, "must be finite, non-negative and not all zero")
+        if 1440 % len(self.intraday):
+            raise InvalidValue("intraday", self.intraday, "needs a number of values that "
+                               "divides a day (e.g. 24 or 48)")
         if len(self.weekly) not in (1, 7):
-            raise ValueError(f"weekly={list(self.weekly)} must have 7 values (Mon..Sun) or 1")
+            raise InvalidValue("weekly", self.weekly, "must have 7 values (Mon..Sun) or 1")
         if not (math.isfinite(self.rate_per_hour) and self.rate_per_hour > 0):
-            raise ValueError(f"rate_per_hour={self.rate_per_hour} must be > 0")
+            raise InvalidValue("rate_per_hour", self.rate_per_hour,
+                               "must be a positive rate (contacts per hour)")
         if not (math.isfinite(self.daily_variance) and self.daily_variance >= 0):
-            raise ValueError(f"daily_variance={self.daily_variance} must be >= 0")
+            raise InvalidValue("daily_variance", self.daily_variance, "must be >= 0 (variance "
+                               "of the daily busyness factor; 0: Poisson)")
 
     @property
     def piece_min(self) -> float:
@@ -168,14 +173,14 @@ class Incident:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.factor) and self.factor > 0):
-            raise ValueError(f"factor={self.factor} must be > 0")
+            raise InvalidValue("factor", self.factor, "must be > 0")
         if not (math.isfinite(self.duration_min) and self.duration_min > 0):
-            raise ValueError(f"duration={self.duration_min} must be > 0 (minutes)")
+            raise InvalidValue("duration_min", self.duration_min, "must be > 0 (minutes)")
         if not 0 <= self.per_day <= 1:
-            raise ValueError(f"per_day={self.per_day} must be a probability in [0, 1]")
+            raise InvalidValue("per_day", self.per_day, "must be a probability in [0, 1]")
         if (self.start_min is None) == (self.per_day == 0):
-            raise ValueError(f"at={self.start_min}: give either a start time (at) or a "
-                             "probability per day (per_day), not both or neither")
+            raise InvalidValue("start_min", self.start_min, "give either a start time (at) or "
+                               "a probability per day (per_day), not both or neither")
 
     def surges(self, rng: np.random.Generator, horizon_min: float) -> list[Surge]:
         """The stretches this incident raises volume in one replication."""

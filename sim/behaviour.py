@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from .distributions import Distribution
+from .errors import InvalidValue
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Retrial:
 
     def __post_init__(self) -> None:
         if not 0 <= self.probability <= 1:
-            raise ValueError(f"probability={self.probability} must be in [0, 1]")
+            raise InvalidValue("probability", self.probability, "must be in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,10 @@ class Switch:
 
     def __post_init__(self) -> None:
         if not 0 <= self.probability <= 1:
-            raise ValueError(f"probability={self.probability} must be in [0, 1]")
+            raise InvalidValue("probability", self.probability, "must be in [0, 1]")
         if self.after_min is not None and not (math.isfinite(self.after_min)
                                                and self.after_min > 0):
-            raise ValueError(f"after={self.after_min} must be > 0 (minutes)")
+            raise InvalidValue("after_min", self.after_min, "must be > 0 (minutes)")
 
 
 #: Causes of a dissatisfied contact, in precedence order (a contact gets the first that
@@ -112,12 +113,14 @@ class Dissatisfaction:
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", {**{c: 1.0 for c in CAUSES}, **self.weights})
         if not 0 <= self.forced_switch <= 1:
-            raise ValueError(f"forced_switch={self.forced_switch} must be a probability")
-        unknown = set(self.weights) - set(CAUSES)
+            raise InvalidValue("forced_switch", self.forced_switch, "must be a probability")
+        unknown = sorted(set(self.weights) - set(CAUSES))
         if unknown:
-            raise ValueError(f"weights={dict(self.weights)} names unknown cause(s) "
-                             f"{sorted(unknown)}; causes: {', '.join(CAUSES)}")
-        for name, w in [*self.weights.items(), ("pileon_weight", self.pileon_weight),
-                        ("exposure_weight", self.exposure_weight)]:
+            raise InvalidValue(f"weights.{unknown[0]}", self.weights[unknown[0]],
+                               f"names an unknown cause; causes: {', '.join(CAUSES)}")
+        for name, w in self.weights.items():
             if not (math.isfinite(w) and w >= 0):
-                raise ValueError(f"{name}={w} must be >= 0")
+                raise InvalidValue(f"weights.{name}", w, "must be >= 0")
+        for name in ("pileon_weight", "exposure_weight"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise InvalidValue(name, getattr(self, name), "must be >= 0")

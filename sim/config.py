@@ -273,12 +273,47 @@ def _positive(value: Any, key: str, what: str) -> float:
     return float(value)
 
 
+#: Domain fields whose config key is named otherwise (times are minutes in the domain,
+#: durations with a unit in config).
+_CONFIG_NAMES = {"target_min": "target", "silent_notice_min": "silent_notice",
+                 "decay_min": "decay", "after_min": "after", "duration_min": "duration",
+                 "start_min": "at", "interval_min": "interval"}
+
+
+def _config_key(key: str, field: str) -> str:
+    """The config key of a domain object's ``field`` (dotted), under ``key``."""
+    parts = [_CONFIG_NAMES.get(part, part) for part in field.split(".")]
+    return ".".join([key, *parts]) if key else ".".join(parts)
+
+
+def _refused(err: InvalidValue, key: str, node: Any = None) -> ConfigError:
+    """A domain object's refusal as a config error on the key it names: the value as the
+    user wrote it when the key exists in ``node``, else the value the object saw."""
+    full = _config_key(key, err.field)
+    value = err.value
+    if isinstance(node, DictConfig):
+        relative = full[len(key) + 1:] if key else full
+        found = OmegaConf.select(node, relative, default=_MISSING)
+        if found is not _MISSING:
+            value = found
+    return ConfigError(full, value, err.valid)
+
+
+_MISSING = object()
+
+
+def _made(cls: Callable[..., Any], key: str, node: Any = None, **kwargs: Any) -> Any:
+    """``cls(**kwargs)``; a value it refuses becomes a ConfigError on the key it names."""
+    try:
+        return cls(**kwargs)
+    except InvalidValue as err:
+        raise _refused(err, key, node) from None
+
+
 def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
     if node is None:
         raise ConfigError(key, None, "a distribution is required here")
     node = _as_dist_conf(node, key)
-    if node.dist not in distributions.REGISTRY:
-        raise ConfigError(f"{key}.dist", node.dist, "valid: " + ", ".join(distributions.REGISTRY))
     mean = None if node.mean is None else parse_duration(node.mean, f"{key}.mean")
     cv = node.cv
     if node.median is not None or node.sigma is not None:
@@ -305,8 +340,16 @@ def _as_dist_conf(node: Any, key: str) -> DictConfig:
     return OmegaConf.merge(OmegaConf.structured(DistConf), node)
 
 
+def _optional_dist(node: Any, key: str) -> distributions.Distribution | None:
+    return None if node is None else _dist(node, key)
+
+
 def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
-    """Scenario from an :class:`OperationConf` node."""
+    """Scenario from an :class:`OperationConf` node.
+
+    Durations are parsed and names resolved here; every other check is the domain
+    objects' own (:class:`sim.errors.InvalidValue`), reported on the key it names.
+    """
     profiles = {"flat": ProfileConf()}
     profiles.update(node.profiles)
     replays = None
@@ -319,141 +362,69 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
             raise ConfigError(f"{key}.incidents", OmegaConf.to_container(node.incidents),
                               "must be empty when scenario.trace replays the arrivals "
                               "(the trace already holds whatever surges happened)")
-    channels = []
-    for name, ch in node.channels.items():
-        k = f"{key}.channels.{name}"
-        try:
-            mode = Mode(ch.mode)
-        except ValueError:
-            raise ConfigError(f"{k}.mode", ch.mode, "valid: voice, chat, async") from None
-        if ch.profile not in profiles:
-            raise ConfigError(f"{k}.profile", ch.profile,
-                              "valid: " + ", ".join(profiles) + f" (defined in {key}.profiles)")
-        prof = profiles[ch.profile]
-        if replays is not None:
-            rate = 1.0  # unused: the trace gives the arrivals
-        elif ch.rate_per_hour is None:
+    channels = [_channel(name, ch, f"{key}.channels.{name}", profiles, replays, key)
+                for name, ch in node.channels.items()]
+    pools = [_made(Pool, f"{key}.pools.{name}", p, name=name, skills=dict(p.skills),
+                   concurrency=dict(p.concurrency), agents=p.agents,
+                   tool_quality=p.tool_quality)
+             for name, p in node.pools.items()]
+    incidents = tuple(_incident(i, f"{key}.incidents[{n}]") for n, i in enumerate(node.incidents))
+    d = node.dissatisfaction
+    scoring = _made(Dissatisfaction, f"{key}.dissatisfaction", d,
+                    forced_switch=d.forced_switch, weights=dict(d.weights),
+                    pileon_weight=d.pileon_weight, exposure_weight=d.exposure_weight)
+    return _made(Scenario, key, node, channels=tuple(channels), pools=tuple(pools),
+                 interval_min=parse_duration(node.interval, f"{key}.interval"),
+                 efficiency=tuple(node.efficiency), incidents=incidents,
+                 dissatisfaction=scoring)
+
+
+def _channel(name: str, ch: DictConfig, k: str, profiles: dict, replays: dict | None,
+             key: str) -> Channel:
+    """One channel of an operation (``k``: its key)."""
+    try:
+        mode = Mode(ch.mode)
+    except ValueError:
+        raise ConfigError(f"{k}.mode", ch.mode, "valid: voice, chat, async") from None
+    if ch.profile not in profiles:
+        raise ConfigError(f"{k}.profile", ch.profile,
+                          "valid: " + ", ".join(profiles) + f" (defined in {key}.profiles)")
+    if replays is not None:
+        arrivals = replays[name]
+    else:
+        if ch.rate_per_hour is None:
             raise ConfigError(f"{k}.rate_per_hour", None, "required (contacts per hour), "
                               "unless scenario.trace replays the arrivals")
-        else:
-            rate = _positive(ch.rate_per_hour, f"{k}.rate_per_hour", "rate (contacts per hour)")
-        if not ch.daily_variance >= 0:
-            raise ConfigError(f"{k}.daily_variance", ch.daily_variance,
-                              "must be >= 0 (variance of the daily busyness factor; 0: Poisson)")
+        prof = profiles[ch.profile]
         try:
-            arrivals = ProfiledPoisson(rate, tuple(prof.intraday), tuple(prof.weekly),
-                                       float(ch.daily_variance))
-        except ValueError as err:
-            raise ConfigError(f"{key}.profiles.{ch.profile}", OmegaConf.to_container(prof),
-                              str(err)) from None
-        if 1440 % len(prof.intraday):
-            raise ConfigError(f"{key}.profiles.{ch.profile}.intraday", list(prof.intraday),
-                              "needs a number of values that divides a day (e.g. 24 or 48)")
-        patience = None if ch.patience is None else _dist(ch.patience, f"{k}.patience")
-        if patience is not None and mode is Mode.ASYNC:
-            raise ConfigError(f"{k}.patience", OmegaConf.to_container(ch.patience),
-                              "async channels have no patience (nobody waits on the line); "
-                              "use null")
-        for share in ("negative_share", "secure_share"):
-            if not 0 <= ch[share] <= 1:
-                raise ConfigError(f"{k}.{share}", ch[share], "must be a share in [0, 1]")
-        reach = None if ch.reach is None else _dist(ch.reach, f"{k}.reach")
-        think = None if ch.think is None else _dist(ch.think, f"{k}.think")
-        if ch.exchanges < 1 or (ch.exchanges > 1 and (mode is Mode.VOICE or think is None)):
-            raise ConfigError(f"{k}.exchanges", ch.exchanges, "must be >= 1; above 1 only for "
-                              "text channels, with a think-time distribution in think")
-        if replays is not None:
-            arrivals = replays[name]
-        behaviour = dict(
-            pileon=None if ch.pileon.branching == 0 else _made(
-                PileOn, f"{k}.pileon", ch.pileon, branching=ch.pileon.branching,
-                decay_min=parse_duration(ch.pileon.decay, f"{k}.pileon.decay"),
-                reach_exponent=ch.pileon.reach_exponent),
-            retrial=None if ch.retrial.probability == 0 else _made(
-                Retrial, f"{k}.retrial", ch.retrial, probability=ch.retrial.probability,
-                delay=_dist(ch.retrial.delay, f"{k}.retrial.delay")),
-            switch=_switch(ch.switch, k) if ch.switch.probability != 0 else None,
-            silent_share=float(ch.silent_share),
-            silent_notice_min=parse_duration(ch.silent_notice, f"{k}.silent_notice"))
-        channels.append(_made(Channel, k, ch, name=name, mode=mode,
-                              target_min=parse_duration(ch.target, f"{k}.target"),
-                              arrivals=arrivals, handle=_dist(ch.handle, f"{k}.handle"),
-                              expectation=_dist(ch.expectation, f"{k}.expectation"),
-                              patience=patience, public=bool(ch.public),
-                              secure=bool(ch.secure), reach=reach,
-                              negative_share=float(ch.negative_share),
-                              secure_share=float(ch.secure_share),
-                              exchanges=int(ch.exchanges), think=think, **behaviour))
-    names = [c.name for c in channels]
-    pools = []
-    for name, p in node.pools.items():
-        k = f"{key}.pools.{name}"
-        for field_ in ("skills", "concurrency"):
-            for ch in getattr(p, field_):
-                if ch not in names:
-                    raise ConfigError(f"{k}.{field_}.{ch}", getattr(p, field_)[ch],
-                                      "names no channel; channels: " + ", ".join(names))
-        for ch, prof in p.skills.items():
-            _positive(prof, f"{k}.skills.{ch}", "proficiency (handle-time multiplier)")
-        for ch, m in p.concurrency.items():
-            if m < 1 or (m > 1 and channels[names.index(ch)].mode is Mode.VOICE):
-                raise ConfigError(f"{k}.concurrency.{ch}", m,
-                                  "must be >= 1, and 1 for voice channels")
-            if ch not in p.skills:
-                raise ConfigError(f"{k}.concurrency.{ch}", m,
-                                  f"the pool has no skill for {ch}; skills: {', '.join(p.skills)}")
-        if p.agents < 0:
-            raise ConfigError(f"{k}.agents", p.agents, "must be >= 0")
-        _positive(p.tool_quality, f"{k}.tool_quality", "handle-time factor (1 = standard tools)")
-        pools.append(Pool(name, dict(p.skills), dict(p.concurrency), int(p.agents),
-                          tool_quality=float(p.tool_quality)))
-    served = {ch for p in pools for ch in p.skills}
-    for ch in names:
-        if ch not in served:
-            raise ConfigError(f"{key}.pools", sorted(p.name for p in pools),
-                              f"no pool has a skill for channel {ch!r}; every channel needs one")
-    incidents = tuple(_incident(i, f"{key}.incidents[{n}]", names)
-                      for n, i in enumerate(node.incidents))
-    for c in channels:
-        if c.switch is not None and c.switch.to not in names:
-            raise ConfigError(f"{key}.channels.{c.name}.switch.to", c.switch.to,
-                              "must name another channel: " + ", ".join(names))
-    scoring = _made(Dissatisfaction, f"{key}.dissatisfaction", node.dissatisfaction,
-                    forced_switch=node.dissatisfaction.forced_switch,
-                    weights=dict(node.dissatisfaction.weights),
-                    pileon_weight=node.dissatisfaction.pileon_weight,
-                    exposure_weight=node.dissatisfaction.exposure_weight)
-    try:
-        return Scenario(tuple(channels), tuple(pools), _interval(node.interval, f"{key}.interval"),
-                        tuple(float(e) for e in node.efficiency), incidents, scoring)
-    except ValueError as err:
-        if str(err).startswith("efficiency="):
-            raise ConfigError(f"{key}.efficiency", list(node.efficiency),
-                              str(err).split(": ", 1)[-1].split(" must ", 1)[-1]) from None
-        raise
-
-
-# "<field>=<value> <what is valid>": a value is one word or a bracketed list (with spaces).
-_FIELD = re.compile(r"^(?:channel \S+: )?([a-z_]+(?:\.[a-z_]+)?)(=(?:\[[^\]]*\]|\S+))?\s+")
-
-
-def _made(cls: Callable[..., Any], key: str, node: DictConfig, **kwargs: Any) -> Any:
-    """``cls(**kwargs)``, with a ValueError turned into a ConfigError on the key it names.
-
-    Domain objects say what is wrong as ``"<field>=<value> <what is valid>"``, or as a
-    sentence starting with the field's name (a channel's prefixed by ``"channel <name>: "``).
-    """
-    try:
-        return cls(**kwargs)
-    except ValueError as err:
-        msg = str(err)
-        match = _FIELD.match(msg)
-        if match is None:
-            raise ConfigError(key, OmegaConf.to_container(node), msg) from None
-        name = match.group(1)
-        value = OmegaConf.select(node, name, default=None)
-        valid = msg[match.end():] if match.group(2) else msg.split(": ", 1)[-1]
-        raise ConfigError(f"{key}.{name}", value, valid) from None
+            arrivals = ProfiledPoisson(ch.rate_per_hour, tuple(prof.intraday),
+                                       tuple(prof.weekly), ch.daily_variance)
+        except InvalidValue as err:
+            # The rate and variance are the channel's keys, the shapes its profile's.
+            owner = k if err.field in ("rate_per_hour", "daily_variance") else (
+                f"{key}.profiles.{ch.profile}")
+            raise _refused(err, owner, ch if owner == k else None) from None
+    pileon = ch.pileon
+    behaviour = dict(
+        pileon=None if pileon.branching == 0 else _made(
+            PileOn, f"{k}.pileon", pileon, branching=pileon.branching,
+            decay_min=parse_duration(pileon.decay, f"{k}.pileon.decay"),
+            reach_exponent=pileon.reach_exponent),
+        retrial=None if ch.retrial.probability == 0 else _made(
+            Retrial, f"{k}.retrial", ch.retrial, probability=ch.retrial.probability,
+            delay=_dist(ch.retrial.delay, f"{k}.retrial.delay")),
+        switch=_switch(ch.switch, k) if ch.switch.probability != 0 else None)
+    return _made(Channel, k, ch, name=name, mode=mode,
+                 target_min=parse_duration(ch.target, f"{k}.target"), arrivals=arrivals,
+                 handle=_dist(ch.handle, f"{k}.handle"),
+                 expectation=_dist(ch.expectation, f"{k}.expectation"),
+                 patience=_optional_dist(ch.patience, f"{k}.patience"), public=bool(ch.public),
+                 secure=bool(ch.secure), reach=_optional_dist(ch.reach, f"{k}.reach"),
+                 negative_share=ch.negative_share, secure_share=ch.secure_share,
+                 exchanges=ch.exchanges, think=_optional_dist(ch.think, f"{k}.think"),
+                 silent_share=ch.silent_share,
+                 silent_notice_min=parse_duration(ch.silent_notice, f"{k}.silent_notice"),
+                 **behaviour)
 
 
 def _switch(node: DictConfig, key: str) -> Switch:
@@ -465,22 +436,11 @@ def _switch(node: DictConfig, key: str) -> Switch:
                  delay=_dist(node.delay, f"{key}.switch.delay"), after_min=after)
 
 
-def _incident(node: DictConfig, key: str, channels: list[str]) -> Incident:
-    unknown = [c for c in node.channels if c not in channels]
-    if unknown or not node.channels:
-        raise ConfigError(f"{key}.channels", list(node.channels),
-                          "must name channels of the scenario: " + ", ".join(channels))
+def _incident(node: DictConfig, key: str) -> Incident:
     start = None if node.at is None else parse_duration(node.at, f"{key}.at", allow_zero=True)
-    return _made(Incident, key, node, channels=tuple(node.channels), factor=float(node.factor),
+    return _made(Incident, key, node, channels=tuple(node.channels), factor=node.factor,
                  duration_min=parse_duration(node.duration, f"{key}.duration"),
-                 start_min=start, per_day=float(node.per_day))
-
-
-def _interval(value: Any, key: str) -> float:
-    minutes = parse_duration(value, key)
-    if not (1440 / minutes).is_integer():
-        raise ConfigError(key, value, "must divide a day evenly (e.g. 15min, 30min, 1h)")
-    return minutes
+                 start_min=start, per_day=node.per_day)
 
 
 def build_erlang(node: DictConfig, key: str = "scenario") -> Scenario:
@@ -494,12 +454,14 @@ def build_erlang(node: DictConfig, key: str = "scenario") -> Scenario:
         patience = distributions.Exponential(
             _positive(node.mean_patience_min, f"{key}.mean_patience_min",
                       "duration in minutes (or null: nobody abandons)"))
-    phone = Channel("phone", Mode.VOICE, parse_duration(node.target, f"{key}.target"),
-                    ProfiledPoisson(rate), distributions.Exponential(handle),
-                    # Textbook callers expect no wait: any delay counts as dissatisfying.
-                    distributions.Deterministic(1e-9), patience)
-    return Scenario((phone,), (Pool("agents", {"phone": 1.0}, {}, int(node.agents)),),
-                    _interval(node.interval, f"{key}.interval"))
+    phone = _made(Channel, key, node, name="phone", mode=Mode.VOICE,
+                  target_min=parse_duration(node.target, f"{key}.target"),
+                  arrivals=ProfiledPoisson(rate), handle=distributions.Exponential(handle),
+                  # Textbook callers expect no wait: any delay counts as dissatisfying.
+                  expectation=distributions.Deterministic(1e-9), patience=patience)
+    return _made(Scenario, key, node, channels=(phone,),
+                 pools=(Pool("agents", {"phone": 1.0}, {}, int(node.agents)),),
+                 interval_min=parse_duration(node.interval, f"{key}.interval"))
 
 
 def _class(target: Any, key: str, base: type) -> type:

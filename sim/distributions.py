@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol, Sequence
 
 import numpy as np
+from .errors import InvalidValue
 
 
 class Distribution(Protocol):
@@ -199,22 +200,22 @@ def make(kind: str, mean: float | None = None, cv: float | None = None,
         Naming the offending parameter, its value and what is valid.
     """
     if kind not in REGISTRY:
-        raise ValueError(f"dist={kind!r} is not a distribution; valid: {', '.join(REGISTRY)}")
+        raise InvalidValue("dist", kind, "is not a distribution; valid: " + ", ".join(REGISTRY))
     cls = REGISTRY[kind]
     if cls is Empirical:
         vals = tuple(float(v) for v in (() if values is None else values))
         if not vals or not all(math.isfinite(v) and v >= 0 for v in vals) or sum(vals) <= 0:
-            raise ValueError(f"values={list(vals)} must be a non-empty list of durations >= 0 "
-                             "with a positive sum")
+            raise InvalidValue("values", list(vals), "must be a non-empty list of durations "
+                               ">= 0 with a positive sum")
         return Empirical(vals)
     if mean is None or not math.isfinite(mean) or mean <= 0:
-        raise ValueError(f"mean={mean} must be a positive duration")
+        raise InvalidValue("mean", mean, "must be a positive duration (> 0)")
     if cls.fixed_cv is not None:
         if cv is not None and not math.isclose(cv, cls.fixed_cv):
-            raise ValueError(f"cv={cv} is not valid for {kind}: its cv is {cls.fixed_cv:g}")
+            raise InvalidValue("cv", cv, f"is not valid for {kind}: its cv is {cls.fixed_cv:g}")
         return cls(mean)
     if cv is None or not math.isfinite(cv) or cv <= 0:
-        raise ValueError(f"cv={cv} must be a positive number for {kind}")
+        raise InvalidValue("cv", cv, f"must be a positive number for {kind}")
     if cls is Weibull and not 0.01 <= cv <= 20:
-        raise ValueError(f"cv={cv} must be in [0.01, 20] for weibull (shape 0.1 to 100)")
+        raise InvalidValue("cv", cv, "must be in [0.01, 20] for weibull (shape 0.1 to 100)")
     return cls(mean, cv)

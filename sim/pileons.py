@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .distributions import Distribution
+from .errors import InvalidValue
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,13 @@ class PileOn:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.branching) and 0 <= self.branching < 1):
-            raise ValueError(f"branching={self.branching} must be in [0, 1): a branching ratio "
-                             "of 1 or more makes a cascade of pile-ons that need not die out")
+            raise InvalidValue("branching", self.branching, "must be in [0, 1): a branching "
+                               "ratio of 1 or more makes a cascade of pile-ons that need not "
+                               "die out")
         if not (math.isfinite(self.decay_min) and self.decay_min > 0):
-            raise ValueError(f"decay={self.decay_min} must be > 0 (minutes)")
+            raise InvalidValue("decay_min", self.decay_min, "must be > 0 (minutes)")
         if not (math.isfinite(self.reach_exponent) and self.reach_exponent >= 0):
-            raise ValueError(f"reach_exponent={self.reach_exponent} must be >= 0")
+            raise InvalidValue("reach_exponent", self.reach_exponent, "must be >= 0")
 
     @property
     def mean_cluster(self) -> float:

@@ -15,7 +15,8 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -277,9 +278,28 @@ def _figures(results: Any) -> dict[str, Figure]:
     return figures
 
 
+@contextmanager
+def staging(outdir: Path) -> Iterator[Path]:
+    """A hidden staging folder in ``outdir`` for a run to stream its tables into.
+
+    :func:`write_results` given it finishes the directory from there; if the run fails
+    first, the folder is removed and ``outdir`` holds nothing that looks complete.
+    Staging folders a killed run left behind are removed first.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for stale in outdir.glob(".writing-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(prefix=".writing-", dir=outdir))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | None = None,
                   wall_s: float | None = None, job: Mapping[str, Any] | None = None,
-                  figures: bool = True) -> Path:
+                  figures: bool = True, staged: Path | None = None) -> Path:
     """Write a study's results directory: tables, figures and the HTML report.
 
     Everything is written into a hidden staging folder first and moved into ``outdir`` at the
@@ -299,6 +319,9 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         The study's seed, listed in the report.
     wall_s : float, optional
         Wall-clock time of the run in seconds, listed in the report.
+    staged : pathlib.Path, optional
+        A :func:`staging` folder the run already streamed tables into (``contacts.parquet``,
+        ``segments.parquet``): those are kept, not rewritten from ``results``.
     job : mapping, optional
         More fields for ``job.json`` (``python -m sim`` gives the config ``fingerprint`` that
         marks the job complete, see ``sim/jobs.py``, and its ``overrides``).
@@ -324,12 +347,13 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
     started = time.perf_counter()
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    for stale in outdir.glob(".writing-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    stage = Path(tempfile.mkdtemp(prefix=".writing-", dir=outdir))
+    if staged is None:
+        for stale in outdir.glob(".writing-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+    stage = staged or Path(tempfile.mkdtemp(prefix=".writing-", dir=outdir))
     try:
         for name, table in vars(results).items():
-            if isinstance(table, pd.DataFrame):
+            if isinstance(table, pd.DataFrame) and not (stage / f"{name}.parquet").exists():
                 table.to_parquet(stage / f"{name}.parquet", index=False)
         contacts = results.contacts
         saved = save_figures(_figures(results), stage / "figures") if figures else {}

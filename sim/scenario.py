@@ -14,6 +14,7 @@ from typing import Mapping
 from .arrivals import ArrivalProcess, Incident
 from .behaviour import Dissatisfaction, Retrial, Switch
 from .distributions import Distribution
+from .errors import InvalidValue
 from .pileons import PileOn
 
 
@@ -102,53 +103,53 @@ class Channel:
     silent_notice_min: float = 1.0
 
     def __post_init__(self) -> None:
-        if int(self.exchanges) != self.exchanges or self.exchanges < 1:
-            raise ValueError(f"channel {self.name}: exchanges={self.exchanges} must be an "
-                             "integer >= 1")
+        bad = lambda field, value, valid: InvalidValue(field, value, valid)  # noqa: E731
+        if not _whole(self.exchanges) or self.exchanges < 1:
+            raise bad("exchanges", self.exchanges, "must be an integer >= 1")
         if self.exchanges > 1 and (self.mode is Mode.VOICE or self.think is None):
-            raise ValueError(f"channel {self.name}: exchanges={self.exchanges} needs a text "
-                             "channel and a think-time distribution (think)")
-        for name in ("negative_share", "secure_share"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"channel {self.name}: {name}={getattr(self, name)} must be "
-                                 "in [0, 1]")
-        if not (math.isfinite(self.target_min) and self.target_min > 0):
-            raise ValueError(f"channel {self.name}: target={self.target_min} must be > 0")
+            raise bad("exchanges", self.exchanges, "above 1 needs a text channel and a "
+                      "think-time distribution (think)")
+        for name in ("negative_share", "secure_share", "silent_share"):
+            if not _real(getattr(self, name)) or not 0 <= getattr(self, name) <= 1:
+                raise bad(name, getattr(self, name), "must be a share in [0, 1]")
+        if not (_real(self.target_min) and self.target_min > 0):
+            raise bad("target_min", self.target_min, "must be > 0 (minutes)")
         if self.patience is not None and self.mode is Mode.ASYNC:
-            raise ValueError(f"channel {self.name}: async channels have no patience "
-                             "(nobody waits on the line); set patience to null")
+            raise bad("patience", "a distribution", "async channels have no patience (nobody "
+                      "waits on the line); use null")
         if self.pileon is not None and not self.public:
-            raise ValueError(f"channel {self.name}: pileon.branching="
-                             f"{self.pileon.branching} needs a public channel (public: true): "
-                             "only public posts draw pile-ons")
+            raise bad("pileon.branching", self.pileon.branching, "needs a public channel "
+                      "(public: true): only public posts draw pile-ons")
         if self.retrial is not None and self.patience is None:
-            raise ValueError(f"channel {self.name}: retrial.probability="
-                             f"{self.retrial.probability} needs customers who abandon (a voice "
-                             "or chat channel with a patience distribution)")
+            raise bad("retrial.probability", self.retrial.probability, "needs customers who "
+                      "abandon (a voice or chat channel with a patience distribution)")
         sw = self.switch
         if sw is not None:
             if sw.to == self.name:
-                raise ValueError(f"channel {self.name}: switch.to={sw.to!r} must be another "
-                                 "channel (retrying the same channel is a retrial)")
+                raise bad("switch.to", sw.to, "must be another channel (retrying the same "
+                          "channel is a retrial)")
             if sw.after_min is None and self.patience is None:
-                raise ValueError(f"channel {self.name}: switch.after=None needs a duration "
-                                 "here: a switch follows a failure, unanswered that long (or, "
-                                 "in a voice or chat channel with patience, an abandonment)")
+                raise bad("switch.after_min", None, "needs a duration here: a switch follows a "
+                          "failure, unanswered that long (or, in a voice or chat channel with "
+                          "patience, an abandonment)")
             p = sw.probability + (self.retrial.probability if self.retrial else 0.0)
             if p > 1 + 1e-12:
-                raise ValueError(f"channel {self.name}: switch.probability={sw.probability} "
-                                 f"plus retrial.probability={self.retrial.probability} must "
-                                 "be at most 1 (a failed customer does one or the other)")
-        if not 0 <= self.silent_share <= 1:
-            raise ValueError(f"channel {self.name}: silent_share={self.silent_share} must be "
-                             "in [0, 1]")
+                raise bad("switch.probability", sw.probability, "plus retrial.probability="
+                          f"{self.retrial.probability} must be at most 1 (a failed customer "
+                          "does one or the other)")
         if self.silent_share > 0 and (self.mode is not Mode.CHAT or self.patience is None):
-            raise ValueError(f"channel {self.name}: silent_share={self.silent_share} needs a "
-                             "chat channel with a patience distribution (silent abandonment "
-                             "is a chat behaviour)")
-        if not (math.isfinite(self.silent_notice_min) and self.silent_notice_min > 0):
-            raise ValueError(f"channel {self.name}: silent_notice={self.silent_notice_min} "
-                             "must be > 0 (minutes)")
+            raise bad("silent_share", self.silent_share, "needs a chat channel with a "
+                      "patience distribution (silent abandonment is a chat behaviour)")
+        if not (_real(self.silent_notice_min) and self.silent_notice_min > 0):
+            raise bad("silent_notice_min", self.silent_notice_min, "must be > 0 (minutes)")
+
+
+def _real(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _whole(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 @dataclass(frozen=True)
@@ -195,24 +196,26 @@ class Pool:
         object.__setattr__(self, "concurrency", dict(self.concurrency))
         object.__setattr__(self, "members", dict(self.members) or {self.name: self.agents})
         object.__setattr__(self, "delay", dict(self.delay))
-        for ch, d in self.delay.items():
-            if ch not in self.skills or not d >= 0:
-                raise ValueError(f"pool {self.name}: delay.{ch}={d} must be >= 0 for a skill")
-        if not (math.isfinite(self.tool_quality) and self.tool_quality > 0):
-            raise ValueError(f"pool {self.name}: tool_quality={self.tool_quality} must be > 0")
         if not self.skills:
-            raise ValueError(f"pool {self.name}: skills must name at least one channel")
+            raise InvalidValue("skills", {}, "must name at least one channel")
         for ch, p in self.skills.items():
-            if not (math.isfinite(p) and p > 0):
-                raise ValueError(f"pool {self.name}: skills.{ch}={p} must be > 0")
+            if not (_real(p) and p > 0):
+                raise InvalidValue(f"skills.{ch}", p, "must be a positive proficiency "
+                                   "(handle-time multiplier)")
         for ch, m in self.concurrency.items():
             if ch not in self.skills:
-                raise ValueError(f"pool {self.name}: concurrency.{ch} names a channel the pool "
-                                 f"has no skill for; skills: {', '.join(self.skills)}")
-            if int(m) != m or m < 1:
-                raise ValueError(f"pool {self.name}: concurrency.{ch}={m} must be an integer >= 1")
-        if self.agents < 0:
-            raise ValueError(f"pool {self.name}: agents={self.agents} must be >= 0")
+                raise InvalidValue(f"concurrency.{ch}", m, f"the pool has no skill for {ch}; "
+                                   f"skills: {', '.join(self.skills)}")
+            if not _whole(m) or m < 1:
+                raise InvalidValue(f"concurrency.{ch}", m, "must be an integer >= 1")
+        for ch, d in self.delay.items():
+            if ch not in self.skills or not (_real(d) and d >= 0):
+                raise InvalidValue(f"delay.{ch}", d, "must be >= 0 (minutes) for a skill")
+        if not (_real(self.tool_quality) and self.tool_quality > 0):
+            raise InvalidValue("tool_quality", self.tool_quality,
+                               "must be a positive handle-time factor (1 = standard tools)")
+        if not _whole(self.agents) or self.agents < 0:
+            raise InvalidValue("agents", self.agents, "must be an integer >= 0")
 
     def slots(self, channel: str) -> int:
         """Concurrent contacts of ``channel`` one agent may hold."""
@@ -254,41 +257,46 @@ class Scenario:
     def __post_init__(self) -> None:
         names = [c.name for c in self.channels]
         if not names:
-            raise ValueError("scenario has no channels")
+            raise InvalidValue("channels", {}, "must hold at least one channel")
         if len(set(names)) != len(names):
-            raise ValueError(f"channel names must be unique: {names}")
+            raise InvalidValue("channels", names, "names must be unique")
         pool_names = [p.name for p in self.pools]
         if len(set(pool_names)) != len(pool_names):
-            raise ValueError(f"pool names must be unique: {pool_names}")
+            raise InvalidValue("pools", pool_names, "names must be unique")
         eff = self.efficiency
         if (not eff or eff[0] != 1.0 or any(b < a for a, b in zip(eff, eff[1:]))
                 or any(e > n + 1 for n, e in enumerate(eff))):
-            raise ValueError(f"efficiency={list(eff)} must start at 1, never decrease, and give "
-                             "at most n effective conversations for n held")
-        if not (self.interval_min > 0 and (1440 / self.interval_min).is_integer()):
-            raise ValueError(f"interval={self.interval_min} min must divide a day (1440 min)")
+            raise InvalidValue("efficiency", eff, "must start at 1, never decrease, and give "
+                               "at most n effective conversations for n held")
+        if not (_real(self.interval_min) and self.interval_min > 0
+                and (1440 / self.interval_min).is_integer()):
+            raise InvalidValue("interval_min", self.interval_min,
+                               "must divide a day evenly (e.g. 15min, 30min, 1h)")
         by_name = {c.name: c for c in self.channels}
-        for incident in self.incidents:
+        for n, incident in enumerate(self.incidents):
             unknown = [c for c in incident.channels if c not in by_name]
-            if unknown:
-                raise ValueError(f"incident names unknown channel(s) {unknown}; channels: "
-                                 f"{', '.join(names)}")
+            if unknown or not incident.channels:
+                raise InvalidValue(f"incidents[{n}].channels", incident.channels,
+                                   "must name channels of the scenario: " + ", ".join(names))
         for p in self.pools:
-            for ch in p.skills:
-                if ch not in by_name:
-                    raise ValueError(f"pool {p.name}: skill for unknown channel {ch!r}; "
-                                     f"channels: {', '.join(names)}")
+            for field_ in ("skills", "concurrency"):
+                for ch, value in getattr(p, field_).items():
+                    if ch not in by_name:
+                        raise InvalidValue(f"pools.{p.name}.{field_}.{ch}", value,
+                                           "names no channel; channels: " + ", ".join(names))
             for ch, m in p.concurrency.items():
                 if m > 1 and by_name[ch].mode is Mode.VOICE:
-                    raise ValueError(f"pool {p.name}: concurrency.{ch}={m}, but voice calls "
-                                     "take one agent each")
+                    raise InvalidValue(f"pools.{p.name}.concurrency.{ch}", m,
+                                       "must be 1 for voice channels: a call takes one agent")
         for c in self.channels:
             if c.switch is not None and c.switch.to not in by_name:
-                raise ValueError(f"channel {c.name}: switch.to={c.switch.to!r} is not a "
-                                 f"channel; channels: {', '.join(names)}")
+                raise InvalidValue(f"channels.{c.name}.switch.to", c.switch.to,
+                                   "must name another channel: " + ", ".join(names))
+        for c in self.channels:
             if not self.pools_for(c.name):
-                raise ValueError(f"channel {c.name} has no pool that can serve it; pools: "
-                                 f"{', '.join(pool_names) or 'none'}")
+                raise InvalidValue("pools", pool_names or [],
+                                   f"no pool has a skill for channel {c.name!r}; every "
+                                   "channel needs one")
 
     def speed(self, held: int) -> float:
         """Progress rate of each of ``held`` concurrent conversations (1 = solo speed)."""

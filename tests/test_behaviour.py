@@ -34,7 +34,7 @@ def _within_binomial(successes: int, trials: int, p: float) -> None:
     assert abs(successes / trials - p) <= half, (successes, trials, p, half)
 
 
-def _study(channels, pools, *, days=5.0, reps=2, seed=3, drain=DAY, scoring=None) -> Study:
+def _study(channels, pools, *, days=5.0, reps=2, seed=3, drain=DAY, scoring=None) -> Setup:
     scenario = Scenario(tuple(channels), tuple(pools), 60.0,
                         dissatisfaction=scoring or Dissatisfaction())
     return Setup(scenario, FCFS, Fixed, NoEscalation,
@@ -203,7 +203,7 @@ def test_dissatisfaction_causes_and_index() -> None:
 
 
 def test_scoring_rejects_unknown_causes_and_bad_probabilities() -> None:
-    with pytest.raises(ValueError, match="weights="):
+    with pytest.raises(ValueError, match=r"weights\.bored="):
         Dissatisfaction(weights={"bored": 1.0})
     with pytest.raises(ValueError, match="forced_switch="):
         Dissatisfaction(forced_switch=1.5)

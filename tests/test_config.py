@@ -71,7 +71,7 @@ BAD = {
     "scenario.channels.chat.silent_share=1.5": ("scenario.channels.chat.silent_share", "[0, 1]"),
     "scenario.channels.phone.silent_share=0.2": ("scenario.channels.phone.silent_share",
                                                  "chat channel"),
-    "+scenario.dissatisfaction.weights.bored=1": ("scenario.dissatisfaction.weights",
+    "+scenario.dissatisfaction.weights.bored=1": ("scenario.dissatisfaction.weights.bored",
                                                   "unknown cause"),
     "scenario.dissatisfaction.exposure_weight=-1": ("scenario.dissatisfaction.exposure_weight",
                                                     ">= 0"),

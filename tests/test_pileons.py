@@ -136,7 +136,7 @@ def test_branching_of_one_or_more_is_refused() -> None:
 
 # --- in the engine ---------------------------------------------------------------------------
 
-def _public_study(agents: int, n: float, *, days: float, replications: int) -> Study:
+def _public_study(agents: int, n: float, *, days: float, replications: int) -> Setup:
     """One public async channel, every post a complaint, lognormal reach."""
     twitter = Channel("twitter", Mode.ASYNC, 30.0, ProfiledPoisson(30.0),
                       D.Exponential(5.0), D.Deterministic(60.0), public=True,

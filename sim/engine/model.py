@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ..errors import InvalidValue
-from ..customers import ESCALATION, ORIGINS, PILEON, Customers, draw_attributes, pileons
+from ..customers import ESCALATION, ORIGINS, Customers, draw_attributes, pileons
 from ..policies.base import (AgentSelection, ContractError, EscalationPolicy, Routing,
                              Staffing)
 from ..rng import Streams
