@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import simpy  # noqa: E402
 
-from sim.config import build_setup, compose  # noqa: E402
+from sim.cli.config import build_setup, compose  # noqa: E402
 from sim.replications import Setup, build_model  # noqa: E402
 
 BAR = 0.5  # lowest acceptable throughput relative to siloed

@@ -60,7 +60,7 @@ MODES = {"basic": ([], 1), "joblib-1": (["hydra/launcher=cores", "hydra.launcher
 
 def callbacks_off() -> list[str]:
     """Overrides deleting every configured Hydra callback (sweep-end work, not per job)."""
-    from sim.config import compose  # noqa: PLC0415
+    from sim.cli.config import compose  # noqa: PLC0415
 
     cfg = compose(return_hydra_config=True)
     return [f"~hydra.callbacks.{name}" for name in (cfg.hydra.callbacks or {})]

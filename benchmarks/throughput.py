@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import ciw  # noqa: E402
 
 from sim import records  # noqa: E402
-from sim.config import build_setup, compose  # noqa: E402
+from sim.cli.config import build_setup, compose  # noqa: E402
 from sim.replications import build_model  # noqa: E402
 
 AGENTS, HANDLE, PATIENCE, RHO = 20, 5.0, 10.0, 0.95

@@ -20,7 +20,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from sim.calibration import Fit, fit_all, fitted_shares
-from sim.config import parse_duration
+from sim.durations import parse_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "conf" / "scenario" / "default.yaml"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config import build_operation, compose
+from sim.cli.config import build_operation, compose
 from sim.customers import no_customers
 from sim.engine import Model
 from sim.policies.escalation import NoEscalation

@@ -19,9 +19,8 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from omegaconf import OmegaConf
 
-from .config import build_setup, compose
+from .cli.config import build_setup, compose, to_yaml
 from .replications import Results, run_replications
 
 __all__ = ["compare", "load", "metric", "run", "save"]
@@ -41,13 +40,13 @@ def run(*overrides: str, progress: bool = False) -> Results:
 
     Raises
     ------
-    sim.config.ConfigError
+    sim.errors.ConfigError
         A value that cannot be simulated, naming the key, the value and what is valid.
     """
     cfg = compose([*overrides, f"run.progress={str(progress).lower()}"])
     results = run_replications(build_setup(cfg))
     results.overrides = tuple(overrides)
-    results.config_yaml = OmegaConf.to_yaml(cfg)
+    results.config_yaml = to_yaml(cfg)
     return results
 
 

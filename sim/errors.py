@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["InvalidValue"]
+__all__ = ["ConfigError", "InvalidValue"]
 
 
 class InvalidValue(ValueError):
@@ -38,9 +38,22 @@ class InvalidValue(ValueError):
                             self.valid)
 
 
+class ConfigError(ValueError):
+    """A config value that cannot be simulated: names the key, the value and what is valid.
+
+    What the config layer raises, before anything is simulated; the command line prints it
+    as one line, ``config error: <key>=<value>: <what is valid>``, and exits 2.
+    """
+
+    def __init__(self, key: str, value: Any, valid: str) -> None:
+        self.key, self.value, self.valid = key, value, valid
+        super().__init__(f"{key}={_show(value)}: {valid}")
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, tuple):
         value = list(value)
     return str(value)
+

@@ -26,6 +26,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .arrivals import MIN_PER_DAY, MIN_PER_WEEK
+from .durations import parse_duration
+from .errors import ConfigError
 from .trace import Replay, TraceError, read_trace
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -201,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns the exit code: 0, or 2 after one message on stderr for bad input.
     """
     args = _parser().parse_args(argv)
-    from .config import ConfigError, parse_duration  # noqa: PLC0415 - Hydra only when run
+    from .cli.config import check_overlay  # noqa: PLC0415 - Hydra only when run
 
     try:
         interval = parse_duration(args.interval, "--interval")
@@ -228,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fits = fit_profile({c: replays[c] for c in channels or replays}, interval,
                            span or default_span(replays))
         overlay = scenario_overlay(fits, args.base, Path(args.trace).name)
-        _check_against_base(overlay, args.base)
+        check_overlay(overlay, args.base)
         out = Path(args.out) if args.out else _scenario_dir() / f"{args.name}.yaml"
         _write(out, scenario_yaml(overlay, fits, args.trace, args.base, out.stem, interval),
                args.base)
@@ -264,7 +266,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _scenario_dir() -> Path:
-    from .config import CONF_DIR  # noqa: PLC0415 - one definition of where conf/ is
+    from .cli.config import CONF_DIR  # noqa: PLC0415 - one definition of where conf/ is
 
     return CONF_DIR / "scenario"
 
@@ -363,47 +365,6 @@ def _when(t_min: float) -> str:
 
 def _clock(minutes: float) -> str:
     return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
-
-
-def _check_against_base(overlay: Mapping[str, Any], base: str) -> None:
-    """Compose the base as ``python -m sim`` would and build the fitted scenario from it.
-
-    Raises
-    ------
-    ValueError
-        If the base is not a scenario config with channels, or lacks a fitted channel.
-    sim.config.ConfigError
-        If the fitted scenario would not simulate (a rejected value).
-    """
-    from hydra.errors import HydraException  # noqa: PLC0415
-    from omegaconf import OmegaConf  # noqa: PLC0415
-    from omegaconf.errors import OmegaConfBaseException  # noqa: PLC0415
-
-    from .config import build_operation, compose  # noqa: PLC0415
-
-    scenarios = sorted(p.stem for p in _scenario_dir().glob("*.yaml"))
-    if base not in scenarios:
-        raise ValueError(f"--base {base}: no such scenario config (in {_scenario_dir()}: "
-                         f"{', '.join(scenarios)})")
-    try:
-        cfg = compose([f"scenario={base}"])
-    except HydraException as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"--base {base}: cannot compose scenario={base}: {first}") from None
-    if cfg.scenario.get("_target_") != "sim.config.build_operation":
-        raise ValueError(f"--base {base}: not a multichannel scenario (profiles apply to "
-                         "scenarios with channels, e.g. default)")
-    known = list(cfg.scenario.channels)
-    missing = [ch for ch in overlay["channels"] if ch not in known]
-    if missing:
-        raise ValueError(f"channel(s) {', '.join(missing)} of the trace are not in scenario "
-                         f"{base} (channels: {', '.join(known)}); choose with --channels")
-    OmegaConf.set_struct(cfg, False)  # new profile names are new keys, as in a file
-    try:
-        merged = OmegaConf.merge(cfg.scenario, overlay)
-    except OmegaConfBaseException as err:
-        raise ValueError(f"the fitted values do not fit scenario {base}'s schema: {err}") from None
-    build_operation(merged)
 
 
 def _write(out: Path, text: str, base: str) -> None:

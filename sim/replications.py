@@ -1,7 +1,7 @@
 """Replications with common random numbers: a setup in, tables out.
 
 A :class:`Setup` is what to simulate: a scenario, factories of the five policies and a run
-specification, all plain Python objects (no config framework): ``sim.config`` builds one
+specification, all plain Python objects (no config framework): ``sim.cli.config`` builds one
 from Hydra's config, a notebook or a test can build one by hand. Each replication builds
 fresh policies (they hold state), draws its customers from the named streams of
 ``(seed, replication)``, runs the engine, and turns the records it streams into tables.

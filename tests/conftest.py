@@ -11,7 +11,7 @@ from typing import Sequence
 import pytest
 from omegaconf import DictConfig
 
-from sim.config import build_setup, compose, register
+from sim.cli.config import build_setup, compose, register
 from sim.replications import Results, run_replications
 
 ROOT = Path(__file__).resolve().parents[1]

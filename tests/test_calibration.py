@@ -33,7 +33,7 @@ from omegaconf import OmegaConf
 from sim import distributions
 from sim.calibration import (ASSUMED, CHANNEL_GROUPS, FIGURES, Figure, fit_all,
                              fit_lognormal, fitted_shares, format_minutes, lognormal_cdf)
-from sim.config import parse_duration
+from sim.durations import parse_duration
 
 from .conftest import ROOT
 
@@ -167,7 +167,7 @@ def test_format_minutes():
 def test_simulator_samples_the_fitted_cdf(channel: str):
     """Draws of the distribution the scenario line builds match the fitted CDF.
 
-    Built as sim.config does for ``median``/``sigma``: mean = median exp(sigma^2 / 2),
+    Built as sim.cli.config does for ``median``/``sigma``: mean = median exp(sigma^2 / 2),
     cv = sqrt(exp(sigma^2) - 1). The empirical CDF at each figure's time is binomial, so
     it must lie within 3.29 standard errors of the fitted CDF.
     """

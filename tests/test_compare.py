@@ -346,7 +346,7 @@ def test_cli_lists_valid_baselines(tmp_path, capsys):
 
 
 def test_callback_uses_a_prefixed_baseline_and_reports_a_wrong_one(tmp_path, capsys):
-    from sim.callbacks import CompareSweep
+    from sim.cli.callbacks import CompareSweep
 
     sweep = tmp_path / "sweep"
     _twitter_staffing_jobs(sweep)
@@ -675,9 +675,9 @@ def test_sweep_over_a_scenario_key_with_a_prefixed_callback_baseline(tmp_path):
 def test_single_run_is_unaffected_by_the_callback():
     """The callback is registered for every run; it must not import the heavy modules."""
     code = ("import sys; from hydra.utils import instantiate; "
-            "cb = instantiate({'_target_': 'sim.callbacks.CompareSweep'}); "
+            "cb = instantiate({'_target_': 'sim.cli.callbacks.CompareSweep'}); "
             "print('pandas' in sys.modules, 'matplotlib' in sys.modules)")
     proc = run(["-c", code], ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "False"]
-    assert "sim.callbacks.CompareSweep" in (ROOT / "conf" / "config.yaml").read_text()
+    assert "sim.cli.callbacks.CompareSweep" in (ROOT / "conf" / "config.yaml").read_text()

@@ -6,7 +6,9 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError
 
-from sim.config import ConfigError, build_setup, parse_duration
+from sim.cli.config import build_setup
+from sim.errors import ConfigError
+from sim.durations import parse_duration
 
 from .conftest import compose_config
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from sim.config import ConfigError
+from sim.errors import ConfigError
 from sim.study import load_study
 
 from .conftest import CONF, ROOT, simulate

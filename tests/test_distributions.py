@@ -192,7 +192,7 @@ NAN, INF = float("nan"), float("inf")
 def test_make_rejects_invalid_parameters(kwargs: dict, param: str, shown: str) -> None:
     """Each invalid parameter raises ValueError whose message starts ``<param>=<value>``.
 
-    The ``param=`` prefix is a contract: sim.config splits on it to name the config key.
+    The ``param=`` prefix is a contract: sim.cli.config reads it to name the config key.
     """
     with pytest.raises(ValueError) as err:
         make(**kwargs)

@@ -174,7 +174,7 @@ class EveryOtherTweetToPhone(NoEscalation):
 
 def test_escalation_continues_the_journey_in_another_channel():
     from .conftest import compose_config
-    from sim.config import build_setup
+    from sim.cli.config import build_setup
     from dataclasses import replace
 
     from .conftest import NO_FOLLOW_UPS

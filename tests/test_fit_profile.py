@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from sim.arrivals import MIN_PER_DAY, MIN_PER_WEEK, ProfiledPoisson
-from sim.config import build_setup
+from sim.cli.config import build_setup
 from sim.fit_profile import MARKER, default_span, fit_profile, main
 from sim.trace import Replay
 

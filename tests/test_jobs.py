@@ -1,4 +1,4 @@
-"""Job lifecycle of ``python -m sim`` (sim/jobs.py): complete jobs are skipped on a re-run,
+"""Job lifecycle of ``python -m sim`` (sim/cli/jobs.py): complete jobs are skipped on a re-run,
 failed jobs leave ``error.txt`` without stopping the sweep, killed jobs never look complete.
 
 Every test runs the real CLI in a subprocess on a small erlang model.
@@ -15,8 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from sim import jobs
-from sim.config import compose
+from omegaconf import OmegaConf
+
+from sim.cli import jobs
+from sim.cli.config import compose
 
 from .conftest import compose_config
 
@@ -65,11 +67,14 @@ def skipped(proc: subprocess.CompletedProcess) -> set[str]:
 
 # ---------------------------------------------------------------- fingerprint (in-process)
 def test_fingerprint_ignores_keys_that_do_not_change_results():
-    base = jobs.fingerprint(compose_config(list(SMALL)))
-    assert jobs.fingerprint(compose_config([*SMALL, "run.workers=2"])) == base
-    assert jobs.fingerprint(compose_config([*SMALL, "run.progress=true"])) == base
-    assert jobs.fingerprint(compose_config([*SMALL, "seed=2"])) != base
-    assert jobs.fingerprint(compose_config([*SMALL, "scenario.agents=12"])) != base
+    def fingerprint(overrides):
+        return jobs.fingerprint(OmegaConf.to_container(compose_config(overrides), resolve=True))
+
+    base = fingerprint(list(SMALL))
+    assert fingerprint([*SMALL, "run.workers=2"]) == base
+    assert fingerprint([*SMALL, "run.progress=true"]) == base
+    assert fingerprint([*SMALL, "seed=2"]) != base
+    assert fingerprint([*SMALL, "scenario.agents=12"]) != base
 
 
 # ---------------------------------------------------------------- skip complete jobs

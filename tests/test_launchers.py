@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import compose
+from sim.cli.config import compose
 
 from .test_jobs import skipped_jobs
 

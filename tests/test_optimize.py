@@ -23,12 +23,14 @@ from omegaconf import OmegaConf
 
 from sim import distributions as D
 from sim.arrivals import ProfiledPoisson
-from sim.config import ConfigError, build_setup
+from sim.cli.config import build_setup
+from sim.errors import ConfigError
 from sim.erlang import erlang_c_metrics, min_agents_erlang_c
 from sim.replications import run_replications
+from sim.cli.optimize import options_from_config
 from sim.optimize import (Blocks, Options, block_service_levels, constrained_channels,
-                          erlang_start, evaluate, make_blocks, options_from_config, prepare,
-                          render_schedule, schedule_table, search, searched_pools)
+                          erlang_start, evaluate, make_blocks, prepare, render_schedule,
+                          schedule_table, search, searched_pools)
 from sim.policies.staffing import Schedule
 from sim.scenario import Channel, Mode, Pool, Scenario
 

@@ -29,7 +29,8 @@ import pytest
 from sim import distributions as D
 from sim import erlang
 from sim.arrivals import NoArrivals, ProfiledPoisson
-from sim.config import build_setup, parse_duration
+from sim.cli.config import build_setup
+from sim.durations import parse_duration
 from sim.replications import Results, RunSpec, Setup, run_replications
 from sim.metrics import mean_ci
 from sim.policies.base import Escalation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.config import ConfigError
+from sim.errors import ConfigError
 
 from .conftest import simulate
 from .invariants import check_invariants

@@ -21,7 +21,8 @@ import yaml
 from sim import distributions as D
 from sim import erlang
 from sim.arrivals import ProfiledPoisson
-from sim.config import ConfigError, build_setup
+from sim.cli.config import build_setup
+from sim.errors import ConfigError
 from sim.metrics import mean_ci
 from sim.replications import RunSpec, Setup, run_replications
 from sim.pileons import PileOn

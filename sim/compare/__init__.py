@@ -4,7 +4,7 @@
 reads a Hydra sweep directory (``hydra.sweep.dir``: ``multirun.yaml`` plus one directory per
 job) or several results directories, and writes ``comparison.csv``, ``paired.csv``,
 ``figures/`` and ``comparison.html`` (into the sweep directory, or ``--out``). The Hydra
-callback :class:`sim.callbacks.CompareSweep` runs the same at the end of every
+callback :class:`sim.cli.callbacks.CompareSweep` runs the same at the end of every
 ``python -m sim -m``.
 
 A job is *complete* when its ``summary.csv`` exists (written last by ``python -m sim``),

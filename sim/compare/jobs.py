@@ -8,8 +8,6 @@ mid-run). Failed and missing jobs are listed with their error, never dropped.
 
 from __future__ import annotations
 
-import itertools
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -172,21 +170,10 @@ def expected_job_overrides(sweep_dir: Path) -> list[list[str]] | None:
     params = sweeper.get("params") or {}
     task = lookup(hydra_cfg, "overrides.task") or []
     lines = [f"{k}={v}" for k, v in params.items()] + [str(t) for t in task]
-    try:
-        from hydra.core.override_parser.overrides_parser import OverridesParser  # noqa: PLC0415
+    from ..cli.overrides import expand_sweep  # noqa: PLC0415 - Hydra's grammar, when needed
 
-        factors: OrderedDict[str, list[str]] = OrderedDict()
-        for o in OverridesParser.create().parse_overrides(lines):
-            key = o.get_key_element()
-            if o.is_sweep_override():
-                if not o.is_discrete_sweep():
-                    return None
-                factors[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
-            else:
-                factors[key] = [f"{key}={o.get_value_element_as_str()}"]
-    except Exception:  # noqa: BLE001 - any parse problem: fall back to the directories
-        return None
-    return [list(x) for x in itertools.product(*factors.values())]
+    return expand_sweep(lines)
+
 
 
 def _sweep_jobs(sweep_dir: Path, prefix: str = "") -> list[Job]:

@@ -11,31 +11,27 @@ and the service levels it achieved with 95% confidence intervals (``achieved.csv
 
 The search logic lives in pure functions of a :class:`~sim.replications.Setup`
 (:func:`erlang_start`, :func:`evaluate`, :func:`search`, :func:`schedule_table`,
-:func:`achieved_table`); only the command's parts (the ``optimize`` schema,
-:func:`register`, :func:`main`, :func:`cli`) know Hydra, as in ``sim.__main__``.
+:func:`achieved_table`); the command (the ``optimize`` schema, reading the options, the
+output directory) is :mod:`sim.cli.optimize`, with everything else that knows Hydra.
 
-Modules: :mod:`.options` (the ``optimize`` schema, :func:`register`, :class:`Options`),
-:mod:`.blocks` (the decision blocks), :mod:`.pools` (searched pools, constrained channels,
-the Erlang C start, counts to a schedule table), :mod:`.evaluation` (one table simulated and
-measured per block), :mod:`.rounds` (the search, round by round), :mod:`.output`
-(``achieved.csv``, ``schedule.yaml``, the terminal table), :mod:`.command` (the command).
-No module shares its name with a function this package exports, so ``sim.optimize.search``
-is always the function.
+Modules: :mod:`.options` (:class:`Options`), :mod:`.blocks` (the decision blocks),
+:mod:`.pools` (searched pools, constrained channels, the Erlang C start, counts to a schedule
+table), :mod:`.evaluation` (one table simulated and measured per block), :mod:`.rounds` (the
+search, round by round), :mod:`.output` (``achieved.csv``, ``schedule.yaml``, the terminal
+table). No module shares its name with a function this package exports, so
+``sim.optimize.search`` is always the function.
 """
 
 from __future__ import annotations
 
 from .blocks import Blocks, Counts, agent_hours, make_blocks
-from .command import RUN_DIR, cli, main
 from .evaluation import Cell, Evaluation, block_service_levels, evaluate
-from .options import OptimizeConf, OptimizeConfig, Options, options_from_config, register
+from .options import Options
 from .output import achieved_table, format_achieved, render_schedule
 from .pools import constrained_channels, erlang_start, schedule_table, searched_pools
 from .rounds import Round, SearchResult, prepare, search
 
-__all__ = ["RUN_DIR", "Blocks", "Cell", "Counts", "Evaluation", "OptimizeConf",
-           "OptimizeConfig", "Options", "Round", "SearchResult", "achieved_table",
-           "agent_hours", "block_service_levels", "cli", "constrained_channels", "erlang_start",
-           "evaluate", "format_achieved", "main", "make_blocks", "options_from_config",
-           "prepare", "register", "render_schedule", "schedule_table", "search",
-           "searched_pools"]
+__all__ = ["Blocks", "Cell", "Counts", "Evaluation", "Options", "Round", "SearchResult",
+           "achieved_table", "agent_hours", "block_service_levels", "constrained_channels",
+           "erlang_start", "evaluate", "format_achieved", "make_blocks", "prepare",
+           "render_schedule", "schedule_table", "search", "searched_pools"]

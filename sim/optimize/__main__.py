@@ -1,6 +1,6 @@
-"""``python -m sim.optimize [key=value ...]``: see :mod:`sim.optimize.command`."""
+"""``python -m sim.optimize [key=value ...]``: see :mod:`sim.cli.optimize`."""
 
-from .command import cli
+from ..cli.optimize import cli
 
 if __name__ == "__main__":
     cli()

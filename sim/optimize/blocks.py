@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..arrivals import MIN_PER_DAY, MIN_PER_WEEK
-from ..config import ConfigError
+from ..errors import ConfigError
 from ..scenario import Scenario
 from .options import Options, _minutes
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from ..arrivals import MIN_PER_DAY, MIN_PER_WEEK
-from ..config import ConfigError
+from ..errors import ConfigError
 from ..replications import Setup
 from ..scenario import Scenario
 from .blocks import Blocks, Counts, agent_hours, make_blocks

@@ -15,9 +15,10 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any, Mapping
 
+import yaml
 from hydra.errors import CompactHydraException
-from omegaconf import DictConfig, OmegaConf
 
 FORCE_ENV = "CAREQUEUE_FORCE"
 DONE, JOB, ERROR = "summary.csv", "job.json", "error.txt"
@@ -34,16 +35,16 @@ class JobFailed(CompactHydraException):
     """
 
 
-def fingerprint(cfg: DictConfig) -> str:
-    """SHA-256 of the resolved config as YAML, without ``hydra`` and :data:`NOT_RESULTS`."""
-    data = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(data, dict)
+def fingerprint(config: Mapping[str, Any]) -> str:
+    """SHA-256 of the resolved config (plain containers) as YAML, without ``hydra`` and
+    :data:`NOT_RESULTS`."""
+    data = json.loads(json.dumps(config, default=str))  # a deep copy of plain values
     data.pop("hydra", None)
     for node, keys in NOT_RESULTS.items():
         for key in keys:
             if isinstance(data.get(node), dict):
                 data[node].pop(key, None)
-    return hashlib.sha256(OmegaConf.to_yaml(OmegaConf.create(data)).encode()).hexdigest()
+    return hashlib.sha256(yaml.safe_dump(data, sort_keys=False).encode()).hexdigest()
 
 
 def forced() -> bool:

@@ -1,51 +1,39 @@
-"""Structured config schemas and their translation into domain objects.
+"""Structured config schemas and their translation into plain domain objects.
 
-This is the only module (with ``__main__``) that knows Hydra. The dataclasses below are
-registered in Hydra's ConfigStore, so a misspelt key fails when the config is composed;
-:func:`build_setup` then checks values (a negative rate, an unknown channel, a duration that
-does not parse) and raises :class:`ConfigError` naming the key, the value and what is valid,
-before anything is simulated.
+The dataclasses below are registered in Hydra's ConfigStore, so a misspelt key fails when
+the config is composed; :func:`build_setup` then turns the composed config into a
+:class:`sim.replications.Setup` of plain Python objects (a scenario, policy factories, a
+run specification), which is all the rest of CareQueue ever sees. Values are checked by the
+domain objects themselves; a value one refuses (:class:`sim.errors.InvalidValue`) becomes a
+:class:`sim.errors.ConfigError` naming the config key, the value and what is valid, before
+anything is simulated.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from hydra.core.config_store import ConfigStore
 from hydra.utils import to_absolute_path
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
-from . import distributions
-from .arrivals import Incident, ProfiledPoisson
-from .behaviour import Dissatisfaction, Retrial, Switch
-from .customers import no_customers
-from .engine import Model, PolicyError
-from .errors import InvalidValue
-from .policies import GROUPS, Spec
-from .replications import RunSpec, Setup
-from .rng import Streams
-from .pileons import PileOn
-from .scenario import Channel, Mode, Pool, Scenario
-from .trace import TraceError, read_trace
-
-
-class ConfigError(ValueError):
-    """A config value that cannot be simulated: names the key, the value and what is valid."""
-
-    def __init__(self, key: str, value: Any, valid: str) -> None:
-        self.key, self.value, self.valid = key, value, valid
-        super().__init__(f"{key}={_show(value)}: {valid}")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, (DictConfig, ListConfig)):
-        value = OmegaConf.to_container(value)
-    return repr(value) if isinstance(value, str) else str(value)
+from .. import distributions
+from ..arrivals import Incident, ProfiledPoisson
+from ..behaviour import Dissatisfaction, Retrial, Switch
+from ..customers import no_customers
+from ..durations import parse_duration
+from ..engine import Model, PolicyError
+from ..errors import ConfigError, InvalidValue
+from ..pileons import PileOn
+from ..policies import GROUPS, Spec
+from ..replications import RunSpec, Setup
+from ..rng import Streams
+from ..scenario import Channel, Mode, Pool, Scenario
+from ..trace import TraceError, read_trace
 
 
 # ---- schemas ---------------------------------------------------------------------------
@@ -164,7 +152,7 @@ class IncidentConf:
 class OperationConf:
     """A multichannel operation: channels, pools and named arrival profiles."""
 
-    _target_: str = "sim.config.build_operation"
+    _target_: str = "sim.cli.config.build_operation"
     name: str = MISSING
     interval: Any = "1h"
     efficiency: List[float] = field(default_factory=lambda: [1.0, 1.7, 2.5, 2.9, 3.5])
@@ -180,7 +168,7 @@ class OperationConf:
 class ErlangConf:
     """The textbook M/M/c (+M) queue: one voice channel, one pool, fixed agents."""
 
-    _target_: str = "sim.config.build_erlang"
+    _target_: str = "sim.cli.config.build_erlang"
     name: str = "erlang"
     rate_per_hour: float = 100.0
     mean_handle_min: float = 6.0
@@ -212,7 +200,7 @@ class Config:
 
 
 #: The project's config directory (absolute: the CLI, the API and the tests find the same).
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
 
 def compose(overrides: Sequence[str] = (), config_name: str = "config",
@@ -231,6 +219,11 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config",
                              return_hydra_config=return_hydra_config)
 
 
+def to_yaml(cfg: DictConfig) -> str:
+    """The composed config as YAML (what a results directory keeps)."""
+    return OmegaConf.to_yaml(cfg)
+
+
 def register() -> None:
     """Put the schemas in Hydra's ConfigStore (idempotent)."""
     cs = ConfigStore.instance()
@@ -240,32 +233,6 @@ def register() -> None:
 
 
 # ---- values ----------------------------------------------------------------------------
-_UNITS = {"": 1.0, "s": 1 / 60, "sec": 1 / 60, "min": 1.0, "m": 1.0, "h": 60.0, "d": 1440.0}
-_NUMBER = r"([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]*)\s*"
-_DURATION = re.compile(rf"^\s*(?:{_NUMBER})+$")
-_PART = re.compile(_NUMBER)
-
-
-def parse_duration(value: Any, key: str, allow_zero: bool = False) -> float:
-    """Minutes from a number (minutes) or a string with units: '20s', '6min', '2h', '2d10h'."""
-    valid = ("a duration: minutes as a number or a string with a unit s, min, h or d "
-             f"(e.g. '20s', '6min', '2h', '2d10h'), {'>= 0' if allow_zero else '> 0'}")
-    if isinstance(value, bool) or value is None:
-        raise ConfigError(key, value, valid)
-    if isinstance(value, (int, float)):
-        minutes = float(value)
-    else:
-        text = str(value)
-        parts = _PART.findall(text) if _DURATION.match(text) else []
-        # '90' is minutes; '2d10h' adds its parts, each of which must then carry a unit.
-        if not parts or any(u not in _UNITS or (len(parts) > 1 and not u) for _, u in parts):
-            raise ConfigError(key, value, valid)
-        minutes = sum(float(n) * _UNITS[u] for n, u in parts)
-    if not math.isfinite(minutes) or minutes < 0 or (minutes == 0 and not allow_zero):
-        raise ConfigError(key, value, valid)
-    return minutes
-
-
 def _positive(value: Any, key: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
             math.isfinite(value) and value > 0):
@@ -295,11 +262,18 @@ def _refused(err: InvalidValue, key: str, node: Any = None) -> ConfigError:
         relative = full[len(key) + 1:] if key else full
         found = OmegaConf.select(node, relative, default=_MISSING)
         if found is not _MISSING:
-            value = found
+            value = _plain(found)
     return ConfigError(full, value, err.valid)
 
 
 _MISSING = object()
+
+
+def _plain(value: Any) -> Any:
+    """A config node's plain Python value (as the user wrote it)."""
+    if isinstance(value, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(value)
+    return value
 
 
 def _made(cls: Callable[..., Any], key: str, node: Any = None, **kwargs: Any) -> Any:
@@ -490,7 +464,7 @@ def _spec(node: Any, key: str, group: str) -> Spec:
     same kind of policy.
     """
     if not isinstance(node, DictConfig) or "_target_" not in node:
-        raise ConfigError(key, node, "must name a policy class with _target_")
+        raise ConfigError(key, _plain(node), "must name a policy class with _target_")
     cls = _class(node._target_, key, GROUPS[group])
     params = {}
     for name, value in node.items():
@@ -535,11 +509,11 @@ def build_setup(cfg: DictConfig) -> Setup:
         On the first value that cannot be simulated.
     """
     target = cfg.scenario.get("_target_")
-    builders = {"sim.config.build_operation", "sim.config.build_erlang"}
+    builders = {"sim.cli.config.build_operation", "sim.cli.config.build_erlang"}
     if target not in builders:
         raise ConfigError("scenario._target_", target,
                           "must name a scenario builder: " + ", ".join(sorted(builders)))
-    builder = build_operation if target == "sim.config.build_operation" else build_erlang
+    builder = build_operation if target == "sim.cli.config.build_operation" else build_erlang
     try:
         scenario = builder(cfg.scenario, "scenario")
     except ConfigError:
@@ -590,3 +564,43 @@ def _check_binding(setup: Setup) -> None:
         cls = getattr(factory, "cls", factory)
         raise ConfigError(f"{key}._target_", f"{cls.__module__}.{cls.__qualname__}",
                           f"refused the scenario: {err}") from None
+
+
+def check_overlay(overlay: Mapping[str, Any], base: str) -> None:
+    """Compose the base scenario as ``python -m sim`` would and build ``overlay`` (scenario
+    keys, e.g. fitted profiles, from ``python -m sim.fit_profile``) on top of it.
+
+    Raises
+    ------
+    ValueError
+        If the base is not a scenario config with channels, or lacks a fitted channel.
+    sim.errors.ConfigError
+        If the fitted scenario would not simulate (a rejected value).
+    """
+    from hydra.errors import HydraException  # noqa: PLC0415
+    from omegaconf.errors import OmegaConfBaseException  # noqa: PLC0415
+
+    folder = CONF_DIR / "scenario"
+    scenarios = sorted(p.stem for p in folder.glob("*.yaml"))
+    if base not in scenarios:
+        raise ValueError(f"--base {base}: no such scenario config (in {folder}: "
+                         f"{', '.join(scenarios)})")
+    try:
+        cfg = compose([f"scenario={base}"])
+    except HydraException as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"--base {base}: cannot compose scenario={base}: {first}") from None
+    if cfg.scenario.get("_target_") != "sim.cli.config.build_operation":
+        raise ValueError(f"--base {base}: not a multichannel scenario (profiles apply to "
+                         "scenarios with channels, e.g. default)")
+    known = list(cfg.scenario.channels)
+    missing = [ch for ch in overlay["channels"] if ch not in known]
+    if missing:
+        raise ValueError(f"channel(s) {', '.join(missing)} of the trace are not in scenario "
+                         f"{base} (channels: {', '.join(known)}); choose with --channels")
+    OmegaConf.set_struct(cfg, False)  # new profile names are new keys, as in a file
+    try:
+        merged = OmegaConf.merge(cfg.scenario, overlay)
+    except OmegaConfBaseException as err:
+        raise ValueError(f"the fitted values do not fit scenario {base}'s schema: {err}") from None
+    build_operation(merged)

@@ -59,7 +59,7 @@ class CompareSweep(Callback):
         if not self.enabled:
             return
         try:
-            from . import compare  # noqa: PLC0415 - heavy imports only when a sweep ends
+            from .. import compare  # noqa: PLC0415 - heavy imports only when a sweep ends
 
             sweep_dir = self._sweep_dir or Path(str(config.hydra.sweep.dir))
             jobs = compare.load_jobs([sweep_dir])

@@ -1,0 +1,77 @@
+"""``python -m sim``: run a study from config and write its results directory."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from ..errors import ConfigError
+from . import jobs
+from .config import CONF_DIR, build_setup, register
+
+register()
+
+
+# Absolute, so that `python -m sim` and the `carequeue` console script find the same conf/.
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    """Validate, simulate, write results; skip a job already complete (sim/jobs.py).
+
+    A config error exits 2 with one message; in a sweep (``-m``) a failed job writes
+    ``error.txt`` and raises :class:`sim.cli.jobs.JobFailed` instead, so the other jobs still run
+    and the sweep then ends with exit status 1.
+    """
+    from .. import report  # noqa: PLC0415 - after Hydra has parsed the command line
+    from ..progress import progress_bar  # noqa: PLC0415
+    from ..replications import run_replications  # noqa: PLC0415
+
+    hydra_cfg = HydraConfig.get()
+    outdir = Path(hydra_cfg.runtime.output_dir)
+    sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    try:
+        fingerprint = jobs.fingerprint(OmegaConf.to_container(cfg, resolve=True))
+        if jobs.begin(outdir, fingerprint):
+            # One write, flushed: parallel workers share the sweep's stdout, and print()'s
+            # separate text and newline writes interleave with theirs.
+            sys.stdout.write(f"already complete, skipped: {outdir}\n")
+            sys.stdout.flush()
+            return
+        setup = build_setup(cfg)
+        started = time.perf_counter()
+        with report.staging(outdir) as stage:
+            # Contacts and segments stream into the staging folder as the run goes.
+            with progress_bar(setup, enabled=cfg.run.progress) as progress:
+                results = run_replications(setup, progress, directory=stage)
+            wall = time.perf_counter() - started
+            report.write_results(outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed,
+                                 wall_s=wall, job={"fingerprint": fingerprint,
+                                                   "overrides": list(hydra_cfg.overrides.task)},
+                                 figures=cfg.run.figures, staged=stage)
+    except ConfigError as err:
+        message = f"config error: {err}"
+        jobs.record_failure(outdir, message)
+        print(message, file=sys.stderr)
+        if sweep:
+            raise jobs.JobFailed(message) from None
+        sys.exit(2)
+    except Exception as err:  # noqa: BLE001 - recorded, then reported as before
+        jobs.record_failure(outdir, f"{type(err).__name__}: {err}", traceback.format_exc())
+        if not sweep:
+            raise
+        traceback.print_exc()
+        raise jobs.JobFailed(f"{type(err).__name__}: {err} (traceback in "
+                             f"{outdir / jobs.ERROR})") from None
+    print(report.format_summary(results.summary))
+    print(f"\n{len(results.contacts):,} contacts, {setup.run.replications} replications in "
+          f"{wall:.1f} s -> {outdir}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Replications from plain objects: no config framework needed, Hydra in one place."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+WITHOUT_HYDRA = """
+import sys
+sys.modules["hydra"] = None      # any import of Hydra or OmegaConf now fails
+sys.modules["omegaconf"] = None
+from sim import distributions as D
+from sim.arrivals import ProfiledPoisson
+from sim.policies import Spec
+from sim.policies.escalation import NoEscalation
+from sim.policies.routing import FCFS
+from sim.policies.staffing import Fixed
+from sim.replications import RunSpec, Setup, run_replications
+from sim.scenario import Channel, Mode, Pool, Scenario
+
+phone = Channel("phone", Mode.VOICE, 1 / 3, ProfiledPoisson(100.0), D.Exponential(6.0),
+                D.Deterministic(1.0), D.Exponential(5.0))
+setup = Setup(Scenario((phone,), (Pool("agents", {"phone": 1.0}, {}, 11),)), FCFS,
+              Spec(Fixed, {"agents": {"agents": 12}}), NoEscalation,
+              RunSpec(horizon_min=2 * 1440.0, replications=2, seed=1))
+res = run_replications(setup)
+print(len(res.contacts), res.summary.query("channel == 'all' and metric == 'answered'")["mean"].iloc[0])
+"""
+
+
+def test_a_setup_of_plain_objects_runs_without_hydra_installed():
+    proc = subprocess.run([sys.executable, "-c", WITHOUT_HYDRA], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    contacts, answered = proc.stdout.split()
+    assert int(contacts) > 4000 and float(answered) > 2000
+
+
+def test_only_sim_cli_imports_hydra_or_omegaconf():
+    offenders = []
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        if path.parent.name == "cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n.split(".")[0] in ("hydra", "omegaconf") for n in names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders, f"Hydra imported outside sim/cli: {offenders}"
