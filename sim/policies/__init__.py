@@ -16,7 +16,7 @@ from .base import (AgentSelection, ContractError, Escalation, EscalationPolicy, 
                    Routing, Staffing)
 
 __all__ = ["AgentSelection", "ContractError", "Escalation", "EscalationPolicy", "GROUPS",
-           "Organisation", "Routing", "Spec", "Staffing"]
+           "Organisation", "Routing", "Spec", "Staffing", "check_policy"]
 
 #: The kinds of policy, by config group, and the base class each must subclass.
 GROUPS: dict[str, type] = {"routing": Routing, "organisation": Organisation,
@@ -37,3 +37,11 @@ class Spec:
 
     def __call__(self) -> Any:
         return self.cls(**{k: v() if isinstance(v, Spec) else v for k, v in self.params.items()})
+
+
+def check_policy(*args: Any, **kwargs: Any) -> Any:
+    """Run a policy through the scenario shapes that break policies
+    (:func:`sim.policies.check.check_policy`)."""
+    from .check import check_policy as check  # noqa: PLC0415 - loads the engine and config
+
+    return check(*args, **kwargs)
