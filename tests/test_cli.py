@@ -131,8 +131,9 @@ def test_user_policy_from_own_module(tmp_path):
     assert not ans["first_response_min"].is_monotonic_increasing
 
 
-def test_readme_policy_example_runs(tmp_path, monkeypatch):
-    """The user-policy example in the README is real code that runs as documented."""
+def test_readme_policy_example_changes_the_default_study(tmp_path, monkeypatch):
+    """The user-policy example in the README is real code that runs as documented, and it
+    changes what happens under the default configuration (siloed pools)."""
     import re
 
     from .conftest import simulate
@@ -141,6 +142,11 @@ def test_readme_policy_example_runs(tmp_path, monkeypatch):
     code = re.search(r"```python\n(# my_policies\.py.*?)```", readme, re.S).group(1)
     (tmp_path / "my_policies.py").write_text(code)
     monkeypatch.syspath_prepend(str(tmp_path))
-    res = simulate(["run.horizon=1d", "run.replications=1",
-                    "routing._target_=my_policies.PhoneFirst"])
-    assert res.summary.query("channel == 'phone' and metric == 'answered'")["mean"].iloc[0] > 0
+    name = re.search(r"class (\w+)\(Routing\)", code).group(1)
+    assert f"routing._target_=my_policies.{name}" in readme
+    base = ["run.horizon=2d", "run.replications=1"]
+    mine = simulate([*base, f"routing._target_=my_policies.{name}"])
+    fcfs = simulate(base)
+    exposure = lambda res: res.summary.query(
+        "channel == 'twitter' and metric == 'public_exposure'")["mean"].iloc[0]
+    assert exposure(mine) < exposure(fcfs)

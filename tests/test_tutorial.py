@@ -19,3 +19,14 @@ def test_tutorial_runs(tmp_path) -> None:
         assert (out / name).stat().st_size > 1000
     assert (out / "siloed" / "summary.csv").exists()
     assert "Erlang C" in done.stdout
+
+
+def test_own_policy_tutorial_runs(tmp_path) -> None:
+    """docs/own_policy.py: from an empty file to a checked policy and a paired comparison."""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "own_policy.py")], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "no problem found" in done.stdout
+    assert "Twitter public exposure:" in done.stdout
+    assert (tmp_path / "own-policy-output" / "loudest_first" / "summary.csv").exists()
