@@ -177,13 +177,13 @@ class Customers:
         cols = {a.name: np.asarray(attributes.get(a.name, neutral[a.name]), a.dtype)
                 for a in ATTRIBUTES}
         think = np.zeros((n, 0)) if think_min is None else np.asarray(think_min, float)
-        return cls(arrival, np.asarray(channel, np.int32), cols, think,
+        return cls(arrival, np.asarray(channel, np.int16), cols, think,
                    np.zeros(n, np.int8), np.full(n, -1, np.int64), n)
 
 
 def no_customers() -> Customers:
     """An empty population (to bind and check policies without simulating)."""
-    return Customers.of(np.zeros(0), np.zeros(0, np.int32))
+    return Customers.of(np.zeros(0), np.zeros(0, np.int16))
 
 
 def draw_attributes(channel: Channel, k: int, streams: Streams, n: int, extra: int,
@@ -196,7 +196,7 @@ def draw_attributes(channel: Channel, k: int, streams: Streams, n: int, extra: i
     (``/pileon``, ``/switch``...), so neither kind shifts the other's numbers.
     """
     s = lambda what: streams(f"{what}/{channel.name}{suffix}")
-    out = {"channel": np.full(n, k, dtype=np.int32)}
+    out = {"channel": np.full(n, k, dtype=np.int16)}
     out.update({a.name: np.asarray(a.draw(channel, s, n), a.dtype) for a in ATTRIBUTES})
     out["think_min"] = _think(channel, s, n, extra)
     return out
@@ -226,10 +226,16 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
         if replayed is not None:
             _override(part, replayed(horizon_min))
         parts.append(part)
-    roots = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
-    order = np.argsort(roots["arrival_min"], kind="stable")
-    cols = {c: v[order] for c, v in roots.items()}
+    # Merge the channels in arrival order, one column at a time, freeing each channel's
+    # column as it goes: the peak is one set of columns plus one column, not three sets.
+    order = np.argsort(np.concatenate([p["arrival_min"] for p in parts]), kind="stable")
     n_roots = len(order)
+    cols = {}
+    for name in list(parts[0]):
+        merged = np.concatenate([p.pop(name) for p in parts])
+        cols[name] = merged if _sorted(order) else merged[order]
+        del merged
+    del parts
     cols["origin"] = np.zeros(n_roots, np.int8)
     cols["parent"] = np.full(n_roots, -1, np.int64)
     for k, ch in enumerate(scenario.channels):
@@ -242,6 +248,11 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
             cols[name] = np.concatenate([cols[name], v])
     return Customers(cols["arrival_min"], cols["channel"], {n: cols[n] for n in NAMES},
                      cols["think_min"], cols["origin"], cols["parent"], n_roots)
+
+
+def _sorted(order: np.ndarray) -> bool:
+    """Whether a permutation is the identity (one channel: already in arrival order)."""
+    return bool(np.all(order[:-1] < order[1:])) if len(order) > 1 else True
 
 
 def pileons(channel: Channel, k: int, streams: Streams, parents: np.ndarray,

@@ -156,19 +156,18 @@ def staffed_time(staffing: pd.DataFrame, pools: Iterable[str], edges: np.ndarray
     return staffed
 
 
-def channel_agent_minutes(contacts: pd.DataFrame, staffing: pd.DataFrame,
-                          segments: pd.DataFrame, serving: dict[str, list[str]],
-                          edges: np.ndarray) -> dict[str, float]:
+def channel_agent_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
+                          serving: dict[str, list[str]], edges: np.ndarray) -> dict[str, float]:
     """Staffed agent-minutes over ``edges[0]..edges[-1]`` charged to each channel.
 
     Each pool's staffed time is shared out among the channels it serves in proportion to
     the busy time (agent-minutes, weighted by share) it spent on their contacts in the
-    window; a pool that was never busy there is shared out equally. The channels therefore
-    add up to the pools' total, whatever the routing: under siloed pools each channel gets
-    its own pool's hours, under a pooled team each its part of the team's hours.
+    window (``segments``: ``pool``, ``channel``, ``start_min``, ``end_min``, ``share``); a
+    pool that was never busy there is shared out equally. The channels therefore add up to
+    the pools' total, whatever the routing: under siloed pools each channel gets its own
+    pool's hours, under a pooled team each its part of the team's hours.
     """
     lo, hi = float(edges[0]), float(edges[-1])
-    channel_of = pd.Series(contacts["channel"].to_numpy(), index=contacts["contact_id"].to_numpy())
     charged = dict.fromkeys(serving, 0.0)
     for pool in sorted({p for ps in serving.values() for p in ps}):
         channels = [c for c, ps in serving.items() if pool in ps]
@@ -178,12 +177,18 @@ def channel_agent_minutes(contacts: pd.DataFrame, staffing: pd.DataFrame,
         end = np.where(np.isnan(end), np.inf, end)
         overlap = np.clip(np.minimum(end, hi) - np.maximum(seg["start_min"].to_numpy(float), lo),
                           0.0, None) * seg["share"].to_numpy(float)
-        busy = (pd.Series(overlap).groupby(channel_of.reindex(seg["contact_id"]).to_numpy())
+        busy = (pd.Series(overlap).groupby(seg["channel"].to_numpy())
                 .sum().reindex(channels, fill_value=0.0).to_numpy())
         weights = busy / busy.sum() if busy.sum() > 0 else np.full(len(channels), 1 / len(channels))
         for channel, w in zip(channels, weights):
             charged[channel] += float(staffed * w)
     return charged
+
+
+_REPLICATION_COLUMNS = ("channel", "warmup", "answered", "wait_min", "waited_min", "public",
+                        "origin", "negative", "abandoned", "target_min", "dissatisfied",
+                        "expectation_violated", "forced_switch", "public_exposure",
+                        "dissatisfaction_index", "in_system_at_end")
 
 
 def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataFrame,
@@ -206,11 +211,14 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
         ``(warmup, horizon)`` in minutes, the span over which occupancy is measured.
     """
     edges = np.asarray(window, float)
-    c = contacts[~contacts["warmup"]]
+    # Only the columns read, so that the row selections below copy those and no more.
+    c = contacts[[n for n in _REPLICATION_COLUMNS if n in contacts]]
+    if c["warmup"].any():
+        c = c[~c["warmup"].to_numpy()]
     rows = []
     groups = [(name, c[c["channel"] == name], pools) for name, pools in serving.items()]
     groups.append(("all", c, sorted({p for ps in serving.values() for p in ps})))
-    charged = channel_agent_minutes(contacts, staffing, segments, serving, edges)
+    charged = channel_agent_minutes(staffing, segments, serving, edges)
     for name, g, pools in groups:
         n = len(g)
         answered = g["answered"].to_numpy()
@@ -278,8 +286,10 @@ def intervals(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataF
     base = {"interval": np.arange(n_int), "start_min": edges[:-1],
             "day": (edges[:-1] // 1440).astype(int) % 7}
     frames = []
+    read = contacts[["channel", "arrival_min", "answered", "abandoned", "wait_min",
+                     "target_min"]]
     for name in serving:
-        g = contacts[contacts["channel"] == name]
+        g = read[read["channel"] == name]
         idx = np.searchsorted(edges, g["arrival_min"].to_numpy(), side="right") - 1
         ok = (idx >= 0) & (idx < n_int)
         count = lambda mask: np.bincount(idx[ok & mask], minlength=n_int)[:n_int]

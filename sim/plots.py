@@ -138,7 +138,8 @@ def frt_cdf(contacts: pd.DataFrame, targets_min: Mapping[str, float] | None = No
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
     colours = _colours(contacts["channel"])
-    kept = contacts[contacts["answered"].astype(bool) & ~contacts["warmup"].astype(bool)]
+    read = contacts[["channel", "wait_min", "answered", "warmup"]]
+    kept = read[read["answered"].astype(bool) & ~read["warmup"].astype(bool)]
     waits = {str(ch): np.sort(np.clip(g["wait_min"].dropna().to_numpy(float), WAIT_FLOOR_MIN, None))
              for ch, g in kept.groupby("channel")}
     # ``or {}`` would fail on a pandas Series, a natural way to pass per-channel targets.
@@ -266,8 +267,12 @@ def _day_axis(axes: Sequence[Axes], grid: pd.DataFrame, scale: float, in_days: b
         # Look the label up by position rather than tick index, which depends on the view.
         bottom.xaxis.set_major_formatter(FuncFormatter(
             lambda v, _pos: names[int(np.argmin(np.abs(where - v)))]))
-        bottom.xaxis.set_minor_locator(MultipleLocator(0.25))
-        bottom.set_xlabel("Days from start (ticks where the weekday changes; minor ticks every 6 h)")
+        # Minor ticks every 6 h up to a fortnight (beyond, they blur and cost a tick each).
+        quarter = where.size <= 14
+        if quarter:
+            bottom.xaxis.set_minor_locator(MultipleLocator(0.25))
+        bottom.set_xlabel("Days from start (ticks where the weekday changes"
+                          + ("; minor ticks every 6 h)" if quarter else ")"))
         return
     bottom.xaxis.set_major_locator(MaxNLocator(nbins=12, steps=[1, 2, 3, 6, 10]))
     first = f" (starts on {names[0]})" if names else ""
@@ -344,14 +349,22 @@ def dissatisfaction_by_cause(contacts: pd.DataFrame) -> Figure:
         Right, when any channel is public: pile-ons per original public complaint.
     """
     _require(contacts, ("channel", "dissatisfaction_cause", "warmup"), "contacts")
-    c = contacts[~contacts["warmup"].to_numpy(bool)]
-    channels = sorted(c["channel"].astype(str).unique())
+    read = contacts[[n for n in ("channel", "dissatisfaction_cause", "warmup", "public",
+                                 "origin", "negative") if n in contacts]]
+    c = read[~read["warmup"].to_numpy(bool)]
+    # Counted on categories (codes), never by turning every row into a string.
+    channel = pd.Categorical(c["channel"])
+    cause = pd.Categorical(c["dissatisfaction_cause"])
+    present = np.bincount(channel.codes[channel.codes >= 0], minlength=len(channel.categories))
+    channels = sorted(str(n) for n, k in zip(channel.categories, present) if k)
     order = channels + ["all"]
     causes = [k for k in _CAUSE_COLOURS]
-    counts = pd.crosstab(c["channel"].astype(str), c["dissatisfaction_cause"].astype(str))
+    counts = pd.crosstab(channel, cause, dropna=False)
+    counts.index, counts.columns = counts.index.astype(str), counts.columns.astype(str)
     counts = counts.reindex(index=channels, columns=causes, fill_value=0)
     counts.loc["all"] = counts.sum()
-    totals = c["channel"].astype(str).value_counts().reindex(channels, fill_value=0)
+    totals = pd.Series(present, index=[str(n) for n in channel.categories]).reindex(
+        channels, fill_value=0)
     totals["all"] = totals.sum()
     shares = counts.div(totals.replace(0, np.nan), axis=0).fillna(0.0) * 100
     public = bool("public" in c and c["public"].any())

@@ -11,8 +11,9 @@ that every summary is computed in the same order however contacts finished.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,10 +29,13 @@ IN_SYSTEM = [STATES.index(s) for s in ("waiting", "serving", "away")]
 #: Contact columns kept in memory for metrics, journeys and figures when the full table
 #: streams to disk.
 ANALYSIS = ("replication", "contact_id", "journey_id", "channel", "origin", "arrival_min",
-            "first_response_min", "wait_min", "waited_min", "answered", "abandoned",
-            "resolved_min", "target_min", "public", "negative", "forced_switch",
-            "public_exposure", "in_system_at_end", "expectation_violated", "dissatisfied",
-            "dissatisfaction_cause", "dissatisfaction_index", "warmup")
+            "wait_min", "waited_min", "answered", "abandoned", "resolved_min", "target_min",
+            "public", "negative", "forced_switch", "public_exposure", "in_system_at_end",
+            "expectation_violated", "dissatisfied", "dissatisfaction_cause",
+            "dissatisfaction_index", "warmup")
+#: Segment columns kept in memory when the full table streams to disk (occupancy and the
+#: agent-hours of each channel are computed from them).
+SEGMENT_ANALYSIS = ("replication", "pool", "channel", "start_min", "end_min", "share")
 
 
 def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication: int,
@@ -67,7 +71,6 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
     weights = np.array([0.0] + [scoring.weights[k] for k in CAUSES])
     index = (weights[cause] + scoring.pileon_weight * c["pileons"]
              + scoring.exposure_weight * exposure / 60_000.0)
-    pools = np.array([p.name for p in scenario.pools] + [""], dtype=object)
     in_system = np.isin(state, IN_SYSTEM)
     served = answered & ~in_system
     held = c["held_min"]
@@ -87,7 +90,8 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
         "silent_abandon": c["silent"],
         "resolved_min": np.where(state == DONE, left, np.nan),
         "service_end_min": np.where(served, left, np.nan),
-        "pool": pools[c["pool"]],
+        # Pool of the first response; none (-1) is the last category, "".
+        "pool": np.where(c["pool"] < 0, len(scenario.pools), c["pool"]).astype(np.int16),
         "agent_id": c["agent"].astype(np.int32),
     }
     for a in ATTRIBUTES:
@@ -123,46 +127,102 @@ CONTACT_COLUMNS = ("replication", "contact_id", "journey_id", "thread_id", "chan
                    "dissatisfaction_cause", "dissatisfaction_index", "warmup")
 
 
-def frame(columns: dict[str, np.ndarray], channels: Sequence[str],
-          order: Sequence[str] | None = None) -> pd.DataFrame:
-    """A DataFrame of contact columns, categorical where labels are meant."""
-    cats = {**_CATEGORIES, "channel": list(channels)}
+def _ordered(columns: Mapping[str, np.ndarray], order: Sequence[str] | None = None) -> list[str]:
+    """Column names in table order (attributes added to ATTRIBUTES come last)."""
     names = [n for n in (order or CONTACT_COLUMNS) if n in columns]
-    names += [n for n in columns if n not in names]  # attributes added to ATTRIBUTES
+    return names + [n for n in columns if n not in names]
+
+
+def categories(scenario: Scenario) -> dict[str, list[str]]:
+    """Labels of the categorical columns of ``scenario``'s tables (codes index them)."""
+    return {**_CATEGORIES, "channel": [c.name for c in scenario.channels],
+            "pool": [p.name for p in scenario.pools] + [""]}
+
+
+def frame(columns: dict[str, np.ndarray], cats: Mapping[str, Sequence[str]],
+          order: Sequence[str] | None = None) -> pd.DataFrame:
+    """A DataFrame of contact columns, categorical (``cats``) where labels are meant."""
+    names = _ordered(columns, order)
+    # copy=False: one block per column, not a consolidated copy of the whole table.
     return pd.DataFrame({n: (pd.Categorical.from_codes(columns[n], categories=cats[n])
-                             if n in cats else columns[n]) for n in names})
+                             if n in cats else columns[n]) for n in names}, copy=False)
 
 
 class TableWriter:
-    """Writes tables into a directory as parquet files, a chunk at a time.
+    """Writes tables into a directory as parquet files, buffered into large row groups.
+
+    Columns are NumPy arrays; a column named in ``cats`` holds integer codes and is written
+    dictionary-encoded (read back as a pandas categorical), which is also the cheapest way
+    to write repeated labels.
 
     Parameters
     ----------
     directory : Path
         Where ``<table>.parquet`` files go.
+    rows_per_group : int
+        Rows buffered before a row group is written.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, rows_per_group: int = 1 << 18) -> None:
         self.directory = Path(directory)
+        self.rows_per_group = rows_per_group
         self._writers: dict = {}
+        # Encoding and compressing a row group runs in Arrow's C++ code, without the GIL:
+        # one thread does it while the simulation goes on (at most one group waits).
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
+        self._buffers: dict[str, list[dict[str, np.ndarray]]] = {}
+        self._cats: dict[str, Mapping[str, Sequence[str]]] = {}
+        self._rows: dict[str, int] = {}
 
-    def write(self, name: str, table: pd.DataFrame) -> None:
-        """Append ``table`` to ``<name>.parquet`` (the first chunk fixes its schema)."""
+    def append(self, name: str, columns: dict[str, np.ndarray],
+               cats: Mapping[str, Sequence[str]]) -> None:
+        """Add rows to ``<name>.parquet`` (the first rows fix its columns)."""
+        self._buffers.setdefault(name, []).append(columns)
+        self._cats[name] = cats
+        self._rows[name] = self._rows.get(name, 0) + len(next(iter(columns.values())))
+        if self._rows[name] >= self.rows_per_group:
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
         import pyarrow as pa  # noqa: PLC0415 - only runs that write load it
         import pyarrow.parquet as pq  # noqa: PLC0415
 
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        parts, self._buffers[name], self._rows[name] = self._buffers.get(name, []), [], 0
+        if not parts:
+            return
+        cats, arrays = self._cats[name], {}
+        for col in list(parts[0]):
+            values = np.concatenate([p.pop(col) for p in parts])
+            if col in cats:
+                labels = pa.array(list(cats[col]), pa.string())
+                arrays[col] = pa.DictionaryArray.from_arrays(pa.array(values), labels)
+            else:
+                arrays[col] = pa.array(values)
+        table = pa.table(arrays)
         writer = self._writers.get(name)
         if writer is None:
             writer = self._writers[name] = pq.ParquetWriter(self.directory / f"{name}.parquet",
-                                                           arrow.schema)
-        writer.write_table(arrow.cast(writer.schema))
+                                                           table.schema)
+        self._wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="carequeue-writer")
+        self._pending = self._pool.submit(writer.write_table, table)
+
+    def _wait(self) -> None:
+        """Wait for the row group being written (re-raising its error, if any)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def append_files(self, directory: Path) -> None:
         """Append the tables another writer left in ``directory`` (row group by row group,
         so memory stays bounded), then delete them."""
         import pyarrow.parquet as pq  # noqa: PLC0415
 
+        for name in list(self._buffers):
+            self._flush(name)
+        self._wait()
         for path in sorted(Path(directory).glob("*.parquet")):
             source = pq.ParquetFile(path)
             for i in range(source.num_row_groups):
@@ -175,9 +235,18 @@ class TableWriter:
             path.unlink()
 
     def close(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
+        """Write what is buffered and close every file."""
+        try:
+            for name in list(self._buffers):
+                self._flush(name)
+            self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+            for writer in self._writers.values():
+                writer.close()
+            self._writers.clear()
 
 
 class Collector:
@@ -204,33 +273,37 @@ class Collector:
         self.writer = writer
         self._channels = [c.name for c in scenario.channels]
         self._pools = [p.name for p in scenario.pools]
+        self._cats = categories(scenario)
         # Share of an agent a contact of each channel takes in each pool (1 / concurrency;
         # the last row, for no pool, 0): its weight in occupancy.
         self._share = np.array([[p.share(c) for c in self._channels] for p in scenario.pools]
                                + [[0.0] * len(self._channels)])
         self._contacts: list[dict[str, np.ndarray]] = []
-        self._segments: list[pd.DataFrame] = []
+        self._segments: list[dict[str, np.ndarray]] = []
         self.staffing: pd.DataFrame | None = None
 
     def contacts(self, chunk: dict[str, np.ndarray], end_min: float) -> None:
         cols = contact_columns(chunk, self.scenario, self.replication, self.warmup_min, end_min)
         if self.writer is not None:
-            self.writer.write("contacts", frame(cols, self._channels))
-            cols = {n: cols[n] for n in ANALYSIS}
+            kept = {n: cols[n] for n in ANALYSIS}
+            self.writer.append("contacts", {n: cols[n] for n in _ordered(cols)}, self._cats)
+            cols = kept
         self._contacts.append(cols)
 
     def segments(self, chunk: dict[str, np.ndarray]) -> None:
-        seg = pd.DataFrame({
+        seg = {
             "replication": np.full(len(chunk["contact"]), self.replication, dtype=np.int32),
             "contact_id": chunk["contact"].astype(np.int64),
             "agent_id": chunk["agent"].astype(np.int64),
-            "pool": pd.Categorical.from_codes(chunk["pool"], categories=self._pools),
+            "pool": chunk["pool"],
+            "channel": chunk["channel"],
             "start_min": chunk["start"],
             "end_min": chunk["end"],
             "share": self._share[chunk["pool"], chunk["channel"]],
-        })
+        }
         if self.writer is not None:
-            self.writer.write("segments", seg)
+            self.writer.append("segments", dict(seg), self._cats)
+            seg = {n: seg[n] for n in SEGMENT_ANALYSIS}
         self._segments.append(seg)
 
     def close(self, staffing: dict[str, np.ndarray], end_min: float) -> None:
@@ -242,20 +315,40 @@ class Collector:
         })
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """(contacts sorted by id, staffing log, segments) of the replication."""
-        parts = self._contacts
-        if parts:
-            cols = {n: np.concatenate([p[n] for p in parts]) for n in parts[0]}
-        else:
-            cols = contact_columns(_empty_chunk(), self.scenario, self.replication,
-                                   self.warmup_min, np.nan)
+        """(contacts sorted by id, staffing log, segments) of the replication; the chunks
+        are handed over (a second call finds none)."""
+        parts, self._contacts = self._contacts, []
+        if not parts:
+            parts = [contact_columns(_empty_chunk(), self.scenario, self.replication,
+                                     self.warmup_min, np.nan)]
             if self.writer is not None:
-                cols = {n: cols[n] for n in ANALYSIS}
-        order = np.argsort(cols["contact_id"], kind="stable")
-        contacts = frame({n: v[order] for n, v in cols.items()}, self._channels)
-        segments = (pd.concat(self._segments, ignore_index=True) if self._segments
-                    else _empty_segments(self._pools))
+                parts = [{n: parts[0][n] for n in ANALYSIS}]
+        # Column by column, each chunk's column freed once merged: the peak is the chunks
+        # plus one column, not two copies of the table.
+        ids = np.concatenate([p["contact_id"] for p in parts])
+        order = np.argsort(ids, kind="stable")
+        in_order = bool(np.all(order[:-1] < order[1:])) if len(order) > 1 else True
+        cols = {}
+        for name in list(parts[0]):
+            merged = np.concatenate([p.pop(name) for p in parts])
+            cols[name] = merged if in_order else merged[order]
+            del merged
+        contacts = frame(cols, self._cats)
+        segments = self._segments_frame()
         return contacts, self.staffing, segments
+
+    def _segments_frame(self) -> pd.DataFrame:
+        parts, self._segments = self._segments, []
+        names = list(parts[0]) if parts else [
+            "replication", "contact_id", "agent_id", "pool", "channel", "start_min", "end_min",
+            "share"]
+        empty = {"replication": np.int32, "contact_id": np.int64, "agent_id": np.int64,
+                 "pool": np.int16, "channel": np.int16}
+        cols = {n: (np.concatenate([p.pop(n) for p in parts]) if parts
+                    else np.zeros(0, empty.get(n, float))) for n in names}
+        cats = {"pool": self._pools, "channel": self._channels}
+        return pd.DataFrame({n: (pd.Categorical.from_codes(v, categories=cats[n])
+                                 if n in cats else v) for n, v in cols.items()}, copy=False)
 
 
 def _empty_chunk() -> dict[str, np.ndarray]:
@@ -265,14 +358,6 @@ def _empty_chunk() -> dict[str, np.ndarray]:
     out.update({a.name: np.zeros(0, a.dtype) for a in ATTRIBUTES})
     out["thread"] = np.zeros(0, np.int64)
     return out
-
-
-def _empty_segments(pools: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({"replication": np.zeros(0, np.int32),
-                         "contact_id": np.zeros(0, np.int64), "agent_id": np.zeros(0, np.int64),
-                         "pool": pd.Categorical.from_codes([], categories=pools),
-                         "start_min": np.zeros(0), "end_min": np.zeros(0),
-                         "share": np.zeros(0)})
 
 
 def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
@@ -285,31 +370,51 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     ``forced_switches`` (involuntary ones: the operation told the customer to move),
     ``dissatisfied`` (any contact of the journey was, or the journey ended unresolved: the
     customer gave up; journeys still open at the end count only their contacts),
-    ``warmup`` (started in the warm-up).
+    ``warmup`` (started in the warm-up). Rows are sorted by replication and journey.
+
+    Vectorised over the contacts sorted by journey (most journeys are one contact): memory
+    stays a few columns, never a copy of the contact table.
     """
-    c = contacts.sort_values(["replication", "journey_id", "arrival_min"], kind="stable")
-    keys = ["replication", "journey_id"]
-    g = c.groupby(keys, sort=False, observed=True)
-    # Resolved at the first contact that was resolved (an email may still be answered after
-    # its customer switched to Twitter); a switch is any change of channel between contacts.
-    changed = c["channel"].astype(str).ne(c["channel"].astype(str).shift()) & c[
-        ["replication", "journey_id"]].eq(c[["replication", "journey_id"]].shift()).all(axis=1)
-    out = g.agg(start_min=("arrival_min", "first"), contacts=("contact_id", "size"),
-                end_min=("resolved_min", "min"), forced_switches=("forced_switch", "sum"),
-                dissatisfied=("dissatisfied", "any"), open_=("in_system_at_end", "any"),
-                warmup=("warmup", "first"))
-    out["switches"] = changed.groupby([c["replication"], c["journey_id"]], sort=False).sum()
-    # Most journeys are one contact: join channel names only where there are several.
-    out["channels"] = g["channel"].first().astype(str)
-    multi = out.index[out["contacts"] > 1]
-    if len(multi):
-        several = c.set_index(keys).loc[multi, "channel"].astype(str)
-        out.loc[multi, "channels"] = several.groupby(level=keys, sort=False).agg(">".join)
-    out["resolved"] = out["end_min"].notna()
+    rep = contacts["replication"].to_numpy()
+    jid = contacts["journey_id"].to_numpy()
+    arrival = contacts["arrival_min"].to_numpy(float)
+    # Stable: contacts of a journey arriving at the same time keep their table order.
+    order = np.lexsort((arrival, jid, rep))
+    r, j = rep[order], jid[order]
+    first = np.ones(len(order), bool)
+    first[1:] = (r[1:] != r[:-1]) | (j[1:] != j[:-1])
+    starts = np.flatnonzero(first)
+    sizes = np.diff(np.append(starts, len(order)))
+    sorted_ = lambda name, dtype=None: contacts[name].to_numpy(dtype)[order]  # noqa: E731
+    channel = pd.Categorical(contacts["channel"])
+    codes = channel.codes[order]
+    labels = np.asarray(channel.categories, dtype=object)
+    # A resolution is the first contact resolved (an email may still be answered after its
+    # customer switched to Twitter); a switch is any change of channel between contacts.
+    end = np.fmin.reduceat(sorted_("resolved_min", float), starts) if len(order) else arrival
+    changed = np.zeros(len(order), np.int64)
+    changed[1:] = (codes[1:] != codes[:-1]) & ~first[1:]
+    channels = labels[codes[starts]]
+    for s, n in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+        channels[np.searchsorted(starts, s)] = ">".join(labels[codes[s:s + n]])
+    reduce = lambda ufunc, values: ufunc.reduceat(values, starts) if len(order) else values  # noqa: E731
+    resolved = ~np.isnan(end)
+    still_open = reduce(np.logical_or, sorted_("in_system_at_end", bool))
     # A customer who gave up (told to move and never came, or left unanswered) had the
     # problem left unsolved: dissatisfied even when no single contact was.
-    out["dissatisfied"] |= ~out["resolved"] & ~out["open_"]
-    out["resolution_min"] = out["end_min"] - out["start_min"]
-    return out.drop(columns=["end_min", "open_"]).reset_index()[
-        keys + ["start_min", "contacts", "channels", "resolved", "resolution_min", "switches",
-                "forced_switches", "dissatisfied", "warmup"]]
+    dissatisfied = reduce(np.logical_or, sorted_("dissatisfied", bool)) | (~resolved
+                                                                             & ~still_open)
+    start_min = arrival[order][starts]
+    return pd.DataFrame({
+        "replication": r[starts],
+        "journey_id": j[starts],
+        "start_min": start_min,
+        "contacts": sizes.astype(np.int64),
+        "channels": channels,
+        "resolved": resolved,
+        "resolution_min": end - start_min,
+        "switches": reduce(np.add, changed),
+        "forced_switches": reduce(np.add, sorted_("forced_switch", bool).astype(np.int64)),
+        "dissatisfied": dissatisfied,
+        "warmup": sorted_("warmup", bool)[starts],
+    })

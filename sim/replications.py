@@ -83,7 +83,7 @@ class Results:
     contacts: pd.DataFrame      # all columns, or records.ANALYSIS when streamed to disk
     staffing: pd.DataFrame
     segments: pd.DataFrame
-    journeys: pd.DataFrame
+    journeys: pd.DataFrame | None  # None when written to disk as the run went
     intervals: pd.DataFrame
     per_replication: pd.DataFrame
     summary: pd.DataFrame
@@ -184,7 +184,13 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
     finally:
         if writer is not None:
             writer.close()
-    contacts, staffing, segments, ivals, per_rep = (pd.concat(p, ignore_index=True)
-                                                    for p in zip(*parts))
-    return Results(organised(setup), contacts, staffing, segments,
-                   records.journeys_frame(contacts), ivals, per_rep, metrics.summarise(per_rep))
+    contacts, staffing, segments, ivals, per_rep = (
+        pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*parts))
+    del parts
+    journeys = records.journeys_frame(contacts)
+    if directory is not None:
+        # On disk at once, out of memory: nothing downstream of a written run reads it.
+        journeys.to_parquet(Path(directory) / "journeys.parquet", index=False)
+        journeys = None
+    return Results(organised(setup), contacts, staffing, segments, journeys, ivals, per_rep,
+                   metrics.summarise(per_rep))

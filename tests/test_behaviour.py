@@ -168,7 +168,7 @@ def test_dissatisfaction_causes_and_index() -> None:
     """Causes take precedence (abandoned before late); a forced switch dissatisfies with its
     probability; the index is weights[cause] + pile-on and exposure terms."""
     from sim.engine import STATES
-    from sim.records import contact_columns, frame
+    from sim.records import categories, contact_columns, frame
 
     ABANDONED, DONE, ESCALATED = (STATES.index(s) for s in ("abandoned", "done", "escalated"))
     n = 5
@@ -190,7 +190,7 @@ def test_dissatisfaction_causes_and_index() -> None:
                               exposure_weight=1.0)
     scenario = Scenario((_twitter(),), (Pool("p", {"twitter": 1.0}),), 60.0,
                         dissatisfaction=scoring)
-    c = frame(contact_columns(raw, scenario, 0, 0.0, end_min=100.0), ["twitter"])
+    c = frame(contact_columns(raw, scenario, 0, 0.0, end_min=100.0), categories(scenario))
     assert list(c["dissatisfaction_cause"]) == ["abandoned", "late", "none", "forced_switch",
                                                 "none"]
     exposure = 600.0 * np.array([100.0, 5.0, 1.0, 1.0, 1.0]) / 60_000.0

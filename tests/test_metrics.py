@@ -335,7 +335,8 @@ def _segments(contacts: pd.DataFrame) -> pd.DataFrame:
     from first response to service end (NaN: still held), as the engine logs it."""
     served = contacts[contacts["answered"]]
     return pd.DataFrame({"contact_id": served.index, "agent_id": np.arange(len(served)),
-                         "pool": served["pool"], "start_min": served["first_response_min"],
+                         "pool": served["pool"], "channel": served["channel"],
+                         "start_min": served["first_response_min"],
                          "end_min": served["service_end_min"], "share": served["share"]})
 
 
@@ -414,16 +415,15 @@ def test_channel_agent_minutes_shares_each_pool_by_busy_time() -> None:
     So chat 120 * 30/55, email 120 * 25/55. spare: 1 agent, never busy, serves email and
     chat: 30 each. mail_only: 1 agent from 30: 30 to email.
     """
-    contacts = pd.DataFrame({"contact_id": [10, 11, 12],
-                             "channel": pd.Categorical(["chat", "email", "email"])})
     segments = pd.DataFrame({"contact_id": [10, 11, 12], "pool": ["text"] * 3,
+                             "channel": pd.Categorical(["chat", "email", "email"]),
                              "start_min": [0.0, -10.0, 50.0], "end_min": [30.0, 20.0, NAN],
                              "share": [1.0, 1.0, 0.5]})
     staffing = pd.DataFrame({"time_min": [-60.0, 0.0, 0.0, 30.0],
                              "pool": ["text", "spare", "mail_only", "mail_only"],
                              "agents": [2, 1, 0, 1]})
     serving = {"chat": ["text", "spare"], "email": ["text", "spare", "mail_only"]}
-    got = channel_agent_minutes(contacts, staffing, segments, serving, np.array([0.0, 60.0]))
+    got = channel_agent_minutes(staffing, segments, serving, np.array([0.0, 60.0]))
     assert got["chat"] == pytest.approx(120 * 30 / 55 + 30)
     assert got["email"] == pytest.approx(120 * 25 / 55 + 30 + 30)
     assert sum(got.values()) == pytest.approx(120 + 60 + 30)

@@ -40,20 +40,28 @@ class ContactTable:
 
     def __init__(self, customers: Customers) -> None:
         self.n = len(customers)
-        self.n_roots = customers.n_roots
+        self.n_roots = r = customers.n_roots
         self.columns: dict[str, np.ndarray] = {
             **customers.attributes, "arrival_min": customers.arrival_min,
-            "channel": customers.channel, "origin": customers.origin,
-            "parent": customers.parent, "thread": threads(customers.parent)}
+            "channel": customers.channel}
+        # Lineage of the potential pile-ons only (rows n_roots..n-1): the arrival process's
+        # contacts are their own thread, with no parent (16 bytes a contact saved).
+        self.lineage: dict[str, np.ndarray] = {
+            "origin": customers.origin[r:].copy(), "parent": customers.parent[r:].copy(),
+            "thread": threads(customers.parent)[r:]}
         self.think_min = customers.think_min
         self.extra: dict[int, dict[str, Any]] = {}  # id -> column -> Python value
         self._next = self.n
 
     def get(self, name: str, contact: int) -> Any:
         """Column ``name`` of ``contact`` as a Python scalar."""
-        if contact < self.n:
-            return self.columns[name][contact].item()
-        return self.extra[contact][name]
+        if contact >= self.n:
+            return self.extra[contact][name]
+        if name in self.lineage:
+            if contact < self.n_roots:
+                return {"origin": 0, "parent": -1, "thread": contact}[name]
+            return self.lineage[name][contact - self.n_roots].item()
+        return self.columns[name][contact].item()
 
     def think(self, contact: int, step: int) -> float:
         """Think time (minutes) before reply ``step + 2`` of ``contact``."""
@@ -72,6 +80,8 @@ class ContactTable:
 
     def gather(self, name: str, ids: np.ndarray) -> np.ndarray:
         """Column ``name`` of the contacts ``ids``, as an array of its dtype."""
+        if name in self.lineage:
+            return self._gather_lineage(name, ids)
         col = self.columns[name]
         drawn = ids < self.n
         if drawn.all():
@@ -79,6 +89,17 @@ class ContactTable:
         out = np.empty(len(ids), col.dtype)
         out[drawn] = col[ids[drawn]]
         out[~drawn] = [self.extra[int(i)][name] for i in ids[~drawn]]
+        return out
+
+    def _gather_lineage(self, name: str, ids: np.ndarray) -> np.ndarray:
+        col = self.lineage[name]
+        root = {"origin": np.zeros(len(ids), col.dtype), "parent": np.full(len(ids), -1),
+                "thread": ids.astype(col.dtype)}[name]
+        out = root.astype(col.dtype)
+        drawn = (ids >= self.n_roots) & (ids < self.n)
+        out[drawn] = col[ids[drawn] - self.n_roots]
+        created = ids >= self.n
+        out[created] = [self.extra[int(i)][name] for i in ids[created]]
         return out
 
     def release(self, ids: np.ndarray) -> None:

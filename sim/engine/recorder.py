@@ -62,7 +62,6 @@ _ENGINE = (("id", "i8"), ("channel", "i2"), ("origin", "i1"), ("journey", "i8"),
            ("arrival_min", "f8"), ("first_response_min", "f8"), ("left_min", "f8"),
            ("state", "i1"), ("pool", "i2"), ("agent", "i8"), ("held_min", "f8"),
            ("pileons", "i8"), ("forced", "?"), ("silent", "?"))
-_ROW = np.dtype(list(_ENGINE))
 _SEGMENT_COLUMNS = (("contact", "i8"), ("agent", "i8"), ("channel", "i2"), ("start", "f8"),
                     ("end", "f8"))
 _SEGMENT = np.dtype(list(_SEGMENT_COLUMNS))
@@ -71,10 +70,11 @@ _SEGMENT = np.dtype(list(_SEGMENT_COLUMNS))
 class Recorder:
     """Buffers finished contacts and segments; hands them to ``sink`` in chunks.
 
-    The engine appends to :attr:`done` (``row(contact)`` of each finished contact) and to
-    :attr:`segments` directly, in its hot paths, and calls :meth:`flush_contacts` /
-    :meth:`flush_segments` when a buffer holds ``chunk`` rows; the buffers are cleared in
-    place, so references to them stay valid.
+    The engine appends to :attr:`done` (each finished contact) and to :attr:`segments`
+    directly, in its hot paths, and calls :meth:`flush_contacts` / :meth:`flush_segments`
+    when a buffer holds ``chunk`` rows; the buffers are cleared in place, so references to
+    them stay valid. A chunk's columns are read off the contacts one column at a time
+    (``numpy.fromiter``), the cheapest way found: half the cost of a tuple per contact.
 
     Parameters
     ----------
@@ -89,20 +89,19 @@ class Recorder:
     """
 
     def __init__(self, table: ContactTable, sink: RecordSink, agent_pool: list[int],
-                 chunk: int = 1 << 16) -> None:
+                 chunk: int = 1 << 13) -> None:
         self.table = table
         self.sink = sink
         self.agent_pool = agent_pool
         self.chunk = chunk
-        #: Engine columns of finished contacts, one tuple each (see ``row``).
-        self.done: list[tuple] = []
+        #: Finished contacts not yet handed on.
+        self.done: list[Contact] = []
         #: (contact id, agent id, channel, start, end) of each closed stretch.
         self.segments: list[tuple[int, int, int, float, float]] = []
-        self.row = attrgetter(*(name for name, _ in _ENGINE))
 
     def finished(self, c: Contact) -> None:
         """``c`` left the system for good."""
-        self.done.append(self.row(c))
+        self.done.append(c)
         if len(self.done) >= self.chunk:
             self.flush_contacts()
 
@@ -118,7 +117,7 @@ class Recorder:
                 self.segments.append((c.id, c.agent, c.channel, c.slot_since, np.nan))
                 c.held_min += end_min - c.slot_since
         self.flush_segments()
-        self.done.extend(self.row(c) for c in remaining)
+        self.done.extend(remaining)
         self.flush_contacts(end_min)
         log = np.asarray(staffing, dtype=float).reshape(-1, 3)
         self.sink.close({"time": log[:, 0], "pool": log[:, 1].astype(np.int16),
@@ -128,9 +127,10 @@ class Recorder:
         """Hand the finished contacts buffered so far to the sink."""
         if not self.done and not np.isfinite(end_min):
             return
-        table = np.array(self.done, dtype=_ROW)
-        self.done.clear()
-        cols = {name: np.ascontiguousarray(table[name]) for name, _ in _ENGINE}
+        done, n = self.done, len(self.done)
+        cols = {name: np.fromiter(map(attrgetter(name), done), dtype, n)
+                for name, dtype in _ENGINE}
+        done.clear()
         ids = cols["id"]
         for name in (*NAMES, "thread"):
             cols[name] = self.table.gather(name, ids)
