@@ -103,17 +103,30 @@ def step_integral(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray | fl
     Box ``j`` has height ``weights[j]`` on ``[starts[j], ends[j])`` (``ends`` may be inf).
     Used for queue length, busy agents and staffed agents: time-weighted, exact.
     """
+    # Temporaries are freed (or reused in place) as soon as they are spent: with millions of
+    # boxes each one is tens of megabytes.
     w = np.broadcast_to(np.asarray(weights, float), np.shape(starts))
     t = np.concatenate([starts, ends])
     d = np.concatenate([w, -w])
+    del w
     keep = np.isfinite(t)
-    t, d = t[keep], d[keep]
-    order = np.argsort(t, kind="stable")
-    t, level = t[order], np.cumsum(d[order])
-    # F(t) = integral of the level up to t, piecewise linear between event times.
-    area = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(t))]) if len(t) else np.zeros(0)
+    if not keep.all():
+        t, d = t[keep], d[keep]
+    del keep
     if len(t) == 0:
         return np.zeros(len(edges) - 1)
+    order = np.argsort(t, kind="stable")
+    t = t[order]
+    level = d[order]
+    del d, order
+    np.cumsum(level, out=level)
+    # F(t) = integral of the level up to t, piecewise linear between event times.
+    step = np.diff(t)
+    step *= level[:-1]
+    area = np.empty(len(t))
+    area[0] = 0.0
+    np.cumsum(step, out=area[1:])
+    del step
     F = np.interp(edges, t, area, left=0.0)
     F += np.where(edges > t[-1], level[-1] * (edges - t[-1]), 0.0)
     return np.diff(F)
@@ -139,7 +152,7 @@ def pool_time(segments: pd.DataFrame, staffing: pd.DataFrame, pools: Iterable[st
     Busy time weighs each stretch a contact held an agent by the share of the agent it used.
     """
     pools = list(pools)
-    seg = segments[segments["pool"].isin(pools)]
+    seg = _rows(segments[["start_min", "end_min", "share"]], segments["pool"].isin(pools))
     end = seg["end_min"].to_numpy()
     busy = step_integral(seg["start_min"].to_numpy(), np.where(np.isnan(end), np.inf, end),
                          seg["share"].to_numpy(), edges)
@@ -172,7 +185,8 @@ def channel_agent_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
     for pool in sorted({p for ps in serving.values() for p in ps}):
         channels = [c for c, ps in serving.items() if pool in ps]
         staffed = staffed_time(staffing, [pool], edges).sum()
-        seg = segments[segments["pool"] == pool]
+        seg = _rows(segments[["channel", "start_min", "end_min", "share"]],
+                    segments["pool"] == pool)
         end = seg["end_min"].to_numpy(float)
         end = np.where(np.isnan(end), np.inf, end)
         overlap = np.clip(np.minimum(end, hi) - np.maximum(seg["start_min"].to_numpy(float), lo),
@@ -183,6 +197,16 @@ def channel_agent_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
         for channel, w in zip(channels, weights):
             charged[channel] += float(staffed * w)
     return charged
+
+
+def _rows(table: pd.DataFrame, mask: pd.Series | bool) -> pd.DataFrame:
+    """``table[mask]``, without copying when every row is selected (one channel, or all)."""
+    if bool(np.all(mask)):
+        return table
+    return table[np.asarray(mask)]
+
+
+_ALL = "all"  # the summary's row for every channel together
 
 
 _REPLICATION_COLUMNS = ("channel", "warmup", "answered", "wait_min", "waited_min", "public",
@@ -216,8 +240,10 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
     if c["warmup"].any():
         c = c[~c["warmup"].to_numpy()]
     rows = []
-    groups = [(name, c[c["channel"] == name], pools) for name, pools in serving.items()]
-    groups.append(("all", c, sorted({p for ps in serving.values() for p in ps})))
+    # One channel's rows at a time (a generator): never every channel's copy at once.
+    groups = ((name, _rows(c, True if name is _ALL else c["channel"] == name), pools)
+              for name, pools in [*serving.items(),
+                                  (_ALL, sorted({p for ps in serving.values() for p in ps}))])
     charged = channel_agent_minutes(staffing, segments, serving, edges)
     for name, g, pools in groups:
         n = len(g)
@@ -289,7 +315,7 @@ def intervals(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataF
     read = contacts[["channel", "arrival_min", "answered", "abandoned", "wait_min",
                      "target_min"]]
     for name in serving:
-        g = read[read["channel"] == name]
+        g = _rows(read, read["channel"] == name)
         idx = np.searchsorted(edges, g["arrival_min"].to_numpy(), side="right") - 1
         ok = (idx >= 0) & (idx < n_int)
         count = lambda mask: np.bincount(idx[ok & mask], minlength=n_int)[:n_int]

@@ -163,7 +163,7 @@ class TableWriter:
         Rows buffered before a row group is written.
     """
 
-    def __init__(self, directory: Path, rows_per_group: int = 1 << 18) -> None:
+    def __init__(self, directory: Path, rows_per_group: int = 1 << 16) -> None:
         self.directory = Path(directory)
         self.rows_per_group = rows_per_group
         self._writers: dict = {}
@@ -289,6 +289,7 @@ class Collector:
             self.writer.append("contacts", {n: cols[n] for n in _ordered(cols)}, self._cats)
             cols = kept
         self._contacts.append(cols)
+        _consolidate(self._contacts)
 
     def segments(self, chunk: dict[str, np.ndarray]) -> None:
         seg = {
@@ -305,6 +306,7 @@ class Collector:
             self.writer.append("segments", dict(seg), self._cats)
             seg = {n: seg[n] for n in SEGMENT_ANALYSIS}
         self._segments.append(seg)
+        _consolidate(self._segments)
 
     def close(self, staffing: dict[str, np.ndarray], end_min: float) -> None:
         self.staffing = pd.DataFrame({
@@ -349,6 +351,19 @@ class Collector:
         cats = {"pool": self._pools, "channel": self._channels}
         return pd.DataFrame({n: (pd.Categorical.from_codes(v, categories=cats[n])
                                  if n in cats else v) for n, v in cols.items()}, copy=False)
+
+
+def _consolidate(parts: list[dict[str, np.ndarray]], every: int = 32) -> None:
+    """Merge the last ``every`` chunks into one block, in place, once there are that many.
+
+    Small chunk arrays come from the process heap and are not given back to the system when
+    freed; merged blocks are large allocations that are. Merging as the run goes keeps the
+    final concatenation from holding two copies of thousands of small chunks at once.
+    """
+    if len(parts) >= every and all(len(next(iter(p.values()))) < (1 << 15) for p in parts[-every:]):
+        tail = parts[-every:]
+        del parts[-every:]
+        parts.append({n: np.concatenate([p.pop(n) for p in tail]) for n in list(tail[0])})
 
 
 def _empty_chunk() -> dict[str, np.ndarray]:
@@ -405,7 +420,7 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     dissatisfied = reduce(np.logical_or, sorted_("dissatisfied", bool)) | (~resolved
                                                                              & ~still_open)
     start_min = arrival[order][starts]
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "replication": r[starts],
         "journey_id": j[starts],
         "start_min": start_min,

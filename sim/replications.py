@@ -126,8 +126,8 @@ def run_replication(setup: Setup, replication: int,
     collector = records.Collector(organised(setup), replication, spec.warmup_min, writer)
     model = build_model(setup, replication, collector, progress)
     model.run()
-    contacts, staffing, segments = collector.tables()
     scenario = model.scenario
+    contacts, staffing, segments = collector.tables()
     serving = {c.name: [p.name for p in scenario.pools_for(c.name)] for c in scenario.channels}
     ivals = metrics.intervals(contacts, staffing, segments, serving, scenario.interval_min,
                               spec.horizon_min)

@@ -102,6 +102,14 @@ class ContactTable:
         out[created] = [self.extra[int(i)][name] for i in ids[created]]
         return out
 
+    def clear(self) -> None:
+        """Forget every column (the run is over and recorded): the arrays go now, not when
+        the collector of reference cycles next finds the model."""
+        self.columns.clear()
+        self.lineage.clear()
+        self.extra.clear()
+        self.think_min = np.zeros((0, 0))
+
     def release(self, ids: np.ndarray) -> None:
         """Forget the created contacts among ``ids`` (recorded, never read again)."""
         for i in ids[ids >= self.n].tolist():

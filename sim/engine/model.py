@@ -169,6 +169,9 @@ class Model:
         end = self.env.now
         self.recorder.close([*self.live.values(), *self.kept.values()], self.workforce.log,
                             end)
+        self.live.clear()
+        self.kept.clear()
+        self.table.clear()
         return end
 
     def _roots(self) -> Iterator[Contact]:
