@@ -202,8 +202,11 @@ class TableWriter:
         table = pa.table(arrays)
         writer = self._writers.get(name)
         if writer is None:
-            writer = self._writers[name] = pq.ParquetWriter(self.directory / f"{name}.parquet",
-                                                           table.schema)
+            # Dictionary pages for the label columns only: trying them on millions of
+            # distinct floats costs more than the rest of the writing (and files grow).
+            writer = self._writers[name] = pq.ParquetWriter(
+                self.directory / f"{name}.parquet", table.schema,
+                use_dictionary=[c for c in arrays if c in cats])
         self._wait()
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="carequeue-writer")

@@ -115,7 +115,7 @@ class Model:
         self._n_roots = customers.n_roots
         self._feed = self._roots()
         self._tick = 0
-        self._done = self.recorder.done
+        self._done, self._row = self.recorder.done, self.recorder.row
         self._chunk = self.recorder.chunk
         # The base policy resolves everything: no need to ask it (the result is the same).
         self._escalates = type(escalation).after_service is not EscalationPolicy.after_service
@@ -298,7 +298,7 @@ class Model:
             self.kept[c.id] = c  # unanswered (NaN): see _leave
         else:
             done = self._done
-            done.append(c)
+            done.append(self._row(c))
             if len(done) >= self._chunk:
                 self.recorder.flush_contacts()
 
