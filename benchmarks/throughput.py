@@ -4,7 +4,8 @@ Both simulate ``scenario=erlang`` at rho = 0.95 with exponential abandonment (20
 mean handle 5 min, mean patience 10 min) until about N contacts have arrived, in this one
 process, alternating so that machine noise hits both alike. Timed: everything from a
 built model to a table of per-contact records (CareQueue: drawing customers, simulating,
-``contacts_frame``; Ciw: network, simulation, ``get_all_records``). Peak memory is measured
+the contact table with every column in memory; Ciw: network, simulation,
+``get_all_records``). The whole process, as a user runs it, is ``whole_process.py``. Peak memory is measured
 twice, in separate passes since measuring perturbs timing: ``tracemalloc`` (Python and NumPy
 allocations of the run itself) and the peak resident set size of a fresh child process that
 runs only that simulation (everything, interpreter and libraries included). Ciw is installed
@@ -32,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 
 import ciw  # noqa: E402
 
-from sim import records  # noqa: E402
 from sim.cli.config import build_setup, compose  # noqa: E402
 from sim.replications import build_model  # noqa: E402
 
@@ -48,10 +48,9 @@ def carequeue_run(n: int, seed: int = 1, routing: str = "siloed") -> int:
             f"scenario.mean_patience_min={PATIENCE}", f"run.horizon={n / RATE_PER_MIN}",
             "run.warmup=0", "run.drain=0", "run.replications=1", f"seed={seed}",
             f"routing={routing}"])
-    study = build_setup(cfg)
-    model = build_model(study, 0)
-    rec = model.run()
-    return len(records.contacts_frame(rec, model.scenario, 0, 0.0))
+    model = build_model(build_setup(cfg), 0)
+    model.run()
+    return len(model.sink.tables()[0])  # the contact table, all columns, in memory
 
 
 def ciw_run(n: int, seed: int = 1) -> int:
