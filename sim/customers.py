@@ -60,6 +60,9 @@ class Attribute:
         draw (a retrial is the same person about the same thing).
     doc : str
         What it is, with its unit.
+    neutral : float
+        Its value for hand-built customers (:meth:`Customers.of`) when none is given: one
+        that changes nothing (never abandons, private, nobody retries).
     """
 
     name: str
@@ -68,6 +71,7 @@ class Attribute:
     recorded: bool = False
     inherit: tuple[int, ...] = ()
     doc: str = ""
+    neutral: float = 0.0
 
 
 def _duration(what: str) -> Draw:
@@ -91,9 +95,9 @@ def _uniform(stream: str) -> Draw:
 
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("handle_min", "f8", _duration("handle"), True, (RETRIAL,),
-              "work content for a proficiency-1 agent, minutes"),
+              "work content for a proficiency-1 agent, minutes", 1.0),
     Attribute("patience_min", "f8", _optional("patience", np.inf), True, (),
-              "time before an unanswered customer abandons, minutes (inf: never)"),
+              "time before an unanswered customer abandons, minutes (inf: never)", np.inf),
     Attribute("expectation_min", "f8", _duration("expectation"), True, (RETRIAL,),
               "first-response time the customer expects, minutes"),
     Attribute("reach", "f8", _optional("reach", 0.0), True, (RETRIAL,),
@@ -104,16 +108,15 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               "needs account-specific work (identity, payments)"),
     Attribute("compliance", "f8", _uniform("compliance"), False, FOLLOW_UPS,
               "uniform(0, 1) propensity to do what the operation asks: follows a request "
-              "made with probability p when compliance < p"),
+              "made with probability p when compliance < p", 1.0),
     Attribute("failure_u", "f4", _uniform("failure"), False, (),
               "uniform(0, 1): after a failure, retries (< retrial probability) or switches "
-              "(the next band)"),
+              "(the next band)", 1.0),
     Attribute("silent_u", "f4", _uniform("silent"), False, (),
-              "uniform(0, 1): a chat abandonment is silent when < silent_share"),
+              "uniform(0, 1): a chat abandonment is silent when < silent_share", 1.0),
     Attribute("upset_u", "f4", _uniform("upset"), False, (),
               "uniform(0, 1): a forced switch dissatisfies when < its probability"),
 )
-NAMES = tuple(a.name for a in ATTRIBUTES)
 
 
 @dataclass(frozen=True)
@@ -166,16 +169,12 @@ class Customers:
         """
         arrival = np.asarray(arrival_min, float)
         n = len(arrival)
-        neutral = {"handle_min": np.ones(n), "patience_min": np.full(n, np.inf),
-                   "expectation_min": np.zeros(n), "reach": np.zeros(n),
-                   "negative": np.zeros(n, bool), "needs_secure": np.zeros(n, bool),
-                   "compliance": np.ones(n), "failure_u": np.ones(n), "silent_u": np.ones(n),
-                   "upset_u": np.zeros(n)}
-        unknown = set(attributes) - set(NAMES)
+        unknown = sorted(set(attributes) - {a.name for a in ATTRIBUTES})
         if unknown:
-            raise ValueError(f"unknown attribute(s) {sorted(unknown)}; valid: {', '.join(NAMES)}")
-        cols = {a.name: np.asarray(attributes.get(a.name, neutral[a.name]), a.dtype)
-                for a in ATTRIBUTES}
+            raise ValueError(f"unknown attribute(s) {unknown}; valid: "
+                             + ", ".join(a.name for a in ATTRIBUTES))
+        cols = {a.name: (np.asarray(attributes[a.name], a.dtype) if a.name in attributes
+                         else np.full(n, a.neutral, a.dtype)) for a in ATTRIBUTES}
         think = np.zeros((n, 0)) if think_min is None else np.asarray(think_min, float)
         return cls(arrival, np.asarray(channel, np.int16), cols, think,
                    np.zeros(n, np.int8), np.full(n, -1, np.int64), n)
@@ -246,7 +245,8 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
                       cols["reach"][complaints], len(cols["arrival_min"]), horizon_min, extra)
         for name, v in new.items():
             cols[name] = np.concatenate([cols[name], v])
-    return Customers(cols["arrival_min"], cols["channel"], {n: cols[n] for n in NAMES},
+    return Customers(cols["arrival_min"], cols["channel"],
+                     {a.name: cols[a.name] for a in ATTRIBUTES},
                      cols["think_min"], cols["origin"], cols["parent"], n_roots)
 
 

@@ -50,3 +50,39 @@ def test_only_sim_cli_imports_hydra_or_omegaconf():
             if any(n.split(".")[0] in ("hydra", "omegaconf") for n in names):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, f"Hydra imported outside sim/cli: {offenders}"
+
+
+ONE_EDIT = """
+import sys
+import numpy as np
+import sim.customers as customers
+# The one edit: declare the attribute (how it is drawn, that it is recorded).
+customers.ATTRIBUTES += (customers.Attribute(
+    "mood", "f8", lambda ch, s, n: s("mood").random(n), recorded=True,
+    inherit=customers.FOLLOW_UPS, doc="uniform(0, 1): how the customer feels"),)
+from sim.policies.base import Routing
+
+class CalmestFirst(Routing):
+    def candidates(self, agent, channel):
+        return self.model.queue(channel, agent)
+    def key(self, contact, agent):
+        return (contact.mood, contact.arrival_min)
+
+sys.modules["one_edit"] = sys.modules[__name__]
+from sim import api
+res = api.run("run.horizon=1d", "run.replications=1", "routing._target_=one_edit.CalmestFirst")
+mood = res.contacts["mood"]
+print(len(mood), float(mood.min()), float(mood.max()), mood.notna().all())
+"""
+
+
+def test_a_new_customer_attribute_is_one_edit():
+    """Declared in sim.customers.ATTRIBUTES, an attribute is drawn, read by policies as
+    ``contact.<name>`` and recorded as a column of the contacts table, with nothing else
+    changed."""
+    proc = subprocess.run([sys.executable, "-c", ONE_EDIT], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    n, lo, hi, complete = proc.stdout.split()
+    assert int(n) > 1000 and 0 <= float(lo) < 0.01 and 0.99 < float(hi) < 1
+    assert complete == "True"

@@ -1,8 +1,9 @@
 """Everything that knows Hydra: config schemas, the commands, sweep jobs and callbacks.
 
-- :mod:`~sim.cli.config` — structured configs, composing them, and building a
-  :class:`sim.replications.Setup` of plain objects (the only bridge from Hydra's config to
-  the rest of CareQueue).
+- :mod:`~sim.cli.schema` — the structured config schemas, composing a config.
+- :mod:`~sim.cli.scenario` — a scenario from its config node.
+- :mod:`~sim.cli.config` — building a :class:`sim.replications.Setup` of plain objects (the
+  only bridge from Hydra's config to the rest of CareQueue).
 - :mod:`~sim.cli.run` — ``python -m sim``: run, write the results directory.
 - :mod:`~sim.cli.jobs` — a sweep job's life: skip when complete, record a failure.
 - :mod:`~sim.cli.callbacks` — compare a sweep's jobs when it ends.

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..customers import NAMES
+from ..customers import ATTRIBUTES
 from .contacts import SERVING, Contact, ContactTable
 
 
@@ -136,7 +136,8 @@ class Recorder:
         cols = {name: rows[:, i].astype(dtype) for i, (name, dtype) in enumerate(_OUTCOME)}
         del rows
         ids = cols["id"]
-        for name in ("channel", "origin", "arrival_min", *NAMES, "thread"):
+        for name in ("channel", "origin", "arrival_min", *(a.name for a in ATTRIBUTES),
+                     "thread"):
             cols[name] = self.table.gather(name, ids)
         self.table.release(ids)
         self.sink.contacts(cols, end_min)
