@@ -91,6 +91,18 @@ def test_a_policy_that_breaks_under_overflow_is_caught():
     assert "in next_contact" in str(report)
 
 
+def test_a_policy_that_refuses_a_scenario_clearly_is_not_a_problem():
+    """The shipped priority order names channels the teaching scenario lacks: it refuses
+    that scenario with an InvalidValue when bound, which is a refusal, not a crash."""
+    from sim.policies import Spec
+    from sim.policies.routing import Priority
+
+    report = check_policy(Spec(Priority, {"order": ["twitter", "phone"]}),
+                          shapes=["erlang"], processes=False)
+    assert report.ok and _kinds(report, "erlang") == {"refused"}
+    assert "unknown channel(s) ['twitter']" in str(report)
+
+
 def test_a_policy_that_never_serves_is_flagged():
     report = check_policy(Lazy, shapes=["erlang"], processes=False)
     assert _kinds(report, "erlang") == {"idle"}

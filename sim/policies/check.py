@@ -157,6 +157,7 @@ def _setup(spec: Spec, group: str, shape: str):
 
 def _run(spec: Spec, group: str, shape: str) -> tuple[dict | None, list[Problem]]:
     """Digest of the contacts of one run of ``shape`` and what went wrong in it."""
+    from ..engine import PolicyError  # noqa: PLC0415
     from ..invariants import broken  # noqa: PLC0415
     from ..replications import run_replications  # noqa: PLC0415
 
@@ -164,7 +165,7 @@ def _run(spec: Spec, group: str, shape: str) -> tuple[dict | None, list[Problem]
         res = run_replications(_setup(spec, group, shape))
     except ContractError as err:
         return None, [Problem(shape, "contract", str(err))]
-    except (InvalidValue, ConfigError) as err:
+    except (InvalidValue, ConfigError, PolicyError) as err:
         return None, [Problem(shape, "refused", str(err))]
     except Exception as err:  # noqa: BLE001 - reported with where it happened
         where = traceback.extract_tb(err.__traceback__)[-1]
