@@ -229,10 +229,11 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
     # column as it goes: the peak is one set of columns plus one column, not three sets.
     order = np.argsort(np.concatenate([p["arrival_min"] for p in parts]), kind="stable")
     n_roots = len(order)
+    in_order = is_identity(order)
     cols = {}
     for name in list(parts[0]):
         merged = np.concatenate([p.pop(name) for p in parts])
-        cols[name] = merged if _sorted(order) else merged[order]
+        cols[name] = merged if in_order else merged[order]
         del merged
     del parts
     cols["origin"] = np.zeros(n_roots, np.int8)
@@ -250,8 +251,9 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
                      cols["think_min"], cols["origin"], cols["parent"], n_roots)
 
 
-def _sorted(order: np.ndarray) -> bool:
-    """Whether a permutation is the identity (one channel: already in arrival order)."""
+def is_identity(order: np.ndarray) -> bool:
+    """Whether a permutation is the identity (nothing to reorder: e.g. one channel's
+    contacts are already in arrival order)."""
     return bool(np.all(order[:-1] < order[1:])) if len(order) > 1 else True
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .behaviour import CAUSES
-from .customers import ATTRIBUTES, ORIGINS
+from .customers import ATTRIBUTES, ORIGINS, is_identity
 from .engine import STATES
 from .scenario import Scenario
 
@@ -127,9 +127,9 @@ CONTACT_COLUMNS = ("replication", "contact_id", "journey_id", "thread_id", "chan
                    "dissatisfaction_cause", "dissatisfaction_index", "warmup")
 
 
-def _ordered(columns: Mapping[str, np.ndarray], order: Sequence[str] | None = None) -> list[str]:
+def _ordered(columns: Mapping[str, np.ndarray]) -> list[str]:
     """Column names in table order (attributes added to ATTRIBUTES come last)."""
-    names = [n for n in (order or CONTACT_COLUMNS) if n in columns]
+    names = [n for n in CONTACT_COLUMNS if n in columns]
     return names + [n for n in columns if n not in names]
 
 
@@ -139,10 +139,9 @@ def categories(scenario: Scenario) -> dict[str, list[str]]:
             "pool": [p.name for p in scenario.pools] + [""]}
 
 
-def frame(columns: dict[str, np.ndarray], cats: Mapping[str, Sequence[str]],
-          order: Sequence[str] | None = None) -> pd.DataFrame:
+def frame(columns: dict[str, np.ndarray], cats: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """A DataFrame of contact columns, categorical (``cats``) where labels are meant."""
-    names = _ordered(columns, order)
+    names = _ordered(columns)
     # copy=False: one block per column, not a consolidated copy of the whole table.
     return pd.DataFrame({n: (pd.Categorical.from_codes(columns[n], categories=cats[n])
                              if n in cats else columns[n]) for n in names}, copy=False)
@@ -322,17 +321,14 @@ class Collector:
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """(contacts sorted by id, staffing log, segments) of the replication; the chunks
         are handed over (a second call finds none)."""
+        # The recorder's last chunk (contacts still in the system, maybe none) always
+        # comes, so there is at least one part once the run is over.
         parts, self._contacts = self._contacts, []
-        if not parts:
-            parts = [contact_columns(_empty_chunk(), self.scenario, self.replication,
-                                     self.warmup_min, np.nan)]
-            if self.writer is not None:
-                parts = [{n: parts[0][n] for n in ANALYSIS}]
         # Column by column, each chunk's column freed once merged: the peak is the chunks
         # plus one column, not two copies of the table.
         ids = np.concatenate([p["contact_id"] for p in parts])
         order = np.argsort(ids, kind="stable")
-        in_order = bool(np.all(order[:-1] < order[1:])) if len(order) > 1 else True
+        in_order = is_identity(order)
         cols = {}
         for name in list(parts[0]):
             merged = np.concatenate([p.pop(name) for p in parts])
@@ -367,15 +363,6 @@ def _consolidate(parts: list[dict[str, np.ndarray]], every: int = 32) -> None:
         tail = parts[-every:]
         del parts[-every:]
         parts.append({n: np.concatenate([p.pop(n) for p in tail]) for n in list(tail[0])})
-
-
-def _empty_chunk() -> dict[str, np.ndarray]:
-    from .engine.recorder import _ENGINE  # noqa: PLC0415
-
-    out = {name: np.zeros(0, dtype=dtype) for name, dtype in _ENGINE}
-    out.update({a.name: np.zeros(0, a.dtype) for a in ATTRIBUTES})
-    out["thread"] = np.zeros(0, np.int64)
-    return out
 
 
 def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:

@@ -6,26 +6,7 @@ from sim.policies import check_policy
 from sim.policies.base import Routing
 from sim.policies.routing import FCFS
 
-
-class AnyChannel(Routing):
-    """Serves the oldest waiting contact of any channel, whatever the agent's skills."""
-
-    def next_contact(self, agent):
-        heads = [c for k in range(len(self.model.scenario.channels))
-                 if (c := self.model.head(k)) is not None]
-        return min(heads, key=lambda c: c.arrival_min) if heads else None
-
-
-class IgnoresOverflowDelay(Routing):
-    """Takes the head of any queue its pool has a skill for, room or delay notwithstanding
-    (it checks room itself, and forgets overflow)."""
-
-    def next_contact(self, agent):
-        for k in self.channels[agent.pool]:
-            c = self.model.head(k)
-            if c is not None and agent.has_room(k):
-                return c
-        return None
+from .test_contract import IgnoresEligibility, IgnoresOverflowDelay
 
 
 class ByAddress(Routing):
@@ -64,7 +45,7 @@ def test_the_built_in_rule_passes():
 
 
 def test_a_policy_that_serves_a_channel_its_pool_lacks_is_caught():
-    report = check_policy(AnyChannel, shapes=["silos"], processes=False)
+    report = check_policy(IgnoresEligibility, shapes=["silos"], processes=False)
     assert not report.ok
     assert _kinds(report, "silos") == {"contract"}
     assert "has no skill for channel" in str(report)

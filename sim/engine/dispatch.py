@@ -76,15 +76,8 @@ class Dispatcher:
 
     def head(self, channel: int, agent: Agent | None = None) -> Contact | None:
         """The longest-waiting contact of ``channel`` (that ``agent`` may take now), or None."""
-        q = self.queues[channel]
-        while q:
-            c = q[0]
-            if c.state == WAITING:
-                break
-            q.popleft()
-        else:
-            return None
-        if agent is None:
+        c = self.first(channel)
+        if c is None or agent is None:
             return c
         need = agent._need[channel]
         if not 0 < need <= agent.free or agent.leaving:
@@ -164,7 +157,7 @@ class Dispatcher:
         ps = self.pools[agent.pool]
         need = ps.need[k]
         if not 0 < need <= agent.free or agent.leaving:
-            why = ("has no skill for" if not ps.need[k] else
+            why = ("has no skill for" if not need else
                    "is leaving and takes no more" if agent.leaving else "has no room for")
             raise ContractError("routing", self.routing,
                                 f"next_contact() gave {c!r} to agent {agent.id} of pool "

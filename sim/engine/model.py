@@ -115,8 +115,6 @@ class Model:
         self._n_roots = customers.n_roots
         self._feed = self._roots()
         self._tick = 0
-        self._done, self._row = self.recorder.done, self.recorder.row
-        self._chunk = self.recorder.chunk
         # The base policy resolves everything: no need to ask it (the result is the same).
         self._escalates = type(escalation).after_service is not EscalationPolicy.after_service
         self.routing, self.selection = routing, selection
@@ -193,9 +191,7 @@ class Model:
 
     def _arrival(self, event: Call) -> None:
         self._arrive(event.arg)
-        c = next(self._feed, None)  # the next one (as _next_arrival, without the call)
-        if c is not None:
-            Call(self.env, c.arrival_min - self.env.now, self._arrival, c)
+        self._next_arrival()
 
     def _contact(self, i: int, journey: int) -> Contact:
         """The contact of table row ``i`` (a pile-on or a created contact), arriving now."""
@@ -220,10 +216,8 @@ class Model:
         if after is not None:
             Call(env, after, self._overdue, c)
         self.live[c.id] = c
-        dispatch = self.dispatch
-        dispatch.queues[k].append(c)
-        dispatch.counts[k] += 1
-        dispatch.offer(k)
+        self.dispatch.push(c)
+        self.dispatch.offer(k)
         if c.state == WAITING:
             if c.patience_min < math.inf:
                 Call(env, c.patience_min, self._abandon, c)
@@ -294,13 +288,7 @@ class Model:
             if escalation.channel is not None:
                 self._spawn(c, escalation.channel, ESCALATION, escalation.delay_min)
         self.service.release(agent, c)
-        if self._public[c.channel] and c.first_response_min != c.first_response_min:
-            self.kept[c.id] = c  # unanswered (NaN): see _leave
-        else:
-            done = self._done
-            done.append(self._row(c))
-            if len(done) >= self._chunk:
-                self.recorder.flush_contacts()
+        self._leave(c)
 
     def _leave(self, c: Contact) -> None:
         """``c`` left the system: to the recorder, unless its exposure still runs."""

@@ -155,14 +155,14 @@ def _setup(spec: Spec, group: str, shape: str):
     return replace(setup, **{_SLOT[group]: spec})
 
 
-def _run(spec: Spec, group: str, shape: str) -> tuple[dict | None, list[Problem]]:
-    """Digest of the contacts of one run of ``shape`` and what went wrong in it."""
+def _run(setup, shape: str) -> tuple[dict | None, list[Problem]]:
+    """Digest of the contacts of one run of ``setup`` (of ``shape``) and what went wrong."""
     from ..engine import PolicyError  # noqa: PLC0415
     from ..invariants import broken  # noqa: PLC0415
     from ..replications import run_replications  # noqa: PLC0415
 
     try:
-        res = run_replications(_setup(spec, group, shape))
+        res = run_replications(setup)
     except ContractError as err:
         return None, [Problem(shape, "contract", str(err))]
     except (InvalidValue, ConfigError, PolicyError) as err:
@@ -231,11 +231,12 @@ def check_policy(policy: type | Spec | str, group: str | None = None, *,
                        {"PYTHONHASHSEED": "271828", "CAREQUEUE_JUNK": "200000"})
     digests = {}
     for shape in shapes:
-        digest, problems = _run(spec, group, shape)
+        setup = _setup(spec, group, shape)
+        digest, problems = _run(setup, shape)
         report.problems += problems
         digests[shape] = digest
         if digest is not None:
-            again, _ = _run(spec, group, shape)
+            again, _ = _run(setup, shape)
             if again != digest:
                 report.problems.append(Problem(shape, "non-determinism", _differ(
                     digest, again, "a second run in the same process (state kept between "
@@ -269,7 +270,7 @@ def _child_main(payload: str) -> int:
     junk = [([] if i % 3 else {}) for i in range(int(os.environ.get("CAREQUEUE_JUNK", "0")))]
     del junk[::2]
     spec, _, group = _resolve(job["policy"], job["params"], job["group"])
-    digests = {shape: _run(spec, group, shape)[0] for shape in job["shapes"]}
+    digests = {shape: _run(_setup(spec, group, shape), shape)[0] for shape in job["shapes"]}
     sys.stdout.write(json.dumps(digests) + "\n")
     return 0
 
