@@ -399,9 +399,15 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     end = np.fmin.reduceat(sorted_("resolved_min", float), starts) if len(order) else arrival
     changed = np.zeros(len(order), np.int64)
     changed[1:] = (codes[1:] != codes[:-1]) & ~first[1:]
-    channels = labels[codes[starts]]
-    for s, n in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
-        channels[np.searchsorted(starts, s)] = ">".join(labels[codes[s:s + n]])
+    # A category per path: most journeys are one contact, and their path is its channel's
+    # label (no string is built for them; the column is written dictionary-encoded).
+    path = codes[starts].astype(np.int32)
+    several = np.flatnonzero(sizes > 1)
+    joined = np.array([">".join(labels[codes[s:s + n]]) for s, n in
+                       zip(starts[several].tolist(), sizes[several].tolist())], dtype=object)
+    paths, which = np.unique(joined, return_inverse=True)
+    path[several] = len(labels) + which
+    channels = pd.Categorical.from_codes(path, [*labels, *paths])
     reduce = lambda ufunc, values: ufunc.reduceat(values, starts) if len(order) else values  # noqa: E731
     resolved = ~np.isnan(end)
     still_open = reduce(np.logical_or, sorted_("in_system_at_end", bool))

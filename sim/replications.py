@@ -91,6 +91,15 @@ class Results:
     config_yaml: str = ""
 
 
+def expected_arrivals(setup: Setup) -> float:
+    """Contacts the arrival processes are expected to bring over all replications, at their
+    profiled rates: the follow-ups and pile-ons they cause, and incidents' surges, come on
+    top (a size estimate, known before the run)."""
+    horizon = setup.run.horizon_min
+    return setup.run.replications * horizon * sum(
+        ch.arrivals.mean_rate(0.0, horizon) for ch in setup.scenario.channels)
+
+
 def build_model(setup: Setup, replication: int, sink: RecordSink | None = None,
                 progress: Callable[[float], None] | None = None) -> Model:
     """Policies built and bound, customers drawn: one replication's model, not yet run.
@@ -149,14 +158,16 @@ def _run_part(args: tuple[Setup, int, str | None]) -> tuple[pd.DataFrame, ...]:
 
 
 def run_replications(setup: Setup, progress: Callable[[float], None] | None = None,
-                     directory: Path | None = None) -> Results:
+                     directory: Path | None = None, keep_journeys: bool = False) -> Results:
     """All replications of a setup, then the summary across them.
 
     ``progress`` is called with simulated minutes as they pass (in-process runs) or with a
     whole replication's horizon as each finishes (parallel runs). With ``directory``,
     ``contacts.parquet`` and ``segments.parquet`` are written there as the run goes (peak
-    memory then follows the contacts in the system) and ``Results.contacts`` holds the
-    :data:`sim.records.ANALYSIS` columns; without, every table stays in memory.
+    memory then follows the contacts in the system), ``Results.contacts`` holds the
+    :data:`sim.records.ANALYSIS` columns, and ``journeys.parquet`` is written at the end
+    (``Results.journeys`` is None) unless ``keep_journeys`` (the caller writes them: the CLI
+    does while its figure helpers draw); without, every table stays in memory.
     """
     spec = setup.run
     writer = None if directory is None else records.TableWriter(Path(directory))
@@ -188,7 +199,7 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
         pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*parts))
     del parts
     journeys = records.journeys_frame(contacts)
-    if directory is not None:
+    if directory is not None and not keep_journeys:
         # On disk at once, out of memory: nothing downstream of a written run reads it.
         journeys.to_parquet(Path(directory) / "journeys.parquet", index=False)
         journeys = None

@@ -1,6 +1,8 @@
-"""Reports of a simulation study: PNG figures, one self-contained HTML page, a terminal table.
+"""Reports of a simulation study: the results directory, one self-contained HTML page, a
+terminal table.
 
-These are pure functions of the result tables and of already drawn figures. The HTML
+These are pure functions of the result tables and of figures already drawn
+(:mod:`sim.figures`). The HTML
 report embeds every figure as a base64 data URI and uses inline CSS only, so the single
 file can be mailed, archived or opened offline and still show everything. Shares (service
 level, rates, occupancy) are shown in percent, times in minutes.
@@ -12,7 +14,6 @@ import base64
 import html
 import math
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,11 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
-from . import plots
-
-__all__ = ["format_summary", "save_figures", "write_html_report", "write_results"]
+__all__ = ["format_summary", "write_html_report", "write_results"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEFAULT_METRICS = ("arrivals", "service_level", "asa_min", "frt_p90_min", "abandon_rate",
@@ -37,6 +35,8 @@ _METRIC_ORDER = ("arrivals", "answered", "abandoned", "service_level", "frac_del
                  "dissatisfaction_index", "pileons_per_complaint", "public_exposure")
 _SHARES = frozenset({"service_level", "abandon_rate", "occupancy", "dissatisfaction_rate",
                      "frac_delayed", "forced_switch_rate"})
+#: The tables the figures are drawn from (:mod:`sim.figures`).
+FIGURE_TABLES = ("contacts", "intervals", "summary")
 _SUMMARY_COLUMNS = ("channel", "metric", "mean", "ci_low", "ci_high")
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
@@ -153,36 +153,6 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] = DEFAULT_METRI
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, body)])
 
 
-def save_figures(figures: Mapping[str, Figure], directory: Path, dpi: int = 110) -> dict[str, Path]:
-    """Write each figure as a PNG file.
-
-    Parameters
-    ----------
-    figures : Mapping[str, matplotlib.figure.Figure]
-        Figures by name; the name (made file-safe) becomes the file stem.
-    directory : pathlib.Path
-        Output directory, created with its parents if missing.
-    dpi : int
-        Resolution in dots per inch.
-
-    Returns
-    -------
-    dict[str, pathlib.Path]
-        The written file per figure name, in the order given.
-    """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for name, fig in figures.items():
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "figure"
-        path = directory / f"{stem}.png"
-        if path in paths.values():
-            raise ValueError(f"figure names collide on file {path.name!r}")
-        fig.savefig(path, dpi=dpi, format="png")
-        paths[name] = path
-    return paths
-
-
 def _raw(x: object) -> str:
     """A raw table value to six significant figures, for the long table."""
     return "–" if x is None or pd.isna(x) else f"{float(x):.6g}"
@@ -265,19 +235,6 @@ def write_html_report(path: Path, *, title: str, summary: pd.DataFrame, figures:
     return path
 
 
-def _figures(results: Any) -> dict[str, Figure]:
-    """The report's figures, from the results' tables."""
-    contacts = results.contacts
-    targets = (contacts.groupby("channel", observed=True)["target_min"].first()
-               if "target_min" in contacts else None)
-    figures = {"first_response_cdf": plots.frt_cdf(contacts, targets),
-               "interval_profile": plots.interval_profile(results.intervals),
-               "service_level": plots.service_level_bars(results.summary)}
-    if "dissatisfaction_cause" in contacts:
-        figures["dissatisfaction"] = plots.dissatisfaction_by_cause(contacts)
-    return figures
-
-
 @contextmanager
 def staging(outdir: Path) -> Iterator[Path]:
     """A hidden staging folder in ``outdir`` for a run to stream its tables into.
@@ -299,7 +256,8 @@ def staging(outdir: Path) -> Iterator[Path]:
 
 def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | None = None,
                   wall_s: float | None = None, job: Mapping[str, Any] | None = None,
-                  figures: bool = True, staged: Path | None = None) -> Path:
+                  figures: bool = True, staged: Path | None = None,
+                  painter: Any = None) -> Path:
     """Write a study's results directory: tables, figures and the HTML report.
 
     Everything is written into a hidden staging folder first and moved into ``outdir`` at the
@@ -329,6 +287,10 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         Draw the figures (``figures/`` and in the report). Off (``run.figures=false``), the
         report has the tables only: drawing is most of the writing time, which matters in
         sweeps of many short jobs (the comparison reads the tables, not these figures).
+    painter : sim.painter.Painter, optional
+        Draws the figures in its helper processes, from the tables written, while the
+        tables they do not read are written; without it they are drawn in this process,
+        from ``results``.
 
     Returns
     -------
@@ -352,11 +314,24 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
             shutil.rmtree(stale, ignore_errors=True)
     stage = staged or Path(tempfile.mkdtemp(prefix=".writing-", dir=outdir))
     try:
-        for name, table in vars(results).items():
-            if isinstance(table, pd.DataFrame) and not (stage / f"{name}.parquet").exists():
-                table.to_parquet(stage / f"{name}.parquet", index=False)
+        tables = {name: table for name, table in vars(results).items()
+                  if isinstance(table, pd.DataFrame) and not (stage / f"{name}.parquet").exists()}
+        for name in [n for n in tables if n in FIGURE_TABLES]:
+            tables.pop(name).to_parquet(stage / f"{name}.parquet", index=False)
+        if figures and painter is not None:
+            painter.start(stage)  # the helpers draw while the other tables are written
+        for name, table in tables.items():
+            table.to_parquet(stage / f"{name}.parquet", index=False)
         contacts = results.contacts
-        saved = save_figures(_figures(results), stage / "figures") if figures else {}
+        if not figures:
+            saved = {}
+        elif painter is not None:
+            saved = painter.finish()
+        else:
+            from . import figures as drawing  # noqa: PLC0415 - matplotlib only to draw here
+
+            saved = drawing.save(drawing.figures(results.contacts, results.intervals,
+                                                 results.summary), stage / "figures")
         notes = {"seed": "" if seed is None else str(seed),
                  "replications": str(contacts["replication"].nunique()) if len(contacts) else "0",
                  "contacts": f"{len(contacts):,}",

@@ -44,6 +44,21 @@ def summary_row(results: Results, metric: str, channel: str = "all"):
     return row.iloc[0]
 
 
+@pytest.fixture
+def sample_figures() -> dict:
+    """Two small line figures, one named with a slash (file names must stay flat)."""
+    import numpy as np  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    rng = np.random.default_rng(99)
+    out = {}
+    for name in ("frt cdf", "profile/week"):
+        fig = Figure(figsize=(6, 4))
+        fig.add_subplot().plot(rng.normal(size=50).cumsum())
+        out[name] = fig
+    return out
+
+
 @pytest.fixture(scope="session")
 def default_study() -> Results:
     """The default study, shortened to two days and two replications for speed."""

@@ -210,8 +210,8 @@ def replace(src, dst):
         time.sleep(120)
     return real(src, dst)
 os.replace = replace
-from sim.__main__ import main
-main()
+from sim.__main__ import run
+run()
 """
 
 

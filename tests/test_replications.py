@@ -6,6 +6,8 @@ import ast
 import subprocess
 import sys
 
+from sim.replications import run_replications
+
 from .conftest import ROOT
 
 WITHOUT_HYDRA = """
@@ -86,3 +88,25 @@ def test_a_new_customer_attribute_is_one_edit():
     n, lo, hi, complete = proc.stdout.split()
     assert int(n) > 1000 and 0 <= float(lo) < 0.01 and 0.99 < float(hi) < 1
     assert complete == "True"
+
+
+def test_expected_arrivals_is_the_arrival_processes_mean():
+    """Poisson arrivals: lambda * T exactly for the Erlang model; the default operation's
+    simulated first contacts (its day-level over-dispersion off, so that they are Poisson)
+    fall within four standard deviations of its estimate."""
+    import numpy as np
+
+    from sim.cli.config import build_setup, compose
+    from sim.replications import expected_arrivals
+
+    erlang = build_setup(compose(["scenario=erlang", "scenario.rate_per_hour=600",
+                                  "run.horizon=10h", "run.warmup=0", "run.replications=3"]))
+    assert expected_arrivals(erlang) == 600 * 10 * 3
+    plain = [f"scenario.channels.{ch}.daily_variance=0" for ch in
+             ("phone", "chat", "email", "twitter", "facebook", "messages")]
+    default = build_setup(compose(["run.horizon=2d", "run.replications=2",
+                                   "run.progress=false", *plain]))
+    res = run_replications(default)
+    first = int((res.contacts["origin"] == "arrival").sum())
+    expected = expected_arrivals(default)
+    assert abs(first - expected) < 4 * np.sqrt(expected), (first, expected)

@@ -1,4 +1,5 @@
-"""Tests for sim.report: PNG saving, the self-contained HTML report, the terminal table."""
+"""Tests for sim.report: the results directory, the self-contained HTML report, the terminal
+table."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import html
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from sim import report
+from sim.figures import save
 
 CHANNELS = ("phone", "chat", "email")
 METRICS = {"arrivals": 1200.0, "service_level": 0.813, "asa_min": 0.4321, "frt_p90_min": 95.5,
@@ -38,14 +39,8 @@ def summary() -> pd.DataFrame:
 
 
 @pytest.fixture
-def figures() -> dict[str, Figure]:
-    rng = np.random.default_rng(99)
-    out = {}
-    for name in ("frt cdf", "profile/week"):
-        fig = Figure(figsize=(6, 4))
-        fig.add_subplot().plot(rng.normal(size=50).cumsum())
-        out[name] = fig
-    return out
+def figures(sample_figures) -> dict[str, Figure]:
+    return sample_figures
 
 
 class _Collector(HTMLParser):
@@ -68,31 +63,11 @@ def parse(text: str) -> _Collector:
     return parser
 
 
-# ---------------------------------------------------------------- save_figures
-
-def test_save_figures_writes_decodable_pngs(tmp_path, figures) -> None:
-    out = tmp_path / "nested" / "figs"
-    paths = report.save_figures(figures, out)
-    assert list(paths) == list(figures)
-    assert paths["profile/week"].parent == out  # the slash did not create a subdirectory
-    for path in paths.values():
-        assert path.suffix == ".png" and path.read_bytes().startswith(report.PNG_SIGNATURE)
-        image = mpimg.imread(path)
-        assert image.shape[0] >= 400 and image.shape[1] >= 600  # 6x4 in at 110 dpi
-        assert image[..., :3].std() > 0.02
-
-
-def test_save_figures_rejects_colliding_names(tmp_path, figures) -> None:
-    fig = next(iter(figures.values()))
-    with pytest.raises(ValueError, match="collide"):
-        report.save_figures({"a b": fig, "a/b": fig}, tmp_path)
-
-
 # ---------------------------------------------------------------- write_html_report
 
 @pytest.fixture
 def page(tmp_path, summary, figures) -> str:
-    paths = report.save_figures(figures, tmp_path / "figs")
+    paths = save(figures, tmp_path / "figs")
     out = report.write_html_report(tmp_path / "out" / "report.html", title="Run <1> & co",
                                    summary=summary, figures=paths, config_yaml=CONFIG,
                                    notes={"seed": "42", "wall time": "<3 s>"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 
 import hydra
@@ -13,6 +14,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from ..errors import ConfigError
+from ..painter import Painter, cores
+from ..replications import Setup, expected_arrivals
 from . import jobs
 from .config import CONF_DIR, build_setup, register
 
@@ -42,6 +45,25 @@ def tune_process() -> None:
         pass
 
 
+#: Runs expected to bring more contacts draw their figures in their own process: drawing is
+#: then a small part of the run's time, and a helper's copy of the contacts it draws (about
+#: 140 MiB and 130 bytes a contact at its peak: 540 MiB at 3 million) would add to the run's
+#: memory.
+HELPERS_UP_TO = 500_000
+
+
+def _painter(setup: Setup, figures: bool, sweep: bool) -> Painter | nullcontext[None]:
+    """Figure helpers for a single run with figures on, of up to :data:`HELPERS_UP_TO`
+    expected contacts, on a machine with cores to spare (two: the figures then draw in two
+    halves at once). A sweep's jobs draw in their own process, where matplotlib is imported
+    once for all the jobs a worker runs."""
+    spare = cores()
+    if (not figures or sweep or spare < 2
+            or expected_arrivals(setup) > HELPERS_UP_TO):
+        return nullcontext()
+    return Painter(min(2, spare))
+
+
 # Absolute, so that `python -m sim` and the `carequeue` console script find the same conf/.
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
@@ -51,11 +73,6 @@ def main(cfg: DictConfig) -> None:
     ``error.txt`` and raises :class:`sim.cli.jobs.JobFailed` instead, so the other jobs still run
     and the sweep then ends with exit status 1.
     """
-    from .. import report  # noqa: PLC0415 - after Hydra has parsed the command line
-    from ..progress import progress_bar  # noqa: PLC0415
-    from ..replications import run_replications  # noqa: PLC0415
-
-    tune_process()
     hydra_cfg = HydraConfig.get()
     outdir = Path(hydra_cfg.runtime.output_dir)
     sweep = hydra_cfg.mode == RunMode.MULTIRUN
@@ -67,17 +84,24 @@ def main(cfg: DictConfig) -> None:
             sys.stdout.write(f"already complete, skipped: {outdir}\n")
             sys.stdout.flush()
             return
-        setup = build_setup(cfg)
-        started = time.perf_counter()
-        with report.staging(outdir) as stage:
-            # Contacts and segments stream into the staging folder as the run goes.
-            with progress_bar(setup, enabled=cfg.run.progress) as progress:
-                results = run_replications(setup, progress, directory=stage)
-            wall = time.perf_counter() - started
-            report.write_results(outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed,
-                                 wall_s=wall, job={"fingerprint": fingerprint,
-                                                   "overrides": list(hydra_cfg.overrides.task)},
-                                 figures=cfg.run.figures, staged=stage)
+        setup = build_setup(cfg)  # bad input stops the run here, before anything starts
+        with _painter(setup, cfg.run.figures, sweep) as painter:
+            from .. import report  # noqa: PLC0415 - after the figure helpers have started
+            from ..progress import progress_bar  # noqa: PLC0415
+            from ..replications import run_replications  # noqa: PLC0415
+
+            tune_process()
+            started = time.perf_counter()
+            with report.staging(outdir) as stage:
+                # Contacts and segments stream into the staging folder as the run goes.
+                with progress_bar(setup, enabled=cfg.run.progress) as progress:
+                    results = run_replications(setup, progress, directory=stage,
+                                               keep_journeys=painter is not None)
+                wall = time.perf_counter() - started
+                report.write_results(
+                    outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,
+                    job={"fingerprint": fingerprint, "overrides": list(hydra_cfg.overrides.task)},
+                    figures=cfg.run.figures, staged=stage, painter=painter)
     except ConfigError as err:
         message = f"config error: {err}"
         jobs.record_failure(outdir, message)
@@ -93,7 +117,8 @@ def main(cfg: DictConfig) -> None:
         raise jobs.JobFailed(f"{type(err).__name__}: {err} (traceback in "
                              f"{outdir / jobs.ERROR})") from None
     print(report.format_summary(results.summary))
-    print(f"\n{len(results.contacts):,} contacts, {setup.run.replications} replications in "
+    reps = setup.run.replications
+    print(f"\n{len(results.contacts):,} contacts, {reps} replication{'s' * (reps != 1)} in "
           f"{wall:.1f} s -> {outdir}", flush=True)
 
 

@@ -32,7 +32,7 @@ def compare(jobs: Sequence[Job], out_dir: Path | str, *, baseline: str | None = 
 
     Like :func:`write_comparison`, but returns the tables too (for the terminal summary).
     """
-    from ..report import save_figures  # noqa: PLC0415
+    from ..figures import save as save_figures  # noqa: PLC0415 - matplotlib only here
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Iterator
 
 from ..policies.base import AgentSelection, ContractError, Routing
-from .clock import Call
+from .clock import at
 from .contacts import SERVING, WAITING, Contact
 from .workforce import Agent, PoolState
 
@@ -196,6 +196,6 @@ class Dispatcher:
                 r[agent] = None
         if ps.capacity == 1 and self._exchanges[k] == 1:
             # One contact at a time, one reply: no sharing to re-time (every call).
-            Call(self.env, work, self._complete, (agent, c))
+            at(self.env, work, self._complete, (agent, c))
         else:
             self._service.share(agent, c, work)

@@ -22,7 +22,7 @@ from ..policies.base import (AgentSelection, ContractError, EscalationPolicy, Ro
                              Staffing)
 from ..rng import Streams
 from ..scenario import Scenario
-from .clock import Call, Clock
+from .clock import Clock, at
 from .contacts import ABANDONED, DONE, ESCALATED, WAITING, Contact, ContactTable
 from .dispatch import Dispatcher
 from .followups import after_failure, carried_over
@@ -183,14 +183,14 @@ class Model:
             for b, i in enumerate(range(start, stop)):
                 yield Contact(table, i, channel[b], arrival[b], handle[b], patience[b], i, 0)
 
-    def _next_arrival(self, _event: Call | None = None) -> None:
+    def _next_arrival(self, _: None = None) -> None:
         """Schedule the arrival process's next contact."""
         c = next(self._feed, None)
         if c is not None:
-            Call(self.env, c.arrival_min - self.env.now, self._arrival, c)
+            at(self.env, c.arrival_min - self.env.now, self._arrival, c)
 
-    def _arrival(self, event: Call) -> None:
-        self._arrive(event.arg)
+    def _arrival(self, c: Contact) -> None:
+        self._arrive(c)
         self._next_arrival()
 
     def _contact(self, i: int, journey: int) -> Contact:
@@ -211,34 +211,32 @@ class Model:
         k = c.channel
         if c.id in self._kid_ranges or c.id in self._kids_created:
             for kid in self._kids(c.id):
-                Call(env, self.table.get("arrival_min", kid) - env.now, self._pile_on, kid)
+                at(env, self.table.get("arrival_min", kid) - env.now, self._pile_on, kid)
         after = self._overdue_after[k]
         if after is not None:
-            Call(env, after, self._overdue, c)
+            at(env, after, self._overdue, c)
         self.live[c.id] = c
         self.dispatch.push(c)
         self.dispatch.offer(k)
         if c.state == WAITING:
             if c.patience_min < math.inf:
-                Call(env, c.patience_min, self._abandon, c)
+                at(env, c.patience_min, self._abandon, c)
             for delay in self._wakeups[k]:
-                Call(env, delay, self._reoffer, k)
+                at(env, delay, self._reoffer, k)
 
-    def _pile_on(self, event: Call) -> None:
+    def _pile_on(self, kid: int) -> None:
         """A potential pile-on's moment: it is posted if its parent is still unanswered."""
-        kid = event.arg
         p = self.table.get("parent", kid)
         parent = self.live.get(p) or self.kept.get(p)  # gone otherwise: it was answered
         if parent is not None and math.isnan(parent.first_response_min):
             parent.pileons += 1
             self._arrive(self._contact(kid, kid))
 
-    def _reoffer(self, event: Call) -> None:
-        self.dispatch.offer(event.arg)
+    def _reoffer(self, channel: int) -> None:
+        self.dispatch.offer(channel)
 
-    def _overdue(self, event: Call) -> None:
+    def _overdue(self, c: Contact) -> None:
         """An async contact reached its channel's switch limit: unanswered, it is a failure."""
-        c = event.arg
         if math.isnan(c.first_response_min):
             self._follow_up(c, abandoned=False)
 
@@ -250,8 +248,7 @@ class Model:
             delay = float(then.delay.sample(self.streams(then.stream), 1)[0])
             self._spawn(c, then.channel, then.origin, delay)
 
-    def _abandon(self, event: Call) -> None:
-        c = event.arg
+    def _abandon(self, c: Contact) -> None:
         if c.state != WAITING:
             return
         k = c.channel
@@ -324,16 +321,16 @@ class Model:
         c = self._contact(i, parent.journey)
         if delay_min > 0:
             self._pending += 1
-            Call(self.env, delay_min, self._arrive_later, c)
+            at(self.env, delay_min, self._arrive_later, c)
         else:
             self._arrive(c)
 
-    def _arrive_later(self, event: Call) -> None:
+    def _arrive_later(self, c: Contact) -> None:
         self._pending -= 1
-        self._arrive(event.arg)
+        self._arrive(c)
 
     # ---- staffing ----------------------------------------------------------------------
-    def _staffing_tick(self, _event: Call | None) -> None:
+    def _staffing_tick(self, _: None) -> None:
         """Ask the staffing policy for every pool's headcount: at each interval boundary, and
         every ``review_min`` in between for policies that react to the live state."""
         now = self.env.now
@@ -352,5 +349,5 @@ class Model:
         idle = not self.live and self._pending == 0
         if now >= self.horizon_min and (idle or now + delay > self.end_min):
             return
-        Call(self.env, delay, self._staffing_tick)
+        at(self.env, delay, self._staffing_tick)
 

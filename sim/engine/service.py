@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..scenario import Mode
-from .clock import Call
+from .clock import at
 from .contacts import AWAY, WAITING, Contact
 from .workforce import Agent
 
@@ -50,9 +50,9 @@ class Service:
         agent.work[c] = work
         self._retime(agent)
 
-    def complete(self, event: Call) -> None:
+    def complete(self, arg: tuple[Agent, Contact]) -> None:
         """A call (or any one-reply contact of a one-at-a-time agent) is done."""
-        agent, c = event.arg
+        agent, c = arg
         self.model.finish(agent, c)
 
     def _retime(self, agent: Agent) -> None:
@@ -61,10 +61,10 @@ class Service:
         agent.epoch += 1
         token, env, done = agent.epoch, self.env, self._reply_done
         for c, work in agent.work.items():
-            Call(env, max(work, 0.0) / rate, done, (agent, c, token))
+            at(env, max(work, 0.0) / rate, done, (agent, c, token))
 
-    def _reply_done(self, event: Call) -> None:
-        agent, c, token = event.arg
+    def _reply_done(self, arg: tuple[Agent, Contact, int]) -> None:
+        agent, c, token = arg
         if token != agent.epoch:
             return  # re-timed since: a later event carries this reply
         agent.advance(self.env.now)
@@ -77,24 +77,23 @@ class Service:
         think = self.model.table.think(c.id, self._exchanges[k] - c.replies_left - 1)
         if self._sync[k]:
             # A chat customer types while the agent keeps the conversation open.
-            Call(self.env, think, self._chat_resumes, (agent, c))
+            at(self.env, think, self._chat_resumes, (agent, c))
         else:
             # Email / post / message: the reply is sent, the slot freed; the customer's
             # answer comes back to the queue later, for any agent.
             c.state = AWAY
             self.release(agent, c)
-            Call(self.env, think, self._customer_answers, c)
+            at(self.env, think, self._customer_answers, c)
 
-    def _chat_resumes(self, event: Call) -> None:
-        agent, c = event.arg
+    def _chat_resumes(self, arg: tuple[Agent, Contact]) -> None:
+        agent, c = arg
         ps = self.pools[agent.pool]
         k = c.channel
         agent.advance(self.env.now)
         agent.work[c] = c.handle_min * ps.proficiency[k] / self._exchanges[k]
         self._retime(agent)
 
-    def _customer_answers(self, event: Call) -> None:
-        c = event.arg
+    def _customer_answers(self, c: Contact) -> None:
         c.state = WAITING
         dispatch = self.model.dispatch
         dispatch.push(c)
