@@ -17,6 +17,7 @@ thread), ``arrival_min``, ``first_response_min``, ``left_min`` (resolution or ab
 
 from __future__ import annotations
 
+from itertools import chain
 from operator import attrgetter
 from typing import Protocol
 
@@ -67,6 +68,12 @@ _OUTCOME = (("id", "i8"), ("journey", "i8"), ("first_response_min", "f8"),
 _ENGINE = (*_OUTCOME, ("channel", "i2"), ("origin", "i1"), ("arrival_min", "f8"))
 _SEGMENT_COLUMNS = (("contact", "i8"), ("agent", "i8"), ("channel", "i2"), ("start", "f8"),
                     ("end", "f8"))
+
+
+def _floats(rows: list[tuple], width: int) -> np.ndarray:
+    """Row tuples of numbers as one ``(len(rows), width)`` float array (a quarter faster than
+    ``np.array(rows)``, which first works out the nesting)."""
+    return np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * width).reshape(-1, width)
 
 
 class Recorder:
@@ -131,7 +138,7 @@ class Recorder:
         """Hand the finished contacts buffered so far to the sink."""
         if not self.done and not np.isfinite(end_min):
             return
-        rows = np.array(self.done, dtype=np.float64).reshape(-1, len(_OUTCOME))
+        rows = _floats(self.done, len(_OUTCOME))
         self.done.clear()
         cols = {name: rows[:, i].astype(dtype) for i, (name, dtype) in enumerate(_OUTCOME)}
         del rows
@@ -146,7 +153,7 @@ class Recorder:
         """Hand the closed segments buffered so far to the sink."""
         if not self.segments:
             return
-        rows = np.array(self.segments, dtype=np.float64).reshape(-1, len(_SEGMENT_COLUMNS))
+        rows = _floats(self.segments, len(_SEGMENT_COLUMNS))
         self.segments.clear()
         cols = {name: rows[:, i].astype(dtype) for i, (name, dtype) in enumerate(_SEGMENT_COLUMNS)}
         cols["pool"] = np.asarray(self.agent_pool, np.int16)[cols["agent"]]
