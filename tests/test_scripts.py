@@ -17,3 +17,19 @@ def test_default_schedule_is_up_to_date():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "conf" / "staffing" / "schedule.yaml").read_text() == module.render()
+
+
+def test_history_example_is_up_to_date_and_reads():
+    """docs/data/intervals_example.csv = scripts/make_history_example.py's output, and it
+    passes sim.history's checks."""
+    from sim.history import read_intervals
+
+    path = ROOT / "scripts" / "make_history_example.py"
+    spec = importlib.util.spec_from_file_location("make_history_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = ROOT / "docs" / "data" / "intervals_example.csv"
+    assert shipped.read_text() == module.render()
+    report = read_intervals(shipped)
+    assert report.interval_min == 30 and report.channels == ("phone", "chat")
+    assert len(report.table) == 2 * 14 * 48
