@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from . import plots
+from .report import FIGURE_TABLES
 
 __all__ = ["DPI", "FIGURES", "Tables", "draw", "figures", "save", "serve", "shares"]
 
@@ -48,7 +49,7 @@ class Tables:
         self._tables = dict(given)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
-        if name not in ("contacts", "intervals", "summary"):
+        if name not in FIGURE_TABLES:
             raise AttributeError(name)
         if name not in self._tables:
             self._tables[name] = self._read(name)

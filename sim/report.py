@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from .painter import Painter
+
 __all__ = ["format_summary", "write_html_report", "write_results"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -257,7 +259,7 @@ def staging(outdir: Path) -> Iterator[Path]:
 def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | None = None,
                   wall_s: float | None = None, job: Mapping[str, Any] | None = None,
                   figures: bool = True, staged: Path | None = None,
-                  painter: Any = None) -> Path:
+                  painter: Painter | None = None) -> Path:
     """Write a study's results directory: tables, figures and the HTML report.
 
     Everything is written into a hidden staging folder first and moved into ``outdir`` at the

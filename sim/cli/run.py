@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..errors import ConfigError
 from ..painter import Painter, cores
-from ..replications import Setup, expected_arrivals
+from ..replications import Setup, expected_arrivals, run_replications
 from . import jobs
 from .config import CONF_DIR, build_setup, register
 
@@ -88,7 +88,6 @@ def main(cfg: DictConfig) -> None:
         with _painter(setup, cfg.run.figures, sweep) as painter:
             from .. import report  # noqa: PLC0415 - after the figure helpers have started
             from ..progress import progress_bar  # noqa: PLC0415
-            from ..replications import run_replications  # noqa: PLC0415
 
             tune_process()
             started = time.perf_counter()

@@ -16,8 +16,8 @@ events per contact, millions in a long run, so each microsecond spent per event 
   are left, as simpy's urgent *until* event leaves them), without ``step``'s per-event
   bookkeeping for processes and failed events.
 
-Together they take about 60% off the engine's time per event against simpy's own
-:class:`~simpy.events.Timeout` and loop (benchmarks/README.md). The queue holds nothing
+Together they take about 60% off scheduling and dispatching an event against an event
+object of simpy's (benchmarks/README.md: 1,330 ns to 500 ns in a micro-benchmark). The queue holds nothing
 else: the engine schedules through :func:`at` only, and simpy's own loop is never run.
 """
 
