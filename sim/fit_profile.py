@@ -76,8 +76,7 @@ def fit_profile(replays: Mapping[str, Replay], interval_min: float,
     if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
         raise ValueError(f"span [{start:g}, {end:g}) minutes must be a non-empty window "
                          "at or after 0")
-    pieces = int(MIN_PER_DAY / interval_min)
-    exposure = _exposure(start, end, interval_min).reshape(7, pieces)
+    exposure = cell_exposure(start, end, interval_min).reshape(7, -1)
     fits, empty = {}, []
     for name, replay in replays.items():
         times = replay.times[(replay.times >= start) & (replay.times < end)]
@@ -85,26 +84,63 @@ def fit_profile(replays: Mapping[str, Replay], interval_min: float,
             empty.append(name)
             continue
         cells = (times % MIN_PER_WEEK // interval_min).astype(np.int64)
-        counts = np.bincount(cells, minlength=7 * pieces).reshape(7, pieces).astype(float)
-        day, piece = _ipf(counts, exposure)
-        variance, days = _daily_variance(times, day * piece.sum(), start, end)
-        unobserved = [DAYS[d] for d in np.flatnonzero(exposure.sum(axis=1) == 0)]
-        day, piece = _fill(day), _fill(piece)
-        fits[name] = {
-            "rate_per_hour": float(60.0 / interval_min * day.mean() * piece.mean()),
-            "intraday": piece / piece.mean(),
-            "weekly": day / day.mean(),
-            "daily_variance": variance,
-            "contacts": int(len(times)),
-            "whole_days": days,
-            "unobserved_days": unobserved,
-            "span_min": (start, end),
-        }
+        counts = np.bincount(cells, minlength=exposure.size).reshape(exposure.shape)
+        first, last = math.ceil(start / MIN_PER_DAY), math.floor(end / MIN_PER_DAY)
+        whole = times[(times >= first * MIN_PER_DAY) & (times < last * MIN_PER_DAY)]
+        days = np.bincount((whole // MIN_PER_DAY).astype(np.int64) - first,
+                           minlength=max(last - first, 0))
+        fits[name] = fit_cells(counts, exposure, days, first, interval_min, (start, end))
     if empty:
         raise ValueError(f"no arrivals in the span [{start:g}, {end:g}) min for channel(s) "
                          f"{', '.join(empty)}: a rate of zero cannot be simulated; leave "
                          "them out")
     return fits
+
+
+def fit_cells(counts: np.ndarray, exposure: np.ndarray, day_counts: np.ndarray,
+              first_day: int, interval_min: float,
+              span_min: tuple[float, float]) -> dict[str, Any]:
+    """One channel's fit from its arrivals per (weekday, piece) cell and per whole day.
+
+    The one fitting path, whether the arrivals come from a trace (:func:`fit_profile`) or
+    from an interval report's counts (:mod:`sim.calibrate`).
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Arrivals per cell, shape (7, pieces of a day), Monday first.
+    exposure : numpy.ndarray
+        How many times the span observed each cell (same shape; fractions at its edges).
+    day_counts : numpy.ndarray
+        Arrivals on each whole day of the span, in order.
+    first_day : int
+        Index of the first whole day (0: the first Monday), for its weekday.
+    interval_min : float
+        Length of a piece, minutes.
+    span_min : (float, float)
+        The observed window, minutes from the first Monday 00:00 (reported as is).
+
+    Returns
+    -------
+    dict
+        As one channel of :func:`fit_profile`'s result.
+    """
+    counts = np.asarray(counts, float)
+    day, piece = _ipf(counts, exposure)
+    variance, days = _daily_variance(np.asarray(day_counts, float), first_day,
+                                     day * piece.sum())
+    unobserved = [DAYS[d] for d in np.flatnonzero(exposure.sum(axis=1) == 0)]
+    day, piece = _fill(day), _fill(piece)
+    return {
+        "rate_per_hour": float(60.0 / interval_min * day.mean() * piece.mean()),
+        "intraday": piece / piece.mean(),
+        "weekly": day / day.mean(),
+        "daily_variance": variance,
+        "contacts": int(round(counts.sum())),
+        "whole_days": days,
+        "unobserved_days": unobserved,
+        "span_min": (float(span_min[0]), float(span_min[1])),
+    }
 
 
 def default_span(replays: Mapping[str, Replay]) -> tuple[float, float]:
@@ -119,7 +155,7 @@ def default_span(replays: Mapping[str, Replay]) -> tuple[float, float]:
             (math.floor(max(lasts) / MIN_PER_DAY) + 1) * MIN_PER_DAY)
 
 
-def _exposure(start: float, end: float, interval_min: float) -> np.ndarray:
+def cell_exposure(start: float, end: float, interval_min: float) -> np.ndarray:
     """How many times the span covers each interval of the week (fractions at its edges)."""
     first, last = math.floor(start / interval_min), math.ceil(end / interval_min)
     k = np.arange(first, last)
@@ -162,25 +198,21 @@ def _fill(factors: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(factors), np.nanmean(factors), factors)
 
 
-def _daily_variance(times: np.ndarray, expected_by_weekday: np.ndarray, start: float,
-                    end: float) -> tuple[float, int]:
+def _daily_variance(counts: np.ndarray, first_day: int,
+                    expected_by_weekday: np.ndarray) -> tuple[float, int]:
     """Method-of-moments variance of the gamma busyness factor, and the days it used.
 
-    A day of weekday w with expected count m_w has Var(N) = m_w + v m_w**2, so N / m_w has
-    variance 1 / m_w + v. The weekday means were fitted from the same days, which removes
-    one degree of freedom per weekday: with k_w days of weekday w and residuals e of N / m_w
-    about their weekday mean, E[sum e**2] = sum_w (k_w - 1) / m_w + (D - G) v over D days in
-    G weekdays. Solved for v, floored at 0; 0 when fewer than 3 whole days or no weekday
-    seen twice.
+    ``counts`` are the arrivals of consecutive whole days, the first of index
+    ``first_day`` (0: a Monday). A day of weekday w with expected count m_w has Var(N) =
+    m_w + v m_w**2, so N / m_w has variance 1 / m_w + v. The weekday means were fitted from
+    the same days, which removes one degree of freedom per weekday: with k_w days of weekday
+    w and residuals e of N / m_w about their weekday mean, E[sum e**2] = sum_w (k_w - 1) /
+    m_w + (D - G) v over D days in G weekdays. Solved for v, floored at 0; 0 when fewer than
+    3 whole days or no weekday seen twice.
     """
-    first, last = math.ceil(start / MIN_PER_DAY), math.floor(end / MIN_PER_DAY)
-    if last - first < 3:
-        return 0.0, max(last - first, 0)
-    days = np.arange(first, last)
-    whole = times[(times >= first * MIN_PER_DAY) & (times < last * MIN_PER_DAY)]
-    counts = np.bincount((whole // MIN_PER_DAY).astype(np.int64) - first,
-                         minlength=len(days)).astype(float)
-    weekday = days % 7
+    if len(counts) < 3:
+        return 0.0, len(counts)
+    weekday = (first_day + np.arange(len(counts))) % 7
     expected = np.nan_to_num(expected_by_weekday)[weekday]
     used = expected > 0  # a closed weekday says nothing about busyness
     counts, weekday, expected = counts[used], weekday[used], expected[used]

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import importlib.util
+from types import ModuleType
+
+import pandas as pd
 
 from .conftest import ROOT
+
+
+def _script(name: str) -> ModuleType:
+    """scripts/<name>.py, loaded as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_default_schedule_is_up_to_date():
@@ -12,24 +23,36 @@ def test_default_schedule_is_up_to_date():
 
     If the default scenario's rates, handle times or targets change, rerun the script.
     """
-    path = ROOT / "scripts" / "make_default_schedule.py"
-    spec = importlib.util.spec_from_file_location("make_default_schedule", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("make_default_schedule")
     assert (ROOT / "conf" / "staffing" / "schedule.yaml").read_text() == module.render()
 
 
-def test_history_example_is_up_to_date_and_reads():
-    """docs/data/intervals_example.csv = scripts/make_history_example.py's output, and it
-    passes sim.history's checks."""
-    from sim.history import read_intervals
+def test_history_examples_are_up_to_date_and_read():
+    """docs/data/intervals_example.csv and contacts_example.csv = what
+    scripts/make_history_example.py writes, they pass sim.history's checks, and they are
+    one run: the contact export's week, counted per interval, is the report's first week."""
+    from sim.history import read_contacts, read_intervals
 
-    path = ROOT / "scripts" / "make_history_example.py"
-    spec = importlib.util.spec_from_file_location("make_history_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    shipped = ROOT / "docs" / "data" / "intervals_example.csv"
-    assert shipped.read_text() == module.render()
-    report = read_intervals(shipped)
+    rendered = _script("make_history_example").render()
+    data = ROOT / "docs" / "data"
+    assert sorted(rendered) == ["contacts_example.csv", "intervals_example.csv"]
+    for name, text in rendered.items():
+        assert (data / name).read_text() == text, f"{name}: rerun make_history_example.py"
+
+    report = read_intervals(data / "intervals_example.csv", channels=("phone", "chat"))
     assert report.interval_min == 30 and report.channels == ("phone", "chat")
-    assert len(report.table) == 2 * 14 * 48
+    assert len(report.table) == 2 * 14 * 48 and report.table["agents"].notna().all()
+    export = read_contacts(data / "contacts_example.csv", channels=("phone", "chat"))
+    t = export.table
+    assert export.channels == ("phone", "chat") and 20_000 < len(t) < 25_000
+    assert t["arrival"].min() >= pd.Timestamp("2026-03-02")
+    assert t["arrival"].max() < pd.Timestamp("2026-03-09")
+    assert (t["handle_s"].notna() == t["answered"]).all()
+
+    counted = t.groupby(["channel", t["arrival"].dt.floor("30min").rename("interval_start")]
+                        ).agg(offered=("arrival", "size"), handled=("answered", "sum"),
+                              abandoned=("abandoned", "sum"))
+    week = report.table[report.table["interval_start"] < pd.Timestamp("2026-03-09")]
+    week = week[week["offered"] > 0].set_index(["channel", "interval_start"])
+    pd.testing.assert_frame_equal(counted.sort_index(), week[counted.columns].sort_index(),
+                                  check_dtype=False)

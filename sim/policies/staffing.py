@@ -58,8 +58,10 @@ class Fixed(Staffing):
 class Schedule(Staffing):
     """A shift table: agents per configured pool per interval.
 
-    Each pool's list covers one day (``1440 / interval`` values, repeated every day) or one
-    week (``7 * 1440 / interval`` values, Monday first, repeated every week).
+    Each pool's list covers one day (``1440 / interval`` values, repeated every day), one
+    week (``7 * 1440 / interval`` values, Monday first, repeated every week) or any whole
+    number of days from a Monday (e.g. the weeks of a client's history, as
+    ``python -m sim.calibrate`` writes them), repeated after its end.
 
     Parameters
     ----------
@@ -89,10 +91,11 @@ class Schedule(Staffing):
             raise InvalidValue("agents", sorted(self.table), f"must list exactly the pools "
                                f"{members}; missing {missing}, unknown {unknown}")
         for name, values in self.table.items():
-            if len(values) not in (per_day, 7 * per_day):
+            if len(values) % per_day:
                 raise InvalidValue(f"agents.{name}", f"{len(values)} values",
                                    f"with {model.scenario.interval_min:g}-min intervals it "
-                                   f"needs {per_day} (a day) or {7 * per_day} (a week)")
+                                   f"needs {per_day} (a day), {7 * per_day} (a week) or "
+                                   f"another whole number of days ({per_day} a day)")
 
     def agents(self, pool: str, interval: int) -> int:
         if pool in self._fixed:
