@@ -153,3 +153,9 @@ def test_a_config_it_did_not_write_is_never_overwritten(tmp_path):
         run_calibration(CalibrateKeys(intervals=str(EXAMPLE), out=str(tmp_path),
                                       name="example"))
     assert mine.read_text() == "# my own\n"
+
+
+@pytest.mark.parametrize("module", ["sim.calibrate", "sim.backtest"])
+def test_help_lists_the_keys(tmp_path, module):
+    proc = command("--help", cwd=tmp_path, module=module)
+    assert proc.returncode == 0 and "calibrate." in proc.stdout

@@ -125,8 +125,12 @@ def _write(out: Path, table: pd.DataFrame, period: pd.DataFrame, scores: pd.Data
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command; returns its exit status (0: good enough, 1: not, 2: bad input)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if any(a in ("-h", "--help") for a in args):
+        print(__doc__)
+        return 0
     try:
-        keys, rest = parse(sys.argv[1:] if argv is None else argv)
+        keys, rest = parse(args)
         verdict, table = run_backtest(keys, rest)
     except (HistoryError, ConfigError, ValueError, OSError) as err:
         print(f"backtest: {err}", file=sys.stderr)

@@ -172,8 +172,12 @@ def summary(cal: Calibration) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command; returns its exit status (2 after one message for bad input)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if any(a in ("-h", "--help") for a in args):
+        print(__doc__)
+        return 0
     try:
-        keys, rest = parse(sys.argv[1:] if argv is None else argv)
+        keys, rest = parse(args)
         if rest:
             raise ConfigError(rest[0].partition("=")[0], rest[0].partition("=")[2] or None,
                               "python -m sim.calibrate takes calibrate.* keys only")
