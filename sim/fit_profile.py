@@ -176,7 +176,8 @@ def _ipf(counts: np.ndarray, exposure: np.ndarray, tol: float = 1e-12,
     rows, cols = counts.sum(axis=1), counts.sum(axis=0)
     day, piece = np.ones(counts.shape[0]), np.ones(counts.shape[1])
     for _ in range(max_rounds):
-        day_new = _ratio(rows, exposure @ piece)
+        # A piece the span never covers has no exposure: NaN times 0 must add nothing.
+        day_new = _ratio(rows, exposure @ np.nan_to_num(piece))
         piece_new = _ratio(cols, exposure.T @ np.nan_to_num(day_new))
         done = (np.allclose(day_new, day, rtol=tol, atol=0, equal_nan=True)
                 and np.allclose(piece_new, piece, rtol=tol, atol=0, equal_nan=True))

@@ -369,6 +369,13 @@ def _intervals(file: Path, rows: list[dict]) -> int:
         raise HistoryError(file, 1, "interval_start", f"intervals of {length:g} min; valid: "
                            f"{', '.join(map(str, LENGTHS_MIN))} min")
     for name, mine in by_channel.items():
+        first = mine[0]["start"]
+        if (first.hour * 60 + first.minute) % length or first.second or first.microsecond:
+            raise HistoryError(file, mine[0]["line"], "interval_start", f"{name} intervals "
+                               f"start at {first:%H:%M:%S}, off the {length:g}-min grid from "
+                               "midnight: the model's intervals, staffing and profiles are "
+                               "cut from midnight (a report exported in another time zone? "
+                               "export in the operation's own)")
         for a, b in zip(mine, mine[1:]):
             gap = b["start"] - a["start"]
             if gap == step:

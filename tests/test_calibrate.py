@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
-from sim.calibrate import calibrate, schedule
+from sim.calibrate import calibrate
+from sim.calibrate.staffing import schedule
 from sim.cli.calibrate import CalibrateKeys, run_calibration
 from sim.history import read_contacts, read_intervals
 
@@ -71,11 +73,15 @@ def test_agents_become_the_historys_own_schedule(history):
     cal = calibrate(read_intervals(history[0]))
     agents = cal.channels[0].agents
     assert len(agents) == 14 * 48 and np.all(agents == TRUTH.agents)
-    # Unobserved intervals take the same interval of the week in other weeks.
+    # Unobserved intervals take the same interval of the week in other weeks, else the
+    # same time of day (a history from Wednesday: Monday and Tuesday are staffed).
     gappy = np.full(3 * 7 * 48, np.nan)
     gappy[: 7 * 48] = 2.0
     gappy[7 * 48: 14 * 48] = 4.0
     assert schedule(gappy, 30) == [2] * 336 + [4] * 336 + [3] * 336
+    wednesday = np.full(7 * 48, np.nan)
+    wednesday[2 * 48:] = np.tile(np.r_[np.full(24, 1.0), np.full(24, 5.0)], 5)
+    assert schedule(wednesday, 30)[:48] == [1] * 24 + [5] * 24
 
 
 def test_the_command_writes_configs_that_run(tmp_path, history):
@@ -159,3 +165,41 @@ def test_a_config_it_did_not_write_is_never_overwritten(tmp_path):
 def test_help_lists_the_keys(tmp_path, module):
     proc = command("--help", cwd=tmp_path, module=module)
     assert proc.returncode == 0 and "calibrate." in proc.stdout
+
+
+def _report(tmp_path: Path, channel: str, asa: bool = True) -> Path:
+    """Two days of a steady line: 20 offered, 2 abandoned every half hour."""
+    path = tmp_path / f"{channel}.csv"
+    lines = ["interval_start,channel,offered,handled,abandoned,aht_s" + (",asa_s" if asa else "")
+             + ",agents"]
+    for k in range(2 * 48):
+        start = pd.Timestamp("2026-03-04") + pd.Timedelta(minutes=30 * k)  # a Wednesday
+        lines.append(f"{start:%Y-%m-%dT%H:%M},{channel},20,18,2,300" + (",12" if asa else "")
+                     + ",4")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_channel_named_like_a_yaml_word_stays_a_name(tmp_path):
+    cal = run_calibration(CalibrateKeys(intervals=str(_report(tmp_path, "true")),
+                                        out=str(tmp_path)))  # composed and built inside
+    assert [c.name for c in cal.channels] == ["true"]
+    plan = yaml.safe_load((tmp_path / "conf" / "staffing" / "calibrated.yaml").read_text())
+    # Whole weeks from the Monday before: Monday and Tuesday staffed like the days seen.
+    assert len(plan["agents"]["true"]) == 7 * 48 and set(plan["agents"]["true"]) == {4}
+
+
+def test_patience_the_history_cannot_tell_is_the_bases_and_says_so(tmp_path):
+    run_calibration(CalibrateKeys(intervals=str(_report(tmp_path, "phone", asa=False)),
+                                  out=str(tmp_path)))
+    text = (tmp_path / "conf" / "scenario" / "calibrated.yaml").read_text()
+    assert "patience ASSUMED from the base scenario" in text
+    base = compose_config([]).scenario.channels.phone.patience
+    assert yaml.safe_load(text)["channels"]["phone"]["patience"]["mean"] == base.mean
+
+
+def test_a_misspelt_run_key_stops_the_backtest_with_one_line(tmp_path):
+    proc = command(f"calibrate.intervals={EXAMPLE}", f"calibrate.out={tmp_path}",
+                   "run.replication=40", cwd=tmp_path, module="sim.backtest")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "run.replication" in proc.stderr.strip().splitlines()[-1]

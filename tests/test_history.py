@@ -84,6 +84,10 @@ BAD = {
                     "interval_start", "with and without a UTC offset"),
     "short row": (lambda r: r.__setitem__(2, "2026-03-02T10:00,phone,20"), 4, None,
                   "different number of fields"),
+    "off the grid": (lambda r: [r.__setitem__(i, r[i].replace(":00,phone", ":15,phone")
+                                              .replace(":30,phone", ":45,phone"))
+                                for i in range(4)], 2, "interval_start",
+                     "off the 30-min grid from midnight"),
 }
 
 

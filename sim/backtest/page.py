@@ -113,17 +113,21 @@ def page(bt: pd.DataFrame, period: pd.DataFrame, sc: pd.DataFrame, fl: pd.DataFr
                        f"{r.relative_bias:+.1%}" if np.isfinite(r.relative_bias) else "–",
                        f"{r.mape:.1%}" if np.isfinite(r.mape) else "–", f"{r.coverage:.1%}"]
                       for r in sc.itertuples()])]
-    bad = fl[fl["flagged"]]
+    bad = fl[fl["flagged"].astype(bool)] if len(fl) else fl
     parts.append("<h2>What the model cannot explain</h2>")
     if bad.empty:
-        parts.append("<p>No day has more intervals outside the band than chance allows.</p>")
+        parts.append("<p>No day has more intervals outside the band than a correct model "
+                     "leaves outside.</p>")
     else:
-        parts += ['<p class="caption">Days with more intervals outside the band than '
-                  "chance allows (binomial tail, Bonferroni over the days tested), and the "
-                  "intervals outside.</p>",
-                  _table(["channel", "metric", "day", "outside / intervals", "p", "intervals"],
+        parts += ['<p class="caption">Days with more intervals outside the band than a '
+                  "correct model leaves outside (what each replication leaves outside the "
+                  "band of the others, as a beta-binomial; tail probability p, flagged below "
+                  "1% Bonferroni-corrected over the days tested), and the intervals "
+                  "outside.</p>",
+                  _table(["channel", "metric", "day", "outside / intervals",
+                          "a correct model", "p", "intervals"],
                          [[r.channel, r.metric, f"{r.day:%a %Y-%m-%d}",
-                           f"{r.n_outside} / {r.n}", f"{r.p_value:.2g}",
+                           f"{r.n_outside} / {r.n}", f"{r.expected:.1f}", f"{r.p_value:.2g}",
                            ", ".join(f"{t:%H:%M}" for t in r.outside)]
                           for r in bad.itertuples()])]
     parts.append("<h2>Observed and simulated</h2>")

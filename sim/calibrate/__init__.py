@@ -33,19 +33,25 @@ import pandas as pd
 from ..arrivals import MIN_PER_DAY, MIN_PER_WEEK
 from ..fit_profile import cell_exposure, fit_cells
 from ..history import IntervalReport
+from .staffing import agents_per_interval
 from ..survival import DurationFit, FamilyFit, fit_handle, fit_patience
 
 if TYPE_CHECKING:  # the contact export's reader is only needed by who reads one
     from ..history import ContactExport
 
 __all__ = ["DEFAULT_HANDLE_CV", "Calibration", "ChannelFit", "Fitted", "calibrate",
-           "minutes_from_origin", "origin_of", "schedule", "weekly_pattern"]
+           "minutes_from_origin", "origin_of"]
 
 #: cv of handle times when only interval means are known. Brown et al. (JASA 2005) find
 #: call handle times close to lognormal with a standard deviation about equal to the mean.
 DEFAULT_HANDLE_CV = 1.0
 #: chi-square(1) 99% quantile: the likelihood ratio that rejects exponential patience.
 LR_CRITICAL = 6.63
+#: Fewest per-contact observations (handle times, abandonments) a channel's fit from the
+#: contact export needs; below, the interval report's estimate is used.
+MIN_SAMPLE = 30
+#: Marks a patience the history cannot tell (the writer falls back to the base scenario's).
+UNKNOWN = "not estimable"
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,8 @@ class ChannelFit:
     patience_note : str
         Why patience is what it is (the fit's note, or why there is none).
     agents : numpy.ndarray or None
-        Agents staffed per interval from the origin (NaN where the history says nothing),
-        None without an ``agents`` column.
+        Agents staffed per interval from the origin over whole weeks (NaN where the
+        history says nothing), None without an ``agents`` column.
     """
 
     name: str
@@ -170,7 +176,7 @@ def calibrate(report: IntervalReport, contacts: ContactExport | None = None,
             mine = mine if len(mine) else None
         fits.append(ChannelFit(name, _arrivals(rows, length, name),
                                _handle(rows, mine, handle_cv), *_patience(rows, mine),
-                               _agents(rows, length, end) if "agents" in rows else None))
+                               agents_per_interval(rows, length, end) if "agents" in rows else None))
     return Calibration(origin, length, float(table["t_min"].min()), end, tuple(fits))
 
 
@@ -195,11 +201,13 @@ def _arrivals(rows: pd.DataFrame, length: int, name: str) -> dict:
     # factor (variance v on each of D days adds v/D to the squared relative error).
     n, d = fit["contacts"], max(fit["whole_days"], 1)
     fit["rate_se"] = fit["rate_per_hour"] * math.sqrt(1 / n + fit["daily_variance"] / d)
-    # Method of moments on D - G degrees of freedom: the variance of a sample variance,
-    # as if the day ratios were normal (an approximation, stated as such).
-    dof = max(fit["whole_days"] - 7, 1)
-    per_day = n / max(fit["whole_days"], 1)
-    fit["variance_se"] = math.sqrt(2 / dof) * (fit["daily_variance"] + 1 / max(per_day, 1))
+    # Method of moments on D - G degrees of freedom (D whole days of G weekdays): the
+    # variance of a sample variance, as if the day ratios were normal (an approximation).
+    days = fit["whole_days"]
+    dof = days - min(days, 7)
+    per_day = n / max(days, 1)
+    fit["variance_se"] = (math.sqrt(2 / dof) * (fit["daily_variance"] + 1 / max(per_day, 1))
+                          if dof >= 1 else math.nan)
     return fit
 
 
@@ -212,7 +220,7 @@ def _handle(rows: pd.DataFrame, contacts: pd.DataFrame | None,
         # not work: the families fitted are for positive durations.
         zero = int(np.sum(handle <= 0))
         handle = handle[handle > 0]
-        if len(handle) >= 2:
+        if len(handle) >= MIN_SAMPLE:
             fit = fit_handle(handle / 60.0)
             left = f" ({zero:,} of 0 s left out)" if zero else ""
             return Fitted(fit.family, fit.mean, fit.cv, fit.mean_se,
@@ -248,43 +256,55 @@ def _spread_cv(handled: np.ndarray, aht_min: np.ndarray, mean: float) -> float |
 
 def _patience(rows: pd.DataFrame, contacts: pd.DataFrame | None
               ) -> tuple[Fitted | None, str]:
+    """From the contact export when it holds enough abandonments, else from the report;
+    None (customers who never abandon) only when the history shows no abandonment, or
+    ``patience_unknown`` in the note when it cannot tell (the writer then falls back)."""
+    skipped = ""
     if contacts is not None:
         known = contacts[np.isfinite(contacts["wait_s"].to_numpy(float))]
         abandoned = known["abandoned"].to_numpy(bool)
-        if len(known) and abandoned.any():
-            # An abandonment stamped at its arrival (to the second) waited less than the
-            # clock's resolution, not zero: a zero would make the Weibull likelihood vanish.
-            waits = known["wait_s"].to_numpy(float)
-            waits = np.where(abandoned & (waits <= 0), 0.5, waits) / 60.0
-            fit = fit_patience(waits, abandoned)
-            chosen, why = _nested(fit)
-            note = (f"censored maximum likelihood on the contact export's {len(known):,} "
-                    f"waits ({int(abandoned.sum()):,} abandoned; answered ones censored); "
-                    f"{fit.describe()}; {why}")
-            return Fitted(chosen.family, chosen.mean, chosen.cv, chosen.mean_se, note), note
-        if len(known):
-            return None, (f"none: no abandonment among the contact export's {len(known):,} "
-                          "contacts with a known outcome")
+        if abandoned.sum() >= MIN_SAMPLE:
+            return _censored(known, abandoned)
+        skipped = (f"the contact export has {int(abandoned.sum())} abandonments of this "
+                   f"channel (fewer than {MIN_SAMPLE}); ")
     abandoned = rows["abandoned"].to_numpy(float)
     if abandoned.sum() == 0:
-        return None, "none: nobody abandoned in the whole history"
-    if "asa_s" not in rows:
-        return None, ("none: the report has no asa_s and there is no contact export, so "
-                      "patience cannot be estimated; set it by hand")
-    asa = rows["asa_s"].to_numpy(float)
+        return None, skipped + "none: nobody abandoned in the whole history"
+    asa = rows["asa_s"].to_numpy(float) if "asa_s" in rows else np.full(len(rows), np.nan)
     ok = np.isfinite(asa)
     resolved = rows["handled"].to_numpy(float) + abandoned
     waited = np.sum(asa[ok] * resolved[ok]) / 60.0
     lost = abandoned[ok].sum()
     if lost == 0 or waited <= 0:
-        return None, "none: no interval with both asa_s and abandonment"
+        return None, (skipped + f"{UNKNOWN}: {int(abandoned.sum()):,} contacts abandoned, but "
+                      "no interval gives both asa_s and abandonment to tell how patient "
+                      "customers were")
     mean = float(waited / lost)
     se = mean / math.sqrt(lost)
-    note = (f"Erlang-A approximation: mean patience = mean wait / P(abandon), the mean wait "
-            f"of all {int(resolved[ok].sum()):,} contacts taken as asa_s (the answered "
-            f"ones'), {int(lost):,} abandoned; SE {se:.3g} min from the abandonment count "
-            "only; exponential ASSUMED")
+    note = (skipped + f"Erlang-A approximation: mean patience = mean wait / P(abandon), the "
+            f"mean wait of all {int(resolved[ok].sum()):,} contacts taken as asa_s (the "
+            f"answered ones'), {int(lost):,} abandoned; SE {se:.3g} min from the abandonment "
+            "count only; exponential ASSUMED")
     return Fitted("exponential", mean, 1.0, se, note), note
+
+
+def _censored(known: pd.DataFrame, abandoned: np.ndarray) -> tuple[Fitted, str]:
+    """Censored maximum likelihood on a contact export's waits."""
+    # An abandonment stamped at its arrival (to the second) waited less than the clock's
+    # resolution, not zero: a zero would make the Weibull likelihood vanish.
+    waits = known["wait_s"].to_numpy(float)
+    waits = np.where(abandoned & (waits <= 0), 0.5, waits) / 60.0
+    fit = fit_patience(waits, abandoned)
+    chosen, why = _nested(fit)
+    km = fit.km
+    at = [t for t in (1.0, 2.0, 5.0) if len(km.times) and t <= km.times[-1]]
+    survival = ", ".join(f"{km.survival[np.searchsorted(km.times, t, 'right') - 1]:.2f} at "
+                         f"{t:g} min" for t in at if np.searchsorted(km.times, t, "right"))
+    note = (f"censored maximum likelihood on the contact export's {len(known):,} waits "
+            f"({int(abandoned.sum()):,} abandoned; answered ones censored): {chosen.family} "
+            f"mean {chosen.mean:.3g} min (SE {chosen.mean_se:.2g}), cv {chosen.cv:.2f}; {why}"
+            + (f"; Kaplan-Meier share still waiting {survival}" if survival else ""))
+    return Fitted(chosen.family, chosen.mean, chosen.cv, chosen.mean_se, note), note
 
 
 def _nested(fit: DurationFit) -> tuple[FamilyFit, str]:
@@ -302,34 +322,3 @@ def _nested(fit: DurationFit) -> tuple[FamilyFit, str]:
                         "the exponential at 1%"
     return exp, (f"exponential: likelihood ratio {statistic:.1f} <= {LR_CRITICAL}, no "
                  "evidence against it at 1%")
-
-
-def _agents(rows: pd.DataFrame, length: int, end_min: float) -> np.ndarray:
-    """Agents per interval from the origin to the end of the history's last day."""
-    n = int(math.ceil(end_min / MIN_PER_DAY) * MIN_PER_DAY // length)  # whole days
-    out = np.full(n, np.nan)
-    idx = (rows["t_min"].to_numpy(float) // length).astype(np.int64)
-    out[idx] = rows["agents"].to_numpy(float)
-    return out
-
-
-def weekly_pattern(agents: np.ndarray, length: int) -> np.ndarray:
-    """Mean agents per interval of the week over the weeks observed (NaN: never)."""
-    per_week = int(MIN_PER_WEEK // length)
-    weeks = -(-len(agents) // per_week)
-    padded = np.full(weeks * per_week, np.nan)
-    padded[:len(agents)] = agents
-    grid = padded.reshape(weeks, per_week)
-    seen = np.isfinite(grid).sum(axis=0)
-    with np.errstate(invalid="ignore"):
-        return np.where(seen > 0, np.nansum(grid, axis=0) / np.maximum(seen, 1), np.nan)
-
-
-def schedule(agents: np.ndarray, length: int) -> list[int]:
-    """Whole agents per interval over the history's days: as staffed where the history
-    says, else the mean of the same interval of the week in other weeks, else 0."""
-    week = weekly_pattern(agents, length)
-    per_week = len(week)
-    filled = np.where(np.isfinite(agents), agents,
-                      week[np.arange(len(agents)) % per_week])
-    return [int(v) for v in np.round(np.nan_to_num(filled, nan=0.0))]

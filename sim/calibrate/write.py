@@ -16,7 +16,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..fit_profile import DAYS
-from . import Calibration, ChannelFit, Fitted, schedule
+from . import UNKNOWN, Calibration, ChannelFit, Fitted
+from .staffing import schedule
 
 __all__ = ["MARKER", "scenario_yaml", "staffing_yaml"]
 
@@ -27,6 +28,13 @@ MARKER = "# Calibrated to a client's history, written by python -m sim.calibrate
 #: them, so the fitted arrivals include them.
 BORROWED = ("mode", "target", "expectation", "public", "secure", "reach", "negative_share",
             "secure_share", "exchanges", "think", "silent_share", "silent_notice")
+#: Words YAML reads as something other than a string: a channel of that name is quoted.
+_YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+def _key(name: str) -> str:
+    """A channel or profile name as a YAML mapping key that reads back as that string."""
+    return json.dumps(name) if name.lower() in _YAML_WORDS else name
 #: A channel the base scenario lacks: a phone line by the 80/20 convention.
 UNKNOWN_CHANNEL = {"mode": "voice", "target": "20s",
                    "expectation": {"dist": "lognormal", "median": "1min", "sigma": 1.26}}
@@ -66,7 +74,7 @@ def _dist(key: str, fit: Fitted | None, note: str) -> list[str]:
 
 def _channel(fit: ChannelFit, base: Mapping[str, Any] | None, profile: str) -> list[str]:
     a = fit.arrivals
-    lines = [f"  {fit.name}:"]
+    lines = [f"  {_key(fit.name)}:"]
     lent = {k: base[k] for k in BORROWED if base is not None and base.get(k) is not None}
     if base is None:
         lines.append("    # not in the base scenario: mode, target and expectation ASSUMED "
@@ -82,12 +90,27 @@ def _channel(fit: ChannelFit, base: Mapping[str, Any] | None, profile: str) -> l
         f"    profile: {profile}",
         *_comment(f"day-level over-dispersion: method of moments on the offered counts of "
                   f"{a['whole_days']} whole days, SE ~{_num(a['variance_se'])} (normal "
-                  "approximation)"),
+                  "approximation)" if math.isfinite(a["variance_se"]) else
+                  f"day-level over-dispersion: not estimated ({a['whole_days']} whole days, "
+                  "no weekday seen twice): 0, Poisson days"),
         f"    daily_variance: {_num(a['daily_variance'])}",
         *_dist("handle", fit.handle, fit.handle.note),
-        *_dist("patience", fit.patience, fit.patience_note),
+        *_patience(fit, base),
     ]
     return lines
+
+
+def _patience(fit: ChannelFit, base: Mapping[str, Any] | None) -> list[str]:
+    """The fitted patience; when the history cannot tell, the base scenario's, ASSUMED."""
+    lent = (base or {}).get("patience")
+    if fit.patience is None and UNKNOWN in fit.patience_note and lent:
+        return [*_comment(f"patience ASSUMED from the base scenario: {fit.patience_note}"),
+                f"    patience: {_value(lent)}"]
+    if fit.patience is None and UNKNOWN in fit.patience_note:
+        return [*_comment(f"patience: {fit.patience_note}; nor does the base scenario: "
+                          "customers never abandon here, set it by hand"),
+                "    patience: null"]
+    return _dist("patience", fit.patience, fit.patience_note)
 
 
 def _days(span: tuple[float, float]) -> str:
@@ -152,7 +175,8 @@ def scenario_yaml(cal: Calibration, name: str, sources: str,
                 concurrency = {fit.name: pool["concurrency"][fit.name]}
                 break
         extra = f", concurrency: {_value(concurrency)}" if concurrency else ""
-        lines.append(f"  {fit.name}: {{skills: {{{fit.name}: 1.0}}{extra}, agents: 0}}")
+        key = _key(fit.name)
+        lines.append(f"  {key}: {{skills: {{{key}: 1.0}}{extra}, agents: 0}}")
     return "\n".join(lines) + "\n"
 
 
@@ -180,7 +204,8 @@ def staffing_yaml(cal: Calibration, name: str, sources: str) -> str:
         f"# from {sources}: the agents column, mean agents per interval rounded to whole",
         f"# agents, {days:g} days from {cal.origin:%Y-%m-%d} (Monday), repeated after them; "
         "intervals the",
-        "# history does not cover: the mean of the same interval of the week.",
+        "# history does not cover: the same interval of the week in other weeks, else the "
+        "same time of day.",
         "_target_: sim.policies.staffing.Schedule",
         "agents:",
     ]
@@ -189,5 +214,5 @@ def staffing_yaml(cal: Calibration, name: str, sources: str) -> str:
         known = fit.agents[np.isfinite(fit.agents)]
         lines.append(f"  # {fit.name}: mean {np.mean(known):.1f} agents, at most "
                      f"{math.ceil(np.max(known))}")
-        lines += _flow(fit.name, [str(v) for v in values], 2, per_line=24)
+        lines += _flow(_key(fit.name), [str(v) for v in values], 2, per_line=24)
     return "\n".join(lines) + "\n"

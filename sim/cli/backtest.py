@@ -15,26 +15,29 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from .. import backtest as bt
 from ..calibrate import origin_of
 from ..errors import ConfigError
-from ..history import HistoryError, read_intervals
-from .calibrate import CalibrateKeys, parse, run_calibration, search_path
+from ..history import HistoryError, IntervalReport, read_intervals
+from .calibrate import (CalibrateKeys, config_errors, one_line, parse, run_calibration,
+                        search_path)
 
-__all__ = ["main", "run_backtest"]
+__all__ = ["Outcome", "main", "run_backtest", "staffed_as_history", "terminal"]
 
 REPLICATIONS = 20
 
 
 def run_backtest(keys: CalibrateKeys, overrides: Sequence[str] = (),
-                 progress: bool = True) -> tuple[bt.Verdict, str]:
+                 progress: bool = True) -> Outcome:
     """Simulate, compare, write ``backtest.csv``, ``backtest.html`` and a figure per channel
-    (``backtest-<channel>.png``); returns the verdict and a summary for the terminal.
+    (``backtest-<channel>.png``).
 
     Raises
     ------
@@ -49,9 +52,17 @@ def run_backtest(keys: CalibrateKeys, overrides: Sequence[str] = (),
     if not all(p.exists() for p in configs):
         print(f"no calibration {keys.name} in {out}: calibrating first", file=sys.stderr)
         run_calibration(keys)
+    else:
+        _same_source(configs[0], Path(keys.intervals).name)
     report = read_intervals(keys.intervals)
     origin = origin_of(report)
     obs = bt.observed(report, origin)
+    if not staffed_as_history(report):
+        # The calibrated staffing is a rule, not what the operation had on the floor:
+        # waits say nothing about the model then, arrivals still do.
+        print("the history has no agents for every channel, so its staffing was not "
+              "reproduced: judging offered only", file=sys.stderr)
+        obs = obs[obs["metric"] == "offered"]
     n_intervals = int(obs["interval"].max()) + 1
     horizon = n_intervals * report.interval_min
     given = {o.partition("=")[0].lstrip("+~") for o in overrides}
@@ -75,11 +86,16 @@ def run_backtest(keys: CalibrateKeys, overrides: Sequence[str] = (),
                           f"the history's interval, {report.interval_min}min")
     start = time.perf_counter()
     results = run_replications(setup)
-    sim, sim_period = bt.simulated(results.contacts, report.interval_min, n_intervals,
-                                   report.channels)
+    totals = bt.simulated(results.contacts, report.interval_min, n_intervals,
+                          report.channels)
+    sim = bt.per_interval(totals)
     table = bt.bands(obs, sim)
-    period = bt.period_check(bt.observed_period(report), sim_period)
-    scores, flags = bt.scores(table), bt.flags(table)
+    observed_period = bt.observed_period(report)
+    observed_period = observed_period[observed_period["metric"].isin(set(obs["metric"]))]
+    period = bt.period_check(observed_period, bt.simulated_period(totals, obs))
+    per_day = 1440 // report.interval_min
+    scores = bt.scores(table)
+    flags = bt.flags(table, bt.null_days(table, sim, per_day), per_day)
     verdict = bt.verdict(period, scores, flags)
     notes = {"history": str(keys.intervals), "model": f"scenario={keys.name} "
              f"staffing={keys.name} in {out / 'conf'}",
@@ -87,7 +103,37 @@ def run_backtest(keys: CalibrateKeys, overrides: Sequence[str] = (),
              "replications": str(setup.run.replications), "seed": str(setup.run.seed),
              "simulated in": f"{time.perf_counter() - start:.1f} s"}
     _write(out, table, period, scores, flags, verdict, notes)
-    return verdict, terminal(period, scores)
+    return Outcome(verdict, table, period, scores, flags)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A back-test's tables (:mod:`sim.backtest`) and its verdict."""
+
+    verdict: bt.Verdict
+    table: pd.DataFrame
+    period: pd.DataFrame
+    scores: pd.DataFrame
+    flags: pd.DataFrame
+
+
+def _same_source(scenario: Path, intervals: str) -> None:
+    """Warn when the calibration on disk was made from another file (a stale one)."""
+    with scenario.open() as f:
+        head = [next(f, "") for _ in range(3)]
+    source = next((line[len("# from "):].strip() for line in head
+                   if line.startswith("# from ")), None)
+    if source is not None and intervals not in source.split(" and "):
+        print(f"warning: {scenario} was calibrated from {source}, not {intervals}: re-run "
+              "python -m sim.calibrate, or choose another calibrate.name", file=sys.stderr)
+
+
+def staffed_as_history(report: IntervalReport) -> bool:
+    """Whether the calibrated staffing is the history's own (an ``agents`` value for every
+    channel; see :func:`sim.calibrate.write.staffing_yaml`)."""
+    t = report.table
+    return "agents" in t and bool(t.groupby("channel")["agents"].apply(
+        lambda a: np.isfinite(a.to_numpy(float)).any()).all())
 
 
 def terminal(period: pd.DataFrame, scores: pd.DataFrame) -> str:
@@ -131,13 +177,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         keys, rest = parse(args)
-        verdict, table = run_backtest(keys, rest)
-    except (HistoryError, ConfigError, ValueError, OSError) as err:
-        print(f"backtest: {err}", file=sys.stderr)
+        outcome = run_backtest(keys, rest)
+    except (HistoryError, ConfigError, ValueError, OSError, *config_errors()) as err:
+        print(f"backtest: {one_line(err)}", file=sys.stderr)
         return 2
     out = Path(keys.out)
-    print(table)
+    print(terminal(outcome.period, outcome.scores))
     print("('in band': share of the intervals whose observed value is inside the band)")
     print(f"wrote {out / 'backtest.csv'} and {out / 'backtest.html'}")
-    print(verdict)
-    return 0 if verdict.good else 1
+    print(outcome.verdict)
+    return 0 if outcome.verdict.good else 1

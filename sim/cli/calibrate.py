@@ -30,7 +30,8 @@ from ..calibrate.write import MARKER, scenario_yaml, staffing_yaml
 from ..errors import ConfigError
 from ..history import HistoryError, read_contacts, read_intervals
 
-__all__ = ["CalibrateKeys", "main", "parse", "run_calibration", "search_path"]
+__all__ = ["CalibrateKeys", "config_errors", "main", "one_line", "parse", "run_calibration",
+           "search_path"]
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def run_calibration(keys: CalibrateKeys) -> Calibration:
     base_channels = {name: _as_written(ch) for name, ch in as_plain(base.channels).items()}
     base_pools = as_plain(base.pools)
     report = read_intervals(keys.intervals)
-    contacts = read_contacts(keys.contacts) if keys.contacts else None
+    contacts = read_contacts(keys.contacts, report.channels) if keys.contacts else None
     cal = calibrate(report, contacts, keys.handle_cv)
     sources = Path(keys.intervals).name + (f" and {Path(keys.contacts).name}"
                                            if keys.contacts else "")
@@ -131,6 +132,27 @@ def run_calibration(keys: CalibrateKeys) -> Calibration:
     finally:
         shutil.rmtree(probe, ignore_errors=True)
     return cal
+
+
+def config_errors() -> tuple[type[Exception], ...]:
+    """What Hydra and OmegaConf raise for a key or value they refuse (a misspelt run key)."""
+    from hydra.errors import HydraException  # noqa: PLC0415
+    from omegaconf.errors import OmegaConfBaseException  # noqa: PLC0415
+
+    return HydraException, OmegaConfBaseException
+
+
+def one_line(err: Exception) -> str:
+    """An error as the one line a user reads (Hydra's carry a full explanation after)."""
+    lines = []
+    while err is not None and len(lines) < 2:
+        text = str(err).strip()
+        if text and text.splitlines()[0] not in lines:
+            lines.append(text.splitlines()[0])
+        err = err.__cause__
+    return " ".join(line if line.endswith(".") else line + ":" for line in lines[:-1]
+                    ) + (" " if len(lines) > 1 else "") + (lines[-1] if lines else
+                                                          "invalid configuration")
 
 
 def _as_written(channel: dict[str, Any]) -> dict[str, Any]:
@@ -182,8 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ConfigError(rest[0].partition("=")[0], rest[0].partition("=")[2] or None,
                               "python -m sim.calibrate takes calibrate.* keys only")
         cal = run_calibration(keys)
-    except (HistoryError, ConfigError, ValueError, OSError) as err:
-        print(f"calibrate: {err}", file=sys.stderr)
+    except (HistoryError, ConfigError, ValueError, OSError, *config_errors()) as err:
+        print(f"calibrate: {one_line(err)}", file=sys.stderr)
         return 2
     out = Path(keys.out)
     print(summary(cal))
