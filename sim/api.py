@@ -25,7 +25,10 @@ from .replications import Results, run_replications
 
 __all__ = ["compare", "load", "metric", "run", "save"]
 
-_TABLES = [f.name for f in fields(Results) if f.name != "scenario"]
+#: The tables of a results directory: every field of Results but the model objects and
+#: how the run was configured (those come from .hydra/).
+_TABLES = [f.name for f in fields(Results) if f.name not in ("scenario", "overrides",
+                                                              "config_yaml")]
 
 
 def run(*overrides: str, progress: bool = False) -> Results:

@@ -2,7 +2,7 @@
 
 Each channel's *expectation* is the first-response time a customer expects (waiting longer
 leaves them dissatisfied), a lognormal given in the scenario by its ``median`` (minutes) and
-``sigma`` (standard deviation of the log). The surveys in ``shared/calibration.md`` each state
+``sigma`` (standard deviation of the log). The surveys in ``docs/sources.md`` each state
 one point of that distribution: "``share`` of customers expect a reply within ``minutes``",
 i.e. the ``share``-quantile is ``minutes``.
 
@@ -44,7 +44,7 @@ import numpy as np
 
 _STD_NORMAL = NormalDist()
 
-# Short source labels; the titles are in shared/calibration.md and docs/calibration.md.
+# Short source labels; the titles are in docs/sources.md and docs/calibration.md.
 SMT = "Social Media Today 2012"  # 'Five Reasons Why Customers Want Social Customer Service'
 ARTICLE = "Social Customer Care Increases in Popularity"  # article quoting Oracle
 ORACLE = "Oracle survey"  # as quoted in ARTICLE
@@ -94,7 +94,7 @@ class Excluded:
     reason: str
 
 
-#: The survey figures that constrain expectations (shared/calibration.md).
+#: The survey figures that constrain expectations (docs/sources.md).
 FIGURES: tuple[Figure, ...] = (
     Figure("twitter", 30, 0.30, SMT, "30% expect an answer within 30 minutes"),
     Figure("facebook", 120, 0.29, SMT, "29% expect a response in under 2 hours"),

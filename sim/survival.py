@@ -298,7 +298,8 @@ def _gamma_shape(s: float) -> float:
 
 
 def _weibull(t: np.ndarray, d: np.ndarray) -> FamilyFit | None:
-    """Weibull ML with right censoring; None if the maximum is at k -> infinity.
+    """Weibull ML with right censoring; None if the maximum is at k -> infinity (or at a
+    shape below 1e-4).
 
     Given the shape k the scale is closed-form, lambda**k = sum t**k / r (r events); the
     profile score in k, sum t**k ln t / sum t**k - 1/k - mean of ln t over events, is
@@ -315,7 +316,9 @@ def _weibull(t: np.ndarray, d: np.ndarray) -> FamilyFit | None:
         return float(w @ y / w.sum()) - 1 / k - ybar
 
     lo, hi = math.log(0.05), math.log(50.0)
-    while score(math.exp(lo)) > 0 and lo > math.log(1e-4):
+    while score(math.exp(lo)) > 0:
+        if lo < math.log(1e-4):
+            return None  # a shape below 1e-4: no Weibull a simulation could use
         lo -= 2
     while score(math.exp(hi)) < 0:
         if hi > math.log(1e4):
