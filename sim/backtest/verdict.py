@@ -137,6 +137,13 @@ class Verdict:
         return "NOT GOOD ENOUGH TO USE: " + "; ".join(self.reasons)
 
 
+def _show(row: Any, x: float) -> str:
+    """A value of the row's metric as a person reads it."""
+    if row.metric in ("abandon_rate", "service_level"):
+        return f"{x:.1%}"
+    return f"{x:,.0f}" if row.metric == "offered" else f"{x:.1f} s"
+
+
 def _difference(row: Any) -> str:
     if row.relative:
         return f"{row.difference:+.0%}"
@@ -146,9 +153,10 @@ def _difference(row: Any) -> str:
 def verdict(period: pd.DataFrame, sc: pd.DataFrame, fl: pd.DataFrame) -> Verdict:
     """Apply the thresholds above to :func:`period_check`, :func:`sim.backtest.bands.scores`
     and :func:`flags`."""
-    reasons = [f"{r.channel} {r.metric} over the period: simulated {r.sim_mean:.4g} against "
-               f"{r.observed:.4g} observed ({_difference(r)}; band {r.sim_low:.4g} to "
-               f"{r.sim_high:.4g})" for r in period.itertuples() if r.matters]
+    reasons = [f"{r.channel} {r.metric} over the period: simulated {_show(r, r.sim_mean)} "
+               f"against {_show(r, r.observed)} observed ({_difference(r)}; band "
+               f"{_show(r, r.sim_low)} to {_show(r, r.sim_high)})"
+               for r in period.itertuples() if r.matters]
     for row in sc.itertuples():
         if row.coverage < MIN_COVERAGE:
             reasons.append(f"{row.channel} {row.metric}: the band holds {row.coverage:.0%} "
