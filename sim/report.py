@@ -77,7 +77,8 @@ def _num(x: float, decimals: int) -> str:
 
 
 def _cell(metric: str, mean: float, lo: float, hi: float, style: str) -> str:
-    """Format one estimate as ``"mean ±hw"`` (style "pm") or ``"mean [lo, hi]"`` (style "ci")."""
+    """Format one estimate as ``"mean ±hw"`` (style "pm", when the interval is centred on
+    the mean) or ``"mean [lo, hi]"`` (style "ci", or an interval that is not)."""
     mean, lo, hi = (float("nan") if v is None or pd.isna(v) else float(v) for v in (mean, lo, hi))
     if math.isnan(mean):
         return "–"
@@ -91,7 +92,9 @@ def _cell(metric: str, mean: float, lo: float, hi: float, style: str) -> str:
     head = _num(mean, d) + ("%" if share else "")
     if math.isnan(lo) or math.isnan(hi):
         return head
-    if style == "pm":
+    # "±" only for an interval centred on the mean: one cut at a bound (a share near 100%)
+    # or skewed (a mean wait) shows its ends.
+    if style == "pm" and math.isclose(hi - mean, mean - lo, rel_tol=0.01, abs_tol=1e-12):
         return f"{head} ±{_num((hi - lo) / 2, d)}"
     return f"{head} [{_num(lo, d)}, {_num(hi, d)}]"
 

@@ -16,8 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import (METRICS, channel_agent_minutes, intervals, mean_ci, replication_metrics, step_integral,
-                         summarise, t_quantile)
+from sim.metrics import (BOUNDS, METRICS, channel_agent_minutes, intervals, mean_ci,
+                         replication_metrics, step_integral, summarise, summary_ci,
+                         t_quantile)
+
+from .conftest import simulate
 
 NAN = math.nan
 
@@ -235,7 +238,7 @@ def test_hypothesis_step_integral_ties(boxes, edges) -> None:
 
 def test_summarise_columns_order_and_values() -> None:
     """Columns ``channel, metric, mean, ci_low, ci_high, n``; channels in first-seen order,
-    metrics in METRICS order (unknown metrics last); each row is mean_ci of its values."""
+    metrics in METRICS order (unknown metrics last); each row is summary_ci of its values."""
     rng = np.random.default_rng(0)
     channels = ["phone", "chat", "all"]  # first-seen order, deliberately not alphabetical
     metrics = ["extra_metric", "occupancy", "arrivals", "service_level"]  # not METRICS order
@@ -250,7 +253,7 @@ def test_summarise_columns_order_and_values() -> None:
     assert list(out["metric"]) == expected_metrics * len(channels)
     for _, row in out.iterrows():
         sel = per_rep[(per_rep["channel"] == row["channel"]) & (per_rep["metric"] == row["metric"])]
-        m, lo, hi, n = mean_ci(sel["value"])
+        m, lo, hi, n = summary_ci(sel["value"], row["metric"])
         assert row["n"] == n == 3
         assert (row["mean"], row["ci_low"], row["ci_high"]) == pytest.approx((m, lo, hi))
 
@@ -489,3 +492,25 @@ def test_intervals_partial_last_interval_and_days() -> None:
     g = week[week["name"] == "phone"]
     assert list(g["day"]) == [d % 7 for d in range(8) for _ in range(2)]
     assert g["arrivals"].eq(0).all() and g["queue_mean"].eq(0).all()
+
+
+@pytest.mark.parametrize("replications", [2, 5])
+def test_no_summary_interval_crosses_its_metrics_bounds(replications):
+    """Shares in [0, 1], times, counts and hours >= 0: on the default study (two days), with
+    few replications, where a plain t interval ran past them (e.g. 86.7% +- 88.3)."""
+    s = simulate(["run.horizon=2d", f"run.replications={replications}"]).summary
+    for row in s.dropna(subset=["ci_low"]).itertuples():
+        low, high = BOUNDS[row.metric]
+        assert low <= row.ci_low <= row.mean <= row.ci_high <= high, row
+
+
+def test_summary_intervals_stay_in_bounds_and_hold_the_mean() -> None:
+    """A share near 100% is cut at 1 (a t interval would run past it); a skewed positive
+    metric gets Cox's interval, asymmetric to the right and above 0."""
+    m, lo, hi, _ = summary_ci([0.99, 0.97, 1.0, 0.6], "service_level")
+    t_mean, t_lo, t_hi, _ = mean_ci([0.99, 0.97, 1.0, 0.6])
+    assert hi == 1.0 < t_hi and lo == t_lo and m == t_mean
+    waits = [0.2, 0.25, 0.3, 1.9, 0.22]
+    m, lo, hi, _ = summary_ci(waits, "mean_wait_min")
+    assert 0 < lo <= m <= hi and hi - m > m - lo  # the long tail is to the right
+    assert summary_ci([0.0, 0.5, 1.0], "mean_wait_min")[1] == 0.0  # a zero: t, cut at 0

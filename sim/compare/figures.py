@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..metrics import mean_ci
+from ..metrics import summary_ci
 from .jobs import COMPLETE, Job, override_keys
 from .settings import varying
 
@@ -103,8 +103,10 @@ def _pooled(jobs: Sequence[Job], by: Mapping[str, Any], metrics: Sequence[str],
     if not frames:
         return pd.DataFrame(columns=cols)
     data = pd.concat(frames, ignore_index=True)
-    rows = [(*(key if isinstance(key, tuple) else (key,)), *mean_ci(g["value"].to_numpy(float)))
-            for key, g in data.groupby([*by, "metric"], sort=False, dropna=False)]
+    rows = []
+    for key, g in data.groupby([*by, "metric"], sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append((*key, *summary_ci(g["value"].to_numpy(float), key[-1])))
     out = pd.DataFrame(rows, columns=cols)
     order = {m: i for i, m in enumerate(metrics)}  # panels in the order asked for
     return out.sort_values("metric", key=lambda m: m.map(order), kind="stable").reset_index(drop=True)

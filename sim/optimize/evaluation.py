@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..replications import Setup, run_replications
-from ..metrics import mean_ci
+from ..metrics import summary_ci
 from ..policies.staffing import Schedule
 from ..scenario import Scenario
 from .blocks import Blocks, Counts
@@ -96,8 +96,8 @@ def block_service_levels(contacts: pd.DataFrame, blocks: Blocks, replications: i
     rows = []
     for i, ch in enumerate(channels):
         for b in range(blocks.count):
-            rows.append((ch, b, "service_level", *mean_ci(share[i, b])))
-            rows.append((ch, b, "arrivals", *mean_ci(arrivals[i, b])))
+            rows.append((ch, b, "service_level", *summary_ci(share[i, b], "service_level")))
+            rows.append((ch, b, "arrivals", *summary_ci(arrivals[i, b], "arrivals")))
     return pd.DataFrame(rows, columns=["channel", "block", "metric", "mean", "ci_low",
                                        "ci_high", "n"])
 
