@@ -15,12 +15,18 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-#: Summary metrics, in the order they are reported.
-METRICS = ("arrivals", "answered", "abandoned", "frac_delayed", "mean_wait_min", "asa_min",
+#: Summary metrics of contacts, in the order they are reported.
+CONTACT_METRICS = ("arrivals", "answered", "abandoned", "frac_delayed", "mean_wait_min", "asa_min",
            "frt_p50_min", "frt_p90_min", "service_level", "abandon_rate", "occupancy",
            "dissatisfaction_rate", "expectation_violation_rate", "forced_switch_rate",
            "public_exposure",
            "pileons_per_complaint", "dissatisfaction_index", "in_system_at_end", "agent_hours")
+#: Summary metrics of journeys (:func:`journey_metrics`), reported after them.
+JOURNEY_METRICS = ("journey_resolution_rate", "journey_resolution_p50_min",
+                   "journey_resolution_p90_min", "journey_dissatisfaction_rate",
+                   "forced_switches_per_journey", "contacts_per_resolution")
+#: Every summary metric, in the order they are reported.
+METRICS = CONTACT_METRICS + JOURNEY_METRICS
 
 
 def _t_abs_cdf(t: float, df: int) -> float:
@@ -81,7 +87,8 @@ def t_two_sided_p(estimate: float, standard_error: float, df: int) -> float:
 #: Where each summary metric can lie: shares in [0, 1], times, counts and hours >= 0. An
 #: interval is cut at these bounds (a share's interval never runs past 100%).
 SHARES = ("frac_delayed", "service_level", "abandon_rate", "occupancy", "dissatisfaction_rate",
-          "expectation_violation_rate", "forced_switch_rate")
+          "expectation_violation_rate", "forced_switch_rate", "journey_resolution_rate",
+          "journey_dissatisfaction_rate")
 BOUNDS = {m: (0.0, 1.0) if m in SHARES else (0.0, math.inf) for m in METRICS}
 _OPEN = (-math.inf, math.inf)
 #: Fewest replications from which times and counts get Cox's interval (see summary_ci).
@@ -280,6 +287,44 @@ _REPLICATION_COLUMNS = ("channel", "warmup", "answered", "wait_min", "waited_min
                         "dissatisfaction_index", "in_system_at_end")
 
 
+def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+    """Per replication, the customers' view: journeys (a problem followed across contacts
+    and channels, :func:`sim.records.journeys_frame`) that started in ``window`` (minutes),
+    by the channel they started in and ``all``. Long: ``replication, channel, metric,
+    value``.
+
+    ``journey_resolution_rate`` (share resolved), ``journey_resolution_p50_min`` and
+    ``_p90_min`` (time from the first contact to the resolution, of the resolved),
+    ``journey_dissatisfaction_rate`` (share with a dissatisfied contact, or left
+    unresolved), ``forced_switches_per_journey`` and ``contacts_per_resolution`` (contacts
+    of the journeys / journeys resolved: what one solved problem costs in contacts).
+    """
+    start = journeys["start_min"].to_numpy(float)
+    j = journeys[(start >= window[0]) & (start < window[1])]
+    first = j["channels"].astype(str).str.split(">", n=1).str[0]
+    rows = []
+    for scope, groups in (("channel", j.groupby([j["replication"], first], sort=False)),
+                          ("all", j.groupby("replication", sort=False))):
+        for key, g in groups:
+            rep, channel = key if scope == "channel" else (key, "all")
+            resolved = g["resolved"].to_numpy(bool)
+            times = g["resolution_min"].to_numpy(float)[resolved]
+            n_resolved = int(resolved.sum())
+            values = {
+                "journey_resolution_rate": resolved.mean(),
+                "journey_resolution_p50_min": (float(np.quantile(times, 0.5)) if n_resolved
+                                               else math.nan),
+                "journey_resolution_p90_min": (float(np.quantile(times, 0.9)) if n_resolved
+                                               else math.nan),
+                "journey_dissatisfaction_rate": g["dissatisfied"].to_numpy(bool).mean(),
+                "forced_switches_per_journey": g["forced_switches"].to_numpy(float).mean(),
+                "contacts_per_resolution": (g["contacts"].sum() / n_resolved if n_resolved
+                                            else math.nan),
+            }
+            rows += [(rep, channel, m, float(v)) for m, v in values.items()]
+    return pd.DataFrame(rows, columns=["replication", "channel", "metric", "value"])
+
+
 def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataFrame,
                         serving: dict[str, list[str]], window: tuple[float, float]) -> pd.DataFrame:
     """Metrics of one replication: long table ``channel, metric, value``.
@@ -346,7 +391,7 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
             "in_system_at_end": int(g["in_system_at_end"].sum()),
             "agent_hours": float(charged.get(name, staffed[0]) / 60.0),
         }
-        rows += [(name, m, float(values[m])) for m in METRICS]
+        rows += [(name, m, float(values[m])) for m in CONTACT_METRICS]
     return pd.DataFrame(rows, columns=["channel", "metric", "value"])
 
 

@@ -199,6 +199,8 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
         pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*parts))
     del parts
     journeys = records.journeys_frame(contacts)
+    per_rep = pd.concat([per_rep, metrics.journey_metrics(
+        journeys, (spec.warmup_min, spec.horizon_min))], ignore_index=True)
     if directory is not None and not keep_journeys:
         # On disk at once, out of memory: nothing downstream of a written run reads it.
         journeys.to_parquet(Path(directory) / "journeys.parquet", index=False)

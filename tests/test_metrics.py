@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import (BOUNDS, METRICS, channel_agent_minutes, intervals, mean_ci,
-                         replication_metrics, step_integral, summarise, summary_ci,
-                         t_quantile)
+from sim.metrics import (BOUNDS, CONTACT_METRICS, JOURNEY_METRICS, channel_agent_minutes,
+                         intervals, mean_ci, replication_metrics, step_integral, summarise,
+                         summary_ci, t_quantile)
 
 from .conftest import simulate
 
@@ -259,7 +259,7 @@ def test_summarise_columns_order_and_values() -> None:
 
 
 def test_summarise_of_replication_metrics_keeps_metrics_order() -> None:
-    """Summarising real replication_metrics output lists every METRICS name in order."""
+    """Summarising real replication_metrics output lists every CONTACT_METRICS name in order."""
     contacts, staffing = hand_tables()
     reps = []
     for r in range(2):
@@ -267,8 +267,8 @@ def test_summarise_of_replication_metrics_keeps_metrics_order() -> None:
         pr.insert(0, "replication", r)
         reps.append(pr)
     out = summarise(pd.concat(reps, ignore_index=True))
-    assert list(out["metric"]) == list(METRICS) * 3
-    assert list(out["channel"]) == [c for c in ("phone", "chat", "all") for _ in METRICS]
+    assert list(out["metric"]) == list(CONTACT_METRICS) * 3
+    assert list(out["channel"]) == [c for c in ("phone", "chat", "all") for _ in CONTACT_METRICS]
     # Identical replications: zero-width intervals where the value is defined.
     arr = out[(out["channel"] == "all") & (out["metric"] == "arrivals")].iloc[0]
     assert (arr["mean"], arr["ci_low"], arr["ci_high"], arr["n"]) == (6, 6, 6, 2)
@@ -375,12 +375,12 @@ EXPECTED = {
 
 def test_replication_metrics_layout() -> None:
     """Long table ``channel, metric, value``: channels in serving order then ``all``,
-    metrics in METRICS order."""
+    metrics in CONTACT_METRICS order."""
     contacts, staffing = hand_tables()
     out = replication_metrics(contacts, staffing, _segments(contacts), SERVING, WINDOW)
     assert list(out.columns) == ["channel", "metric", "value"]
-    assert list(out["channel"]) == [c for c in ("phone", "chat", "all") for _ in METRICS]
-    assert list(out["metric"]) == list(METRICS) * 3
+    assert list(out["channel"]) == [c for c in ("phone", "chat", "all") for _ in CONTACT_METRICS]
+    assert list(out["metric"]) == list(CONTACT_METRICS) * 3
 
 
 @pytest.mark.parametrize("channel", ["phone", "chat", "all"])
@@ -389,7 +389,7 @@ def test_replication_metrics_hand_computed(channel: str) -> None:
     contacts, staffing = hand_tables()
     out = replication_metrics(contacts, staffing, _segments(contacts), SERVING, WINDOW)
     got = out[out["channel"] == channel].set_index("metric")["value"]
-    assert set(EXPECTED[channel]) == set(METRICS)
+    assert set(EXPECTED[channel]) == set(CONTACT_METRICS)
     for metric, value in EXPECTED[channel].items():
         assert got[metric] == pytest.approx(value, rel=1e-12, abs=1e-12, nan_ok=True), metric
 
@@ -514,3 +514,23 @@ def test_summary_intervals_stay_in_bounds_and_hold_the_mean() -> None:
     m, lo, hi, _ = summary_ci(waits, "mean_wait_min")
     assert 0 < lo <= m <= hi and hi - m > m - lo  # the long tail is to the right
     assert summary_ci([0.0, 0.5, 1.0], "mean_wait_min")[1] == 0.0  # a zero: t, cut at 0
+
+
+def test_journey_metrics_are_the_journeys_tables(default_study):
+    """The summary's journey rows are what journeys.parquet says, replication by replication:
+    journeys started after the warm-up, resolved share, dissatisfied share, contacts per
+    resolution (never below one contact a solved problem)."""
+    res = default_study
+    j = res.journeys[~res.journeys["warmup"]]
+    per = res.per_replication
+    for rep, g in j.groupby("replication"):
+        got = per[(per["replication"] == rep) & (per["channel"] == "all")].set_index("metric")
+        assert got.loc["journey_resolution_rate", "value"] == pytest.approx(g["resolved"].mean())
+        assert got.loc["journey_dissatisfaction_rate", "value"] == pytest.approx(
+            g["dissatisfied"].mean())
+        assert got.loc["contacts_per_resolution", "value"] == pytest.approx(
+            g["contacts"].sum() / g["resolved"].sum())
+        assert got.loc["contacts_per_resolution", "value"] >= 1
+        times = g.loc[g["resolved"], "resolution_min"]
+        assert got.loc["journey_resolution_p90_min", "value"] == pytest.approx(times.quantile(0.9))
+    assert set(JOURNEY_METRICS) <= set(res.summary["metric"])

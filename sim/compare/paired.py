@@ -28,11 +28,13 @@ from .jobs import Job
 from .settings import parse_setting, same_value, varying
 from .treatment import NEUTRAL_KEYS, Treatment, choose_treatment, pairable
 
-_HIGHER = ("service_level",)
+_HIGHER = ("service_level", "journey_resolution_rate")
 _LOWER = ("mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
           "dissatisfaction_rate", "dissatisfaction_index", "expectation_violation_rate",
           "forced_switch_rate", "public_exposure", "pileons_per_complaint", "frac_delayed",
-          "agent_hours")
+          "agent_hours", "journey_resolution_p50_min", "journey_resolution_p90_min",
+          "journey_dissatisfaction_rate", "forced_switches_per_journey",
+          "contacts_per_resolution")
 # Counts rise with volume (pile-ons, retrials, a longer horizon): more answered contacts can
 # mean more contacts, not better service; their rates (abandon_rate...) carry the verdict.
 _NONE = ("arrivals", "answered", "abandoned", "occupancy", "in_system_at_end")
