@@ -16,12 +16,12 @@ tables, in three steps:
 """
 
 from .bands import LEVEL, bands, inside, min_replications, null_days, scores
-from .tables import (COLUMNS, METRICS, observed, observed_period, per_interval, simulated,
-                     simulated_period)
+from .tables import (COLUMNS, METRICS, observed, observed_period, per_interval, show,
+                     simulated, simulated_period)
 from .verdict import (FLAG_ALPHA, MATERIAL, MIN_COVERAGE, Verdict, flags, period_check, tail,
                       verdict)
 
 __all__ = ["COLUMNS", "FLAG_ALPHA", "LEVEL", "MATERIAL", "METRICS", "MIN_COVERAGE", "Verdict",
            "bands", "flags", "inside", "min_replications", "null_days", "observed",
-           "observed_period", "per_interval", "period_check", "scores", "simulated",
+           "observed_period", "per_interval", "period_check", "scores", "show", "simulated",
            "simulated_period", "tail", "verdict"]

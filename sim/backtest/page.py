@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..report import _CSS, _table
-from . import LEVEL, MATERIAL, METRICS, Verdict, inside
+from . import LEVEL, MATERIAL, METRICS, Verdict, inside, show
 
 __all__ = ["channel_figure", "figures", "page"]
 
@@ -69,12 +69,6 @@ def _fmt(metric: str, x: float) -> str:
     return f"{x:+.3f}" if metric in ("abandon_rate", "service_level") else f"{x:+.3g}"
 
 
-def _whole(r: object, x: float) -> str:
-    if r.metric in ("abandon_rate", "service_level"):
-        return f"{x:.1%}"
-    return f"{x:,.0f}" if r.metric == "offered" else f"{x:.1f}"
-
-
 def page(bt: pd.DataFrame, period: pd.DataFrame, sc: pd.DataFrame, fl: pd.DataFrame,
          verdict: Verdict, notes: Mapping[str, str], pngs: Mapping[str, bytes]) -> str:
     """The whole page (self-contained: figures embedded, no scripts)."""
@@ -95,8 +89,8 @@ def page(bt: pd.DataFrame, period: pd.DataFrame, sc: pd.DataFrame, fl: pd.DataFr
               + ".</p>",
               _table(["channel", "metric", "observed", "simulated", "band", "difference",
                       "matters"],
-                     [[r.channel, r.metric, _whole(r, r.observed), _whole(r, r.sim_mean),
-                       f"{_whole(r, r.sim_low)} to {_whole(r, r.sim_high)}",
+                     [[r.channel, r.metric, show(r.metric, r.observed), show(r.metric, r.sim_mean),
+                       f"{show(r.metric, r.sim_low)} to {show(r.metric, r.sim_high)}",
                        f"{r.difference:+.1%}" if r.relative else
                        f"{r.difference * 100:+.1f} points", "yes" if r.matters else "no"]
                       for r in period.itertuples()],

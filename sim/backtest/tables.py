@@ -15,14 +15,21 @@ import pandas as pd
 
 from ..history import IntervalReport
 
-__all__ = ["COLUMNS", "METRICS", "observed", "observed_period", "per_interval", "simulated",
-           "simulated_period"]
+__all__ = ["COLUMNS", "METRICS", "observed", "observed_period", "per_interval", "show",
+           "simulated", "simulated_period"]
 
 METRICS = ("offered", "abandon_rate", "asa_s", "service_level")
 #: Columns of ``backtest.csv``.
 COLUMNS = ("interval_start", "channel", "metric", "observed", "sim_mean", "sim_low",
            "sim_high")
 _TOTALS = ["offered", "answered", "abandoned", "waited", "met"]
+
+
+def show(metric: str, x: float) -> str:
+    """A value of ``metric`` as a person reads it: rates in %, contacts whole, ASA in s."""
+    if metric in ("abandon_rate", "service_level"):
+        return f"{x:.1%}"
+    return f"{x:,.0f}" if metric == "offered" else f"{x:.1f} s"
 
 
 def _ratio(num: Any, den: Any) -> np.ndarray:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .bands import LEVEL, inside
+from .tables import show
 
 __all__ = ["FLAG_ALPHA", "MATERIAL", "MIN_COVERAGE", "Verdict", "flags", "period_check",
            "tail", "verdict"]
@@ -137,13 +138,6 @@ class Verdict:
         return "NOT GOOD ENOUGH TO USE: " + "; ".join(self.reasons)
 
 
-def _show(row: Any, x: float) -> str:
-    """A value of the row's metric as a person reads it."""
-    if row.metric in ("abandon_rate", "service_level"):
-        return f"{x:.1%}"
-    return f"{x:,.0f}" if row.metric == "offered" else f"{x:.1f} s"
-
-
 def _difference(row: Any) -> str:
     if row.relative:
         return f"{row.difference:+.0%}"
@@ -153,9 +147,9 @@ def _difference(row: Any) -> str:
 def verdict(period: pd.DataFrame, sc: pd.DataFrame, fl: pd.DataFrame) -> Verdict:
     """Apply the thresholds above to :func:`period_check`, :func:`sim.backtest.bands.scores`
     and :func:`flags`."""
-    reasons = [f"{r.channel} {r.metric} over the period: simulated {_show(r, r.sim_mean)} "
-               f"against {_show(r, r.observed)} observed ({_difference(r)}; band "
-               f"{_show(r, r.sim_low)} to {_show(r, r.sim_high)})"
+    reasons = [f"{r.channel} {r.metric} over the period: simulated {show(r.metric, r.sim_mean)} "
+               f"against {show(r.metric, r.observed)} observed ({_difference(r)}; band "
+               f"{show(r.metric, r.sim_low)} to {show(r.metric, r.sim_high)})"
                for r in period.itertuples() if r.matters]
     for row in sc.itertuples():
         if row.coverage < MIN_COVERAGE:

@@ -50,8 +50,6 @@ LR_CRITICAL = 6.63
 #: Fewest per-contact observations (handle times, abandonments) a channel's fit from the
 #: contact export needs; below, the interval report's estimate is used.
 MIN_SAMPLE = 30
-#: Marks a patience the history cannot tell (the writer falls back to the base scenario's).
-UNKNOWN = "not estimable"
 
 
 @dataclass(frozen=True)
@@ -94,6 +92,9 @@ class ChannelFit:
         None when nobody abandoned (customers who never give up) or nothing tells.
     patience_note : str
         Why patience is what it is (the fit's note, or why there is none).
+    patience_known : bool
+        False when customers abandoned but nothing tells how patient they were (the writer
+        then falls back to the base scenario's patience).
     agents : numpy.ndarray or None
         Agents staffed per interval from the origin over whole weeks (NaN where the
         history says nothing), None without an ``agents`` column.
@@ -104,6 +105,7 @@ class ChannelFit:
     handle: Fitted
     patience: Fitted | None
     patience_note: str
+    patience_known: bool
     agents: np.ndarray | None
 
 
@@ -255,10 +257,10 @@ def _spread_cv(handled: np.ndarray, aht_min: np.ndarray, mean: float) -> float |
 
 
 def _patience(rows: pd.DataFrame, contacts: pd.DataFrame | None
-              ) -> tuple[Fitted | None, str]:
-    """From the contact export when it holds enough abandonments, else from the report;
-    None (customers who never abandon) only when the history shows no abandonment, or
-    ``patience_unknown`` in the note when it cannot tell (the writer then falls back)."""
+              ) -> tuple[Fitted | None, str, bool]:
+    """From the contact export when it holds enough abandonments, else from the report:
+    the fit (None: customers who never abandon, or nothing tells), its note, and whether
+    the history told."""
     skipped = ""
     if contacts is not None:
         known = contacts[np.isfinite(contacts["wait_s"].to_numpy(float))]
@@ -269,26 +271,26 @@ def _patience(rows: pd.DataFrame, contacts: pd.DataFrame | None
                    f"channel (fewer than {MIN_SAMPLE}); ")
     abandoned = rows["abandoned"].to_numpy(float)
     if abandoned.sum() == 0:
-        return None, skipped + "none: nobody abandoned in the whole history"
+        return None, skipped + "none: nobody abandoned in the whole history", True
     asa = rows["asa_s"].to_numpy(float) if "asa_s" in rows else np.full(len(rows), np.nan)
     ok = np.isfinite(asa)
     resolved = rows["handled"].to_numpy(float) + abandoned
     waited = np.sum(asa[ok] * resolved[ok]) / 60.0
     lost = abandoned[ok].sum()
     if lost == 0 or waited <= 0:
-        return None, (skipped + f"{UNKNOWN}: {int(abandoned.sum()):,} contacts abandoned, but "
-                      "no interval gives both asa_s and abandonment to tell how patient "
-                      "customers were")
+        return None, (skipped + f"not estimable: {int(abandoned.sum()):,} contacts abandoned, "
+                      "but no interval gives both asa_s and abandonment to tell how patient "
+                      "customers were"), False
     mean = float(waited / lost)
     se = mean / math.sqrt(lost)
     note = (skipped + f"Erlang-A approximation: mean patience = mean wait / P(abandon), the "
             f"mean wait of all {int(resolved[ok].sum()):,} contacts taken as asa_s (the "
             f"answered ones'), {int(lost):,} abandoned; SE {se:.3g} min from the abandonment "
             "count only; exponential ASSUMED")
-    return Fitted("exponential", mean, 1.0, se, note), note
+    return Fitted("exponential", mean, 1.0, se, note), note, True
 
 
-def _censored(known: pd.DataFrame, abandoned: np.ndarray) -> tuple[Fitted, str]:
+def _censored(known: pd.DataFrame, abandoned: np.ndarray) -> tuple[Fitted, str, bool]:
     """Censored maximum likelihood on a contact export's waits."""
     # An abandonment stamped at its arrival (to the second) waited less than the clock's
     # resolution, not zero: a zero would make the Weibull likelihood vanish.
@@ -304,7 +306,7 @@ def _censored(known: pd.DataFrame, abandoned: np.ndarray) -> tuple[Fitted, str]:
             f"({int(abandoned.sum()):,} abandoned; answered ones censored): {chosen.family} "
             f"mean {chosen.mean:.3g} min (SE {chosen.mean_se:.2g}), cv {chosen.cv:.2f}; {why}"
             + (f"; Kaplan-Meier share still waiting {survival}" if survival else ""))
-    return Fitted(chosen.family, chosen.mean, chosen.cv, chosen.mean_se, note), note
+    return Fitted(chosen.family, chosen.mean, chosen.cv, chosen.mean_se, note), note, True
 
 
 def _nested(fit: DurationFit) -> tuple[FamilyFit, str]:

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..fit_profile import DAYS
-from . import UNKNOWN, Calibration, ChannelFit, Fitted
+from . import Calibration, ChannelFit, Fitted
 from .staffing import schedule
 
 __all__ = ["MARKER", "scenario_yaml", "staffing_yaml"]
@@ -103,10 +103,10 @@ def _channel(fit: ChannelFit, base: Mapping[str, Any] | None, profile: str) -> l
 def _patience(fit: ChannelFit, base: Mapping[str, Any] | None) -> list[str]:
     """The fitted patience; when the history cannot tell, the base scenario's, ASSUMED."""
     lent = (base or {}).get("patience")
-    if fit.patience is None and UNKNOWN in fit.patience_note and lent:
+    if not fit.patience_known and lent:
         return [*_comment(f"patience ASSUMED from the base scenario: {fit.patience_note}"),
                 f"    patience: {_value(lent)}"]
-    if fit.patience is None and UNKNOWN in fit.patience_note:
+    if not fit.patience_known:
         return [*_comment(f"patience: {fit.patience_note}; nor does the base scenario: "
                           "customers never abandon here, set it by hand"),
                 "    patience: null"]

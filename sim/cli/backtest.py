@@ -25,9 +25,8 @@ import pandas as pd
 from .. import backtest as bt
 from ..calibrate import origin_of
 from ..errors import ConfigError
-from ..history import HistoryError, IntervalReport, read_intervals
-from .calibrate import (CalibrateKeys, config_errors, one_line, parse, run_calibration,
-                        search_path)
+from ..history import IntervalReport, read_intervals
+from .calibrate import CalibrateKeys, command, run_calibration, search_path
 
 __all__ = ["Outcome", "main", "run_backtest", "staffed_as_history", "terminal"]
 
@@ -142,8 +141,7 @@ def terminal(period: pd.DataFrame, scores: pd.DataFrame) -> str:
     lines = [f"{'channel':<10}{'metric':<15}{'observed':>10}{'simulated':>11}"
              f"{'90% band':>22}{'in band':>9}"]
     for r in period.itertuples():
-        share = r.metric in ("abandon_rate", "service_level")
-        fmt = (lambda x: f"{x:.1%}") if share else (lambda x: f"{x:,.1f}")
+        fmt = lambda x: bt.show(r.metric, x)  # noqa: E731
         lines.append(f"{r.channel:<10}{r.metric:<15}{fmt(r.observed):>10}"
                      f"{fmt(r.sim_mean):>11}{fmt(r.sim_low) + ' to ' + fmt(r.sim_high):>22}"
                      f"{cover.get((r.channel, r.metric), float('nan')):>9.0%}")
@@ -169,21 +167,16 @@ def _write(out: Path, table: pd.DataFrame, period: pd.DataFrame, scores: pd.Data
         os.replace(tmp, out / name)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command; returns its exit status (0: good enough, 1: not, 2: bad input)."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    if any(a in ("-h", "--help") for a in args):
-        print(__doc__)
-        return 0
-    try:
-        keys, rest = parse(args)
-        outcome = run_backtest(keys, rest)
-    except (HistoryError, ConfigError, ValueError, OSError, *config_errors()) as err:
-        print(f"backtest: {one_line(err)}", file=sys.stderr)
-        return 2
+def _backtest(keys: CalibrateKeys, rest: list[str]) -> int:
+    outcome = run_backtest(keys, rest)
     out = Path(keys.out)
     print(terminal(outcome.period, outcome.scores))
     print("('in band': share of the intervals whose observed value is inside the band)")
     print(f"wrote {out / 'backtest.csv'} and {out / 'backtest.html'}")
     print(outcome.verdict)
     return 0 if outcome.verdict.good else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command; returns its exit status (0: good enough, 1: not, 2: bad input)."""
+    return command("backtest", __doc__, argv, _backtest)

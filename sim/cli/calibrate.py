@@ -23,15 +23,15 @@ import shutil
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..calibrate import DEFAULT_HANDLE_CV, Calibration, calibrate
 from ..calibrate.write import MARKER, scenario_yaml, staffing_yaml
 from ..errors import ConfigError
 from ..history import HistoryError, read_contacts, read_intervals
 
-__all__ = ["CalibrateKeys", "config_errors", "main", "one_line", "parse", "run_calibration",
-           "search_path"]
+__all__ = ["CalibrateKeys", "command", "config_errors", "main", "one_line", "parse",
+           "run_calibration", "search_path"]
 
 
 @dataclass(frozen=True)
@@ -192,21 +192,27 @@ def summary(cal: Calibration) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command; returns its exit status (2 after one message for bad input)."""
+def command(prog: str, doc: str, argv: Sequence[str] | None,
+            act: Callable[[CalibrateKeys, list[str]], int]) -> int:
+    """The shell of ``python -m sim.calibrate`` and ``python -m sim.backtest``: ``--help``
+    prints ``doc``; the ``calibrate.*`` keys are parsed and ``act(keys, other_args)`` runs;
+    bad input exits 2 after one line on stderr naming ``prog``."""
     args = sys.argv[1:] if argv is None else list(argv)
     if any(a in ("-h", "--help") for a in args):
-        print(__doc__)
+        print(doc)
         return 0
     try:
-        keys, rest = parse(args)
-        if rest:
-            raise ConfigError(rest[0].partition("=")[0], rest[0].partition("=")[2] or None,
-                              "python -m sim.calibrate takes calibrate.* keys only")
-        cal = run_calibration(keys)
+        return act(*parse(args))
     except (HistoryError, ConfigError, ValueError, OSError, *config_errors()) as err:
-        print(f"calibrate: {one_line(err)}", file=sys.stderr)
+        print(f"{prog}: {one_line(err)}", file=sys.stderr)
         return 2
+
+
+def _calibrate(keys: CalibrateKeys, rest: list[str]) -> int:
+    if rest:
+        raise ConfigError(rest[0].partition("=")[0], rest[0].partition("=")[2] or None,
+                          "python -m sim.calibrate takes calibrate.* keys only")
+    cal = run_calibration(keys)
     out = Path(keys.out)
     print(summary(cal))
     print(f"wrote {out / 'conf' / 'scenario' / (keys.name + '.yaml')} and "
@@ -214,3 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"run it: python -m sim {shlex.quote(search_path(keys))} scenario={keys.name} "
           f"staffing={keys.name}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command; returns its exit status (2 after one message for bad input)."""
+    return command("calibrate", __doc__, argv, _calibrate)
