@@ -32,8 +32,12 @@ def run() -> None:
     # Registered before anything else is imported: exit handlers run last-registered first,
     # so this one runs after every other.
     atexit.register(_leave)
+    from .cli.overrides import defer_to_swept_groups  # noqa: PLC0415
     from .cli.run import main  # noqa: PLC0415
 
+    if "-m" in sys.argv or "--multirun" in sys.argv:
+        # A key inside a swept group (escalation.follow beside escalation=a,b) is set per job.
+        sys.argv[1:] = defer_to_swept_groups(sys.argv[1:])
     try:
         main()
         _status = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -25,8 +25,17 @@ CONTACT_METRICS = ("arrivals", "answered", "abandoned", "frac_delayed", "mean_wa
 JOURNEY_METRICS = ("journey_resolution_rate", "journey_resolution_p50_min",
                    "journey_resolution_p90_min", "journey_dissatisfaction_rate",
                    "forced_switches_per_journey", "contacts_per_resolution")
+#: Summary metrics of staff and money (:func:`replication_metrics` with ``pay``): paid hours
+#: and full-time equivalents always, costs when some pool has an hourly cost.
+MONEY_METRICS = ("paid_hours", "fte", "cost", "cost_per_contact", "cost_per_resolution")
 #: Every summary metric, in the order they are reported.
-METRICS = CONTACT_METRICS + JOURNEY_METRICS
+METRICS = CONTACT_METRICS + JOURNEY_METRICS + MONEY_METRICS
+#: Metrics of a channel that are a share of pooled staff time handed out by busy time
+#: (:func:`channel_agent_minutes`): a pooled team's hours are not any channel's, so a
+#: comparison gives them no per-channel verdict, only the ``all`` row's.
+ALLOCATED = ("agent_hours", "paid_hours", "fte", "cost", "cost_per_contact")
+#: Hours a full-time equivalent is paid in a week, unless the scenario says otherwise.
+FTE_HOURS_PER_WEEK = 37.5
 
 
 def _t_abs_cdf(t: float, df: int) -> float:
@@ -243,7 +252,20 @@ def staffed_time(staffing: pd.DataFrame, pools: Iterable[str], edges: np.ndarray
 
 def channel_agent_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
                           serving: dict[str, list[str]], edges: np.ndarray) -> dict[str, float]:
-    """Staffed agent-minutes over ``edges[0]..edges[-1]`` charged to each channel.
+    """Staffed agent-minutes over ``edges[0]..edges[-1]`` charged to each channel (the sum
+    over pools of :func:`channel_pool_minutes`)."""
+    charged = dict.fromkeys(serving, 0.0)
+    for (channel, _), minutes in channel_pool_minutes(staffing, segments, serving,
+                                                      edges).items():
+        charged[channel] += minutes
+    return charged
+
+
+def channel_pool_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
+                         serving: dict[str, list[str]],
+                         edges: np.ndarray) -> dict[tuple[str, str], float]:
+    """Staffed agent-minutes of each pool over ``edges[0]..edges[-1]`` charged to each
+    channel it serves: ``(channel, pool) -> minutes``.
 
     Each pool's staffed time is shared out among the channels it serves in proportion to
     the busy time (agent-minutes, weighted by share) it spent on their contacts in the
@@ -253,7 +275,7 @@ def channel_agent_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
     pool's hours, under a pooled team each its part of the team's hours.
     """
     lo, hi = float(edges[0]), float(edges[-1])
-    charged = dict.fromkeys(serving, 0.0)
+    charged: dict[tuple[str, str], float] = {}
     for pool in sorted({p for ps in serving.values() for p in ps}):
         channels = [c for c, ps in serving.items() if pool in ps]
         staffed = staffed_time(staffing, [pool], edges).sum()
@@ -267,7 +289,7 @@ def channel_agent_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
                 .sum().reindex(channels, fill_value=0.0).to_numpy())
         weights = busy / busy.sum() if busy.sum() > 0 else np.full(len(channels), 1 / len(channels))
         for channel, w in zip(channels, weights):
-            charged[channel] += float(staffed * w)
+            charged[channel, pool] = float(staffed * w)
     return charged
 
 
@@ -287,7 +309,8 @@ _REPLICATION_COLUMNS = ("channel", "warmup", "answered", "wait_min", "waited_min
                         "dissatisfaction_index", "in_system_at_end")
 
 
-def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float],
+                    costs: Mapping[int, float] | None = None) -> pd.DataFrame:
     """Per replication, the customers' view: journeys (a problem followed across contacts
     and channels, :func:`sim.records.journeys_frame`) that started in ``window`` (minutes),
     by the channel they started in and ``all``. Long: ``replication, channel, metric,
@@ -297,7 +320,9 @@ def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float]) -> pd.D
     ``_p90_min`` (time from the first contact to the resolution, of the resolved),
     ``journey_dissatisfaction_rate`` (share with a dissatisfied contact, or left
     unresolved), ``forced_switches_per_journey`` and ``contacts_per_resolution`` (contacts
-    of the journeys / journeys resolved: what one solved problem costs in contacts).
+    of the journeys / journeys resolved: what one solved problem costs in contacts); with
+    ``costs`` (replication -> the ``cost`` of all channels), ``cost_per_resolution`` of
+    all channels (not per channel: journeys cross channels, costs are pooled).
     """
     start = journeys["start_min"].to_numpy(float)
     j = journeys[(start >= window[0]) & (start < window[1])]
@@ -325,12 +350,17 @@ def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float]) -> pd.D
                 "contacts_per_resolution": (g["contacts"].sum() / n_resolved if n_resolved
                                             else math.nan),
             }
+            if costs is not None and scope == "all":
+                values["cost_per_resolution"] = (costs[rep] / n_resolved if n_resolved
+                                                 else math.nan)
             rows += [(rep, channel, m, float(v)) for m, v in values.items()]
     return pd.DataFrame(rows, columns=["replication", "channel", "metric", "value"])
 
 
 def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataFrame,
-                        serving: dict[str, list[str]], window: tuple[float, float]) -> pd.DataFrame:
+                        serving: dict[str, list[str]], window: tuple[float, float],
+                        pay: Mapping[str, tuple[float, float]] | None = None,
+                        fte_hours_per_week: float = FTE_HOURS_PER_WEEK) -> pd.DataFrame:
     """Metrics of one replication: long table ``channel, metric, value``.
 
     Parameters
@@ -347,6 +377,11 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
         staffed hours shared out by busy time, :func:`channel_agent_minutes`).
     window : (float, float)
         ``(warmup, horizon)`` in minutes, the span over which occupancy is measured.
+    pay : Mapping[str, (float, float)], optional
+        Pool name -> (cost per paid hour, shrinkage): with it, :data:`MONEY_METRICS` (see
+        :func:`money`); pools not listed cost nothing and shrink by nothing.
+    fte_hours_per_week : float
+        Paid hours of one full-time equivalent in a week (for ``fte``).
     """
     edges = np.asarray(window, float)
     # Only the columns read, so that the row selections below copy those and no more.
@@ -358,6 +393,7 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
     groups = ((name, _rows(c, True if name is _ALL else c["channel"] == name), pools)
               for name, pools in [*serving.items(),
                                   (_ALL, sorted({p for ps in serving.values() for p in ps}))])
+    by_pool = channel_pool_minutes(staffing, segments, serving, edges)
     charged = channel_agent_minutes(staffing, segments, serving, edges)
     for name, g, pools in groups:
         n = len(g)
@@ -396,7 +432,36 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
             "agent_hours": float(charged.get(name, staffed[0]) / 60.0),
         }
         rows += [(name, m, float(values[m])) for m in CONTACT_METRICS]
+        if pay is not None:
+            minutes = {p: sum(v for (ch, pp), v in by_pool.items() if pp == p
+                              and (name is _ALL or ch == name)) for p in pools}
+            weeks = (edges[1] - edges[0]) / (7 * 1440)
+            rows += [(name, m, v) for m, v in money(minutes, pay, weeks, fte_hours_per_week,
+                                                    int(values["answered"])).items()]
     return pd.DataFrame(rows, columns=["channel", "metric", "value"])
+
+
+def money(minutes: Mapping[str, float], pay: Mapping[str, tuple[float, float]], weeks: float,
+          fte_hours_per_week: float, handled: int) -> dict[str, float]:
+    """Staff and money of staffed agent-minutes per pool (one channel's share, or all).
+
+    ``paid_hours``: staffed hours / (1 - shrinkage), the hours paid for those on the floor
+    (shrinkage: the share of paid time spent off it: breaks, training, absence);
+    ``fte``: paid hours per week / ``fte_hours_per_week``; ``cost``: paid hours times each
+    pool's hourly cost; ``cost_per_contact``: cost / contacts handled. Cost rows only when
+    some pool has a cost (a study that sets none has no costs to report).
+    """
+    paid = cost = 0.0
+    for pool, m in minutes.items():
+        cost_per_hour, shrinkage = pay.get(pool, (0.0, 0.0))
+        hours = m / 60.0 / (1.0 - shrinkage)
+        paid += hours
+        cost += hours * cost_per_hour
+    out = {"paid_hours": paid,
+           "fte": paid / weeks / fte_hours_per_week if weeks > 0 else math.nan}
+    if any(c for c, _ in pay.values()):
+        out |= {"cost": cost, "cost_per_contact": cost / handled if handled else math.nan}
+    return out
 
 
 def summarise(per_replication: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:

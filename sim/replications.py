@@ -23,6 +23,7 @@ from .customers import draw_customers
 from .engine import Model, RecordSink
 from .policies.base import AgentSelection, EscalationPolicy, Organisation, Routing, Staffing
 from .policies.routing import LongestIdle, Silos
+from .precision import Precision
 from .rng import Streams
 from .scenario import Scenario
 
@@ -48,6 +49,9 @@ class RunSpec:
         The seed.
     workers : int
         Processes to spread replications over (1: in this process).
+    precision : Precision, optional
+        Precision mode (:mod:`sim.precision`): ``replications`` is then the pilot, and
+        batches of replications follow until the targets are estimated closely enough.
     """
 
     horizon_min: float
@@ -56,6 +60,7 @@ class RunSpec:
     replications: int = 1
     seed: int = 0
     workers: int = 1
+    precision: Precision | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Results:
     summary: pd.DataFrame
     overrides: tuple[str, ...] = ()  # how it was configured, when known (sim.api.run)
     config_yaml: str = ""
+    precision: str = ""  # precision mode's outcome (sim.precision), "" when off
 
 
 def expected_arrivals(setup: Setup) -> float:
@@ -141,8 +147,10 @@ def run_replication(setup: Setup, replication: int,
     ivals = metrics.intervals(contacts, staffing, segments, serving, scenario.interval_min,
                               spec.horizon_min)
     ivals.insert(0, "replication", replication)
+    pay = {p.name: (p.cost_per_hour, p.shrinkage) for p in scenario.pools}
     per_rep = metrics.replication_metrics(contacts, staffing, segments, serving,
-                                          (spec.warmup_min, spec.horizon_min))
+                                          (spec.warmup_min, spec.horizon_min), pay,
+                                          scenario.fte_hours_per_week)
     per_rep.insert(0, "replication", replication)
     return contacts, staffing, segments, ivals, per_rep
 
@@ -157,8 +165,55 @@ def _run_part(args: tuple[Setup, int, str | None]) -> tuple[pd.DataFrame, ...]:
             writer.close()
 
 
+def _run_batch(setup: Setup, reps: range, progress: Callable[[float], None] | None,
+               writer: records.TableWriter | None,
+               directory: Path | None) -> list[tuple[pd.DataFrame, ...]]:
+    """Replications ``reps``: the first in this process when it is replication 0 (its
+    progress is drawn as it goes, a failure shows at once), the others over
+    ``setup.run.workers`` processes."""
+    spec = setup.run
+    parts = []
+    if reps.start == 0:
+        parts.append(run_replication(setup, 0, progress, writer))
+        reps = reps[1:]
+    workers = min(spec.workers or os.cpu_count() or 1, len(reps))
+    if workers > 1:
+        scratch = None if directory is None else Path(directory) / ".parts"
+        jobs = [(setup, r, None if scratch is None else str(scratch / str(r))) for r in reps]
+        for job in jobs:
+            if job[2] is not None:
+                Path(job[2]).mkdir(parents=True, exist_ok=True)
+        with ProcessPoolExecutor(workers) as pool:
+            for (_, r, part), tables in zip(jobs, pool.map(_run_part, jobs)):
+                parts.append(tables)
+                if part is not None:
+                    writer.append_files(Path(part))
+                if progress:
+                    progress(spec.horizon_min)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        parts += [run_replication(setup, r, progress, writer) for r in reps]
+    return parts
+
+
+def _with_journeys(parts: list[tuple[pd.DataFrame, ...]],
+                   window: tuple[float, float]) -> tuple[tuple[pd.DataFrame, ...], pd.DataFrame]:
+    """A batch's tables concatenated, its per-replication metrics joined by the journey
+    metrics, and its journeys."""
+    contacts, staffing, segments, ivals, per_rep = (
+        pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*parts))
+    journeys = records.journeys_frame(contacts)
+    cost = per_rep[(per_rep["channel"] == "all") & (per_rep["metric"] == "cost")]
+    costs = dict(zip(cost["replication"], cost["value"])) if len(cost) else None
+    per_rep = pd.concat([per_rep, metrics.journey_metrics(journeys, window, costs)],
+                        ignore_index=True)
+    return (contacts, staffing, segments, ivals, per_rep), journeys
+
+
 def run_replications(setup: Setup, progress: Callable[[float], None] | None = None,
-                     directory: Path | None = None, keep_journeys: bool = False) -> Results:
+                     directory: Path | None = None, keep_journeys: bool = False,
+                     note: Callable[[str], None] | None = None) -> Results:
     """All replications of a setup, then the summary across them.
 
     ``progress`` is called with simulated minutes as they pass (in-process runs) or with a
@@ -167,43 +222,48 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
     memory then follows the contacts in the system), ``Results.contacts`` holds the
     :data:`sim.records.ANALYSIS` columns, and ``journeys.parquet`` is written at the end
     (``Results.journeys`` is None) unless ``keep_journeys`` (the caller writes them: the CLI
-    does while its figure helpers draw); without, every table stays in memory.
+    does while its figure helpers draw); without, every table stays in memory. In precision
+    mode (``setup.run.precision``) batches of replications follow the first
+    ``setup.run.replications`` until the targets are met; ``note`` is told of each batch.
     """
     spec = setup.run
+    window = (spec.warmup_min, spec.horizon_min)
     writer = None if directory is None else records.TableWriter(Path(directory))
-    rest = range(1, spec.replications)
-    workers = min(spec.workers or os.cpu_count() or 1, len(rest))
+    batches, done, total, outcome = [], 0, spec.replications, ""
     try:
-        parts = [run_replication(setup, 0, progress, writer)]
-        if workers > 1:
-            scratch = None if directory is None else Path(directory) / ".parts"
-            jobs = [(setup, r, None if scratch is None else str(scratch / str(r))) for r in rest]
-            for job in jobs:
-                if job[2] is not None:
-                    Path(job[2]).mkdir(parents=True, exist_ok=True)
-            with ProcessPoolExecutor(workers) as pool:
-                for (_, r, part), tables in zip(jobs, pool.map(_run_part, jobs)):
-                    parts.append(tables)
-                    if part is not None:
-                        writer.append_files(Path(part))
-                    if progress:
-                        progress(spec.horizon_min)
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
-        else:
-            parts += [run_replication(setup, r, progress, writer) for r in rest]
+        while total > done:
+            batches.append(_with_journeys(_run_batch(setup, range(done, total), progress,
+                                                     writer, directory), window))
+            done = total
+            if spec.precision is not None:
+                per_rep = pd.concat([b[0][4] for b in batches], ignore_index=True)
+                total = spec.precision.next_total(per_rep, done)
+                outcome = _precision_note(spec.precision, per_rep, done, total)
+                if note is not None:
+                    note(outcome)
     finally:
         if writer is not None:
             writer.close()
+    tables = [b[0] for b in batches]
     contacts, staffing, segments, ivals, per_rep = (
-        pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*parts))
-    del parts
-    journeys = records.journeys_frame(contacts)
-    per_rep = pd.concat([per_rep, metrics.journey_metrics(
-        journeys, (spec.warmup_min, spec.horizon_min))], ignore_index=True)
+        pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*tables))
+    journeys = (pd.concat([b[1] for b in batches], ignore_index=True) if len(batches) > 1
+                else batches[0][1])
+    del batches, tables
     if directory is not None and not keep_journeys:
         # On disk at once, out of memory: nothing downstream of a written run reads it.
         journeys.to_parquet(Path(directory) / "journeys.parquet", index=False)
         journeys = None
     return Results(organised(setup), contacts, staffing, segments, journeys, ivals, per_rep,
-                   metrics.summarise(per_rep))
+                   metrics.summarise(per_rep), precision=outcome)
+
+
+def _precision_note(precision: Precision, per_rep: pd.DataFrame, done: int, total: int) -> str:
+    widths = ", ".join(f"{t} ±{w:.1%}" for t, w in precision.widths(per_rep).items())
+    if total > done:
+        return (f"precision {precision.relative:.0%}: after {done} replications {widths}; "
+                f"running {total - done} more")
+    if done >= precision.most and max(precision.widths(per_rep).values()) > precision.relative:
+        return (f"precision {precision.relative:.0%} not reached within run.max_replications="
+                f"{precision.most}: {widths}")
+    return f"precision {precision.relative:.0%} reached with {done} replications: {widths}"

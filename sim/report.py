@@ -341,6 +341,7 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
                  "replications": str(contacts["replication"].nunique()) if len(contacts) else "0",
                  "contacts": f"{len(contacts):,}",
                  "wall time": "" if wall_s is None else f"{wall_s:.1f} s",
+                 "precision": results.precision,
                  "figures": "" if figures else "not drawn (run.figures=false)"}
         write_html_report(stage / "report.html", title="CareQueue simulation results",
                           summary=results.summary, figures=saved, config_yaml=config_yaml,
@@ -349,6 +350,7 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
                   "contacts": int(len(contacts)),
                   "replications": int(contacts["replication"].nunique()) if len(contacts) else 0,
                   "write_s": round(time.perf_counter() - started, 4),
+                  **({"precision": results.precision} if results.precision else {}),
                   "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   **dict(job or {})}
         (stage / "job.json").write_text(json.dumps(record, indent=1, default=str) + "\n",

@@ -179,6 +179,12 @@ class Pool:
         The pool was added by a policy (tier-2 specialists) with its own headcount
         ``agents``: every staffing policy gives it that headcount, and staffing tables
         need not list it.
+    cost_per_hour : float
+        What one paid agent-hour costs (wage and on-costs, in the study's currency; 0: no
+        cost given).
+    shrinkage : float
+        Share of paid time off the floor (breaks, training, meetings, absence), in [0, 1):
+        a staffed hour is paid 1 / (1 - shrinkage) hours.
     """
 
     name: str
@@ -189,6 +195,8 @@ class Pool:
     tool_quality: float = 1.0
     delay: Mapping[str, float] = field(default_factory=dict)
     fixed: bool = False
+    cost_per_hour: float = 0.0
+    shrinkage: float = 0.0
 
     def __post_init__(self) -> None:
         # Private copies: the caller's dicts must not change a frozen pool behind its back.
@@ -216,6 +224,13 @@ class Pool:
                                "must be a positive handle-time factor (1 = standard tools)")
         if not _whole(self.agents) or self.agents < 0:
             raise InvalidValue("agents", self.agents, "must be an integer >= 0")
+        if not (_real(self.cost_per_hour) and math.isfinite(self.cost_per_hour)
+                and self.cost_per_hour >= 0):
+            raise InvalidValue("cost_per_hour", self.cost_per_hour,
+                               "must be a cost >= 0 per paid agent-hour")
+        if not (_real(self.shrinkage) and 0 <= self.shrinkage < 1):
+            raise InvalidValue("shrinkage", self.shrinkage,
+                               "must be a share of paid time in [0, 1)")
 
     def slots(self, channel: str) -> int:
         """Concurrent contacts of ``channel`` one agent may hold."""
@@ -245,6 +260,8 @@ class Scenario:
         Outages and viral moments that multiply chosen channels' arrival rates for a while.
     dissatisfaction : Dissatisfaction
         How contacts are scored (dissatisfied or not; the composite index).
+    fte_hours_per_week : float
+        Paid hours of one full-time agent in a week (``fte`` = paid hours / this, a week).
     """
 
     channels: tuple[Channel, ...]
@@ -253,6 +270,7 @@ class Scenario:
     efficiency: tuple[float, ...] = (1.0, 1.7, 2.5, 2.9, 3.5)
     incidents: tuple[Incident, ...] = ()
     dissatisfaction: Dissatisfaction = field(default_factory=Dissatisfaction)
+    fte_hours_per_week: float = 37.5
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.channels]
@@ -272,6 +290,9 @@ class Scenario:
                 and (1440 / self.interval_min).is_integer()):
             raise InvalidValue("interval_min", self.interval_min,
                                "must divide a day evenly (e.g. 15min, 30min, 1h)")
+        if not (_real(self.fte_hours_per_week) and 0 < self.fte_hours_per_week <= 168):
+            raise InvalidValue("fte_hours_per_week", self.fte_hours_per_week,
+                               "must be paid hours in a week, in (0, 168]")
         by_name = {c.name: c for c in self.channels}
         for n, incident in enumerate(self.incidents):
             unknown = [c for c in incident.channels if c not in by_name]

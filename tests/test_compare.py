@@ -225,6 +225,47 @@ def test_independent_runs_gain_nothing_from_pairing(tmp_path):
     assert row["ci_ratio"] == pytest.approx(1.0, abs=0.15)
 
 
+@pytest.mark.parametrize("sign, diff, low, high, margin, expected", [
+    (1, 0.05, 0.03, 0.07, 0.01, "better"),        # beyond the margin, interval above 0
+    (-1, 0.05, 0.03, 0.07, 0.01, "worse"),        # lower is better: a rise is worse
+    (1, 0.004, 0.002, 0.006, 0.01, "equivalent"),  # significant, but too small to matter
+    (1, 0.0, -0.005, 0.005, 0.01, "equivalent"),
+    (1, 0.02, -0.01, 0.05, 0.01, "inconclusive"),  # spans 0 and differences that matter
+    (1, 0.008, 0.001, 0.015, 0.01, "inconclusive"),  # real, may or may not matter
+    (0, 0.05, 0.03, 0.07, 0.01, "none"),
+    (1, 0.05, math.nan, math.nan, 0.01, "none"),
+])
+def test_verdict_reads_the_interval_against_the_margin(sign, diff, low, high, margin, expected):
+    from sim.compare.margins import verdict  # noqa: PLC0415
+
+    assert verdict(sign, diff, low, high, margin) == expected
+
+
+def test_margins_are_checked_and_relative_ones_scale_with_the_baseline():
+    from sim.compare.margins import MarginError, absolute, margins  # noqa: PLC0415
+
+    m = margins({"service_level": 0.02, "asa_min": "10%"})
+    assert m["service_level"] == 0.02 and absolute(m["asa_min"], 3.0) == pytest.approx(0.3)
+    assert absolute(m["cost"], -200.0) == pytest.approx(2.0)  # 1% of the baseline's size
+    for bad in (-0.1, "x%", "-5%", True):
+        with pytest.raises(MarginError, match="margins.asa_min"):
+            margins({"asa_min": bad})
+
+
+def test_a_channels_share_of_pooled_hours_gets_no_verdict(tmp_path):
+    """Per-channel agent_hours under pooling is an allocation: no verdict, out of Holm's
+    family; the all-channel row keeps its verdict."""
+    a = np.array([100.0, 101.0, 99.0, 100.0])
+    tables = {"agent_hours": a}
+    jobs = as_jobs(make_job(tmp_path / "a", ["routing=siloed"], tables,
+                            channels=("chat", "all")),
+                   make_job(tmp_path / "b", ["routing=blended"], {"agent_hours": a * 0.8},
+                            channels=("chat", "all")))
+    rows = compare.paired_differences(jobs).set_index("channel")
+    assert rows.loc["chat", "verdict"] == "none" and rows.loc["chat", "direction"] == "none"
+    assert rows.loc["all", "verdict"] == "better"
+
+
 @pytest.mark.parametrize("metric,delta,better,verdict", [
     ("service_level", +0.1, "routing=blended", "better"),
     ("service_level", -0.1, "routing=siloed", "worse"),
@@ -232,7 +273,7 @@ def test_independent_runs_gain_nothing_from_pairing(tmp_path):
     ("agent_hours", -5.0, "routing=blended", "better"),
     ("occupancy", +0.1, "none", "none"),
     ("arrivals", 0.0, "none", "none"),
-    ("abandon_rate", 0.0, "equal", "equal"),
+    ("abandon_rate", 0.0, "equivalent", "equivalent"),
     ("abandon_rate", -0.1, "routing=blended", "better"),
     # Counts rise with volume (pile-ons, retrials): a difference, but no verdict.
     ("answered", +5.0, "none", "none"),

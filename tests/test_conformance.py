@@ -12,7 +12,7 @@ import pytest
 from sim.errors import ConfigError
 from sim.study import load_study
 
-from .conftest import CONF, ROOT, simulate
+from .conftest import CONF, ROOT, compose_config, simulate
 from .invariants import check_invariants
 
 SHORT = ["run.horizon=1d", "run.warmup=0", "run.replications=2", "run.drain=6h"]
@@ -66,8 +66,37 @@ def test_every_experiment_runs(path):
     """Each study (overrides only) runs at every value it sweeps, shortened; its README
     exists and names the command that reproduces it."""
     study = load_study(ROOT / path)
+    first = {key: values[0] for key, values in study.sweep.items()}
     for key, values in study.sweep.items():
         for value in values:
-            check_invariants(simulate([*study.overrides, f"{key}={value}", *SHORT]))
+            # A job of the sweep: this value, every other swept key at its first value.
+            job = {**first, key: value}
+            check_invariants(simulate([*study.overrides, *(f"{k}={v}" for k, v in job.items()),
+                                       *SHORT]))
     readme = (ROOT / path / "README.md").read_text()
     assert f"python -m sim.study {path}" in readme
+
+
+def _policy_configs() -> list[str]:
+    return sorted(str(p.relative_to(CONF).with_suffix("")) for group in
+                  ("routing", "staffing", "escalation") for p in (CONF / group).rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _policy_configs())
+def test_every_policy_parameter_is_in_its_config(path):
+    """A shipped policy config, as composed, names each parameter of its class, so that a
+    plain override (``escalation.follow=0.8``, swept with ``-m``) sets any of them: no
+    ``+key``, no parameter only a reader of the code knows."""
+    import inspect  # noqa: PLC0415
+
+    from hydra.utils import get_class  # noqa: PLC0415
+
+    group, name = path.rsplit("/", 1)
+    node = compose_config([f"{group}={name}"])
+    for part in group.split("/"):
+        node = node[part]
+    cls = get_class(node["_target_"])
+    params = [p for p, v in inspect.signature(cls.__init__).parameters.items()
+              if p != "self" and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)]
+    missing = [p for p in params if p not in node]
+    assert not missing, f"conf/{path}.yaml ({cls.__name__}) lacks {missing}"

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import (BOUNDS, CONTACT_METRICS, JOURNEY_METRICS, channel_agent_minutes,
-                         intervals, mean_ci, replication_metrics, step_integral, summarise,
+from sim.metrics import (BOUNDS, CONTACT_METRICS, JOURNEY_METRICS, MONEY_METRICS,
+                         channel_agent_minutes, intervals, mean_ci, replication_metrics, step_integral, summarise,
                          summary_ci, t_quantile)
 
 from .conftest import simulate
@@ -409,6 +409,38 @@ def test_replication_metrics_channel_without_contacts() -> None:
     assert chat.item() == pytest.approx(1.5)
 
 
+def test_money_hand_computed() -> None:
+    """Paid hours gross staffed hours up by shrinkage, cost prices them per pool, FTE spreads
+    them over a week of paid hours: on hand_tables (window 120 min), voice staffed 3 h at
+    40/h and shrinkage 0.2 (3.75 paid h, 150), digital 1.5 h at 20/h and 0.5 (3 paid h, 60);
+    2 phone and 2 chat contacts answered after the warm-up."""
+    contacts, staffing = hand_tables()
+    pay = {"voice": (40.0, 0.2), "digital": (20.0, 0.5)}
+    out = replication_metrics(contacts, staffing, _segments(contacts), SERVING, WINDOW, pay,
+                              fte_hours_per_week=40.0)
+    got = out.set_index(["channel", "metric"])["value"]
+    weeks = 120 / 10080
+    for channel, paid, cost, answered in (("phone", 3.75, 150.0, 2), ("chat", 3.0, 60.0, 2),
+                                          ("all", 6.75, 210.0, 4)):
+        assert got[channel, "paid_hours"] == pytest.approx(paid)
+        assert got[channel, "fte"] == pytest.approx(paid / weeks / 40.0)
+        assert got[channel, "cost"] == pytest.approx(cost)
+        assert got[channel, "cost_per_contact"] == pytest.approx(cost / answered)
+    assert list(out["metric"]) == [m for _ in range(3) for m in
+                                   (*CONTACT_METRICS, *MONEY_METRICS[:4])]
+
+
+def test_money_without_costs_reports_hours_only() -> None:
+    """No pool with an hourly cost: paid hours and FTE, and no cost rows to mislead."""
+    contacts, staffing = hand_tables()
+    out = replication_metrics(contacts, staffing, _segments(contacts), SERVING, WINDOW,
+                              {"voice": (0.0, 0.0), "digital": (0.0, 0.0)})
+    assert {"paid_hours", "fte"} <= set(out["metric"])
+    assert not out["metric"].str.startswith("cost").any()
+    agent = out[out["metric"] == "agent_hours"]["value"].to_numpy()
+    assert np.allclose(out[out["metric"] == "paid_hours"]["value"].to_numpy(), agent)
+
+
 def test_channel_agent_minutes_shares_each_pool_by_busy_time() -> None:
     """A pool's staffed time goes to its channels pro rata to busy time in the window, an
     idle pool's equally; open and straddling stretches count only their part in the window.
@@ -534,3 +566,24 @@ def test_journey_metrics_are_the_journeys_tables(default_study):
         times = g.loc[g["resolved"], "resolution_min"]
         assert got.loc["journey_resolution_p90_min", "value"] == pytest.approx(times.quantile(0.9))
     assert set(JOURNEY_METRICS) <= set(res.summary["metric"])
+
+
+def test_money_of_the_default_study_is_its_hours_priced(default_study):
+    """Each replication's cost is its pools' staffed hours, grossed up by their shrinkage
+    and priced at their hourly cost; cost per resolution divides it by the journeys
+    resolved (those started after the warm-up)."""
+    res = default_study
+    per = res.per_replication.set_index(["replication", "channel", "metric"])["value"]
+    pools = {p.name: p for p in res.scenario.pools}
+    j = res.journeys[~res.journeys["warmup"]]
+    for rep, g in j.groupby("replication"):
+        hours = sum(per[rep, ch, "agent_hours"] for ch in [c.name for c in res.scenario.channels]
+                    if (rep, ch, "agent_hours") in per.index)
+        assert hours == pytest.approx(per[rep, "all", "agent_hours"])
+        # One rate and one shrinkage everywhere in the default scenario.
+        (rate, shrink), = {(p.cost_per_hour, p.shrinkage) for p in pools.values()}
+        assert per[rep, "all", "paid_hours"] == pytest.approx(hours / (1 - shrink))
+        assert per[rep, "all", "cost"] == pytest.approx(hours / (1 - shrink) * rate)
+        assert per[rep, "all", "cost_per_resolution"] == pytest.approx(
+            per[rep, "all", "cost"] / g["resolved"].sum())
+    assert set(MONEY_METRICS) <= set(res.summary["metric"])

@@ -413,6 +413,34 @@ def test_escalated_contacts_continue_their_parents_journey(escalation):
         assert abs(follow_ups / n - p) <= half, f"{follow_ups}/{n} followed, expected {p}"
 
 
+def test_secure_work_escalation_applies_to_its_source_channels_only():
+    """``sources: [twitter]``: secure work arriving on Twitter is sent to the secure chat;
+    secure work arriving in the other non-secure channels is done where it arrived."""
+    cfg = compose_config(["run.progress=false", "run.horizon=2d", "run.replications=1",
+                          "escalation=to_secure_chat", "escalation.sources=[twitter]",
+                          *NO_FOLLOW_UPS])
+    res = run_replications(build_setup(cfg))
+    check_invariants(res)
+    c = res.contacts
+    kids = c[c["origin"] == "escalation"]
+    parents = c[c["journey_id"].isin(kids["journey_id"]) & (c["origin"] != "escalation")]
+    assert len(kids) > 20 and set(parents["channel"]) == {"twitter"}
+    handled = c[c["service_end_min"].notna() & (c["origin"] != "escalation")]
+    others = handled[handled["needs_secure"] & handled["channel"].isin(["facebook", "email"])]
+    assert len(others) > 20 and others["resolved_min"].notna().all()
+
+
+@pytest.mark.parametrize("sources, words", [("[chat]", "not a non-secure channel"),
+                                            ("[fax]", "'fax'"), ("twitter", "list of channel")])
+def test_secure_work_sources_must_be_non_secure_channels(sources, words):
+    from sim.errors import ConfigError  # noqa: PLC0415
+
+    cfg = compose_config(["escalation=to_phone", f"escalation.sources={sources}"])
+    with pytest.raises(ConfigError, match="escalation.sources") as err:
+        build_setup(cfg)
+    assert words in str(err.value)
+
+
 # --- 6. Directional effects on the default study -------------------------------------------
 
 # The default study shortened to Monday-Wednesday (the busiest days) with 8 replications:

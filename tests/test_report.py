@@ -173,6 +173,7 @@ class FakeResults:
     intervals: pd.DataFrame
     summary: pd.DataFrame
     label: str = "not a table"
+    precision: str = ""
 
 
 def _fake_results(summary: pd.DataFrame) -> FakeResults:

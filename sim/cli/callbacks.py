@@ -39,10 +39,21 @@ class CompareSweep(Callback):
         The treatment keys of the paired comparisons, comma-separated (default: the policy
         keys if any varies, else every varying key but the seed; see :mod:`sim.compare`).
         Set it with ``hydra.callbacks.compare.treat=KEY``.
+    margins : mapping, optional
+        Metric -> the smallest difference that matters (a number in the metric's unit, or
+        ``'5%'`` of the baseline's mean), replacing defaults of
+        :data:`sim.compare.margins.DEFAULT_MARGINS`:
+        ``hydra.callbacks.compare.margins.service_level=0.02``.
+    objective : str, optional
+        The metric the comparison's answer ranks the policies by (default
+        ``dissatisfaction_rate`` of all channels, at equal cost; see :mod:`sim.compare`).
     """
 
     def __init__(self, baseline: str | None = None, enabled: bool = True,
-                 treat: str | None = None) -> None:
+                 treat: str | None = None, margins: Any = None,
+                 objective: str | None = None) -> None:
+        self.margins = dict(margins or {})
+        self.objective = None if objective is None else str(objective)
         self.baseline = None if baseline is None else str(baseline)
         self.enabled = enabled
         self.treat = None if treat is None else str(treat)
@@ -73,8 +84,9 @@ class CompareSweep(Callback):
                           "using each group's first job", file=sys.stderr)
                     baseline = None
             result = compare.compare(jobs, sweep_dir, baseline=baseline, sources=[sweep_dir],
-                                     treat=treatment)
-            print(compare.format_overview(jobs, result.paired))
+                                     treat=treatment, margins=self.margins,
+                                     objective=self.objective)
+            print(compare.format_overview(jobs, result.paired, objective=self.objective))
             print(f"comparison -> {result.html} (comparison.csv, paired.csv, figures/)")
         except Exception as err:  # noqa: BLE001 - never fail a finished sweep over its report
             message = " ".join(str(err).split()) or type(err).__name__

@@ -21,6 +21,7 @@ from ..durations import parse_duration
 from ..engine import Model, PolicyError
 from ..errors import ConfigError, InvalidValue
 from ..policies import GROUPS, Spec
+from ..precision import Precision, parse_targets
 from ..replications import RunSpec, Setup
 from ..rng import Streams
 from .scenario import as_plain, build_erlang, build_operation
@@ -124,13 +125,37 @@ def build_setup(cfg: DictConfig) -> Setup:
     if warmup >= horizon:
         raise ConfigError("run.warmup", run.warmup, f"must be shorter than run.horizon ({run.horizon})")
     spec = RunSpec(horizon, warmup, parse_duration(run.drain, "run.drain", allow_zero=True),
-                   int(run.replications), int(cfg.seed), int(run.workers))
+                   int(run.replications), int(cfg.seed), int(run.workers),
+                   _precision(run, [c.name for c in scenario.channels]))
     routing, organisation, selection = _routing(cfg.routing)
     setup = Setup(scenario, routing, _spec(cfg.staffing, "staffing", "staffing"),
                   _spec(cfg.escalation, "escalation", "escalation"), spec, organisation,
                   selection)
     _check_binding(setup)
     return setup
+
+
+def _precision(run: DictConfig, channels: list[str]) -> Precision | None:
+    """Precision mode's stopping rule from ``run.precision*`` (None when off)."""
+    if run.precision is None:
+        return None
+    if not (isinstance(run.precision, (int, float)) and 0 < run.precision < 1):
+        raise ConfigError("run.precision", run.precision, "must be a share of the mean in "
+                          "(0, 1), e.g. 0.05 (or null: a fixed run.replications)")
+    if run.replications < 2:
+        raise ConfigError("run.replications", run.replications, "must be >= 2 with "
+                          "run.precision: the pilot replications estimate the spread")
+    if run.max_replications < run.replications:
+        raise ConfigError("run.max_replications", run.max_replications,
+                          f"must be >= run.replications ({run.replications})")
+    if not run.precision_metrics:
+        raise ConfigError("run.precision_metrics", [], "must name at least one metric")
+    try:
+        targets = parse_targets(list(run.precision_metrics), channels)
+    except ValueError as err:
+        raise ConfigError("run.precision_metrics", list(run.precision_metrics),
+                          str(err)) from None
+    return Precision(float(run.precision), targets, int(run.max_replications))
 
 
 def _check_binding(setup: Setup) -> None:

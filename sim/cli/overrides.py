@@ -6,7 +6,7 @@ import itertools
 from collections import OrderedDict
 from typing import Sequence
 
-__all__ = ["expand_sweep"]
+__all__ = ["defer_to_swept_groups", "expand_sweep"]
 
 
 def expand_sweep(lines: Sequence[str]) -> list[list[str]] | None:
@@ -30,3 +30,38 @@ def expand_sweep(lines: Sequence[str]) -> list[list[str]] | None:
     except Exception:  # noqa: BLE001 - any parse problem: the caller falls back
         return None
     return [list(x) for x in itertools.product(*factors.values())]
+
+
+def defer_to_swept_groups(args: Sequence[str]) -> list[str]:
+    """Command-line arguments with each key inside a swept config group made a sweep of one.
+
+    ``-m escalation=to_phone,to_secure_chat escalation.follow=0.8``: Hydra composes a
+    multirun's config once before it sweeps, with the groups' defaults (``escalation:
+    none``) and every override that is not a sweep, and ``none`` has no ``follow``. As
+    ``escalation.follow=choice(0.8)`` the key is set in each job, on the group the job
+    chose. Arguments that are not overrides (``-m``, ``--cfg``) and overrides of keys
+    outside a swept group pass unchanged; a job whose group lacks the key still fails,
+    naming it.
+    """
+    try:
+        from hydra.core.override_parser.overrides_parser import OverridesParser  # noqa: PLC0415
+
+        parser = OverridesParser.create()
+        parsed = {}
+        for i, arg in enumerate(args):
+            if "=" in arg and not arg.startswith("-"):
+                parsed[i] = parser.parse_override(arg)
+    except Exception:  # noqa: BLE001 - Hydra reports its own parse errors, with context
+        return list(args)
+    swept = {o.get_key_element() for o in parsed.values()
+             if o.is_sweep_override() and o.value_type is not None}
+    out = list(args)
+    for i, o in parsed.items():
+        key = o.get_key_element()
+        if o.is_sweep_override() or o.is_delete() or "@" in key:
+            continue
+        group = next((g for g in swept if key.startswith(g + ".")), None)
+        if group is not None:
+            prefix, value = args[i].split("=", 1)
+            out[i] = f"{prefix}=choice({value})"
+    return out

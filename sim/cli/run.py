@@ -64,6 +64,12 @@ def _painter(setup: Setup, figures: bool, sweep: bool) -> Painter | nullcontext[
     return Painter(min(2, spare))
 
 
+def _note(text: str) -> None:
+    """A line for the user while the run goes on (precision mode's batches)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
 # Absolute, so that `python -m sim` and the `carequeue` console script find the same conf/.
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
@@ -95,7 +101,8 @@ def main(cfg: DictConfig) -> None:
                 # Contacts and segments stream into the staging folder as the run goes.
                 with progress_bar(setup, enabled=cfg.run.progress) as progress:
                     results = run_replications(setup, progress, directory=stage,
-                                               keep_journeys=painter is not None)
+                                               keep_journeys=painter is not None,
+                                               note=_note)
                 wall = time.perf_counter() - started
                 report.write_results(
                     outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,
@@ -116,7 +123,7 @@ def main(cfg: DictConfig) -> None:
         raise jobs.JobFailed(f"{type(err).__name__}: {err} (traceback in "
                              f"{outdir / jobs.ERROR})") from None
     print(report.format_summary(results.summary))
-    reps = setup.run.replications
+    reps = int(results.per_replication["replication"].nunique())
     print(f"\n{len(results.contacts):,} contacts, {reps} replication{'s' * (reps != 1)} in "
           f"{wall:.1f} s -> {outdir}", flush=True)
 

@@ -131,7 +131,8 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
                 for name, ch in node.channels.items()]
     pools = [_made(Pool, f"{key}.pools.{name}", p, name=name, skills=dict(p.skills),
                    concurrency=dict(p.concurrency), agents=p.agents,
-                   tool_quality=p.tool_quality)
+                   tool_quality=p.tool_quality, cost_per_hour=p.cost_per_hour,
+                   shrinkage=p.shrinkage)
              for name, p in node.pools.items()]
     incidents = tuple(_incident(i, f"{key}.incidents[{n}]") for n, i in enumerate(node.incidents))
     d = node.dissatisfaction
@@ -141,7 +142,7 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
     return _made(Scenario, key, node, channels=tuple(channels), pools=tuple(pools),
                  interval_min=parse_duration(node.interval, f"{key}.interval"),
                  efficiency=tuple(node.efficiency), incidents=incidents,
-                 dissatisfaction=scoring)
+                 dissatisfaction=scoring, fte_hours_per_week=node.fte_hours_per_week)
 
 
 def _channel(name: str, ch: DictConfig, k: str, profiles: dict, replays: dict | None,
@@ -224,6 +225,8 @@ def build_erlang(node: DictConfig, key: str = "scenario") -> Scenario:
                   arrivals=ProfiledPoisson(rate), handle=distributions.Exponential(handle),
                   # Textbook callers expect no wait: any delay counts as dissatisfying.
                   expectation=distributions.Deterministic(1e-9), patience=patience)
-    return _made(Scenario, key, node, channels=(phone,),
-                 pools=(Pool("agents", {"phone": 1.0}, {}, int(node.agents)),),
+    agents = _made(Pool, key, node, name="agents", skills={"phone": 1.0},
+                   agents=int(node.agents), cost_per_hour=node.cost_per_hour,
+                   shrinkage=node.shrinkage)
+    return _made(Scenario, key, node, channels=(phone,), pools=(agents,),
                  interval_min=parse_duration(node.interval, f"{key}.interval"))

@@ -111,6 +111,8 @@ class PoolConf:
     concurrency: Dict[str, int] = field(default_factory=dict)
     agents: int = 0
     tool_quality: float = 1.0
+    cost_per_hour: float = 0.0  # per paid agent-hour (0: no cost given)
+    shrinkage: float = 0.0      # share of paid time off the floor, in [0, 1)
 
 
 @dataclass
@@ -137,6 +139,7 @@ class OperationConf:
     incidents: List[IncidentConf] = field(default_factory=list)
     trace: Optional[str] = None  # CSV of arrivals to replay instead of the rate profiles
     dissatisfaction: DissatisfactionConf = field(default_factory=DissatisfactionConf)
+    fte_hours_per_week: float = 37.5
     channels: Dict[str, ChannelConf] = MISSING
     pools: Dict[str, PoolConf] = MISSING
 
@@ -153,6 +156,8 @@ class ErlangConf:
     mean_patience_min: Optional[float] = None
     target: Any = "20s"
     interval: Any = "1h"
+    cost_per_hour: float = 0.0  # per paid agent-hour (0: no cost given)
+    shrinkage: float = 0.0      # share of paid time off the floor, in [0, 1)
 
 
 @dataclass
@@ -161,6 +166,12 @@ class RunConf:
     warmup: Any = 0
     drain: Any = "1d"
     replications: int = 5
+    # Precision mode: with precision (e.g. 0.05), replications is the pilot, and more follow
+    # until each of precision_metrics ("mean_wait_min": all channels; "phone/asa_min") has
+    # a 95% half-width within that share of its mean, up to max_replications.
+    precision: Optional[float] = None
+    precision_metrics: List[str] = field(default_factory=lambda: ["dissatisfaction_rate"])
+    max_replications: int = 100
     workers: int = 1
     progress: bool = True
     figures: bool = True

@@ -10,19 +10,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from .html import _fmt_diff
+from .answer import answer, difference as _fmt_diff
+from .margins import MarginError, margins as check_margins
 from .jobs import COMPLETE, FAILED, MISSING, Job, NotResultsError, is_job_dir, load_jobs
 from .paired import headline
 from .treatment import check_baseline, choose_treatment
 from .write import compare
 
 
-def format_overview(jobs: Sequence[Job], paired: pd.DataFrame, max_items: int = 8) -> str:
-    """A short terminal summary: job counts, failed/missing jobs, significant differences.
-
-    For each compared pair it lists the metrics (all channels) whose paired difference is
-    significant at 95% after Holm's correction over the comparison, with the difference
-    (policy minus baseline) and whether it is better.
+def format_overview(jobs: Sequence[Job], paired: pd.DataFrame, max_items: int = 8,
+                    objective: str | None = None) -> str:
+    """A short terminal summary: job counts, failed/missing jobs, then per compared pair the
+    answer on the objective (:func:`sim.compare.answer.answer`) and the metrics (all
+    channels) whose paired difference matters (beyond its margin) and is significant at 95%
+    after Holm's correction over the comparison, with the difference (policy minus
+    baseline) and the verdict.
     """
     counts = {s: sum(j.status == s for j in jobs) for s in (COMPLETE, FAILED, MISSING)}
     lines = [f"{len(jobs)} jobs: {counts[COMPLETE]} complete, {counts[FAILED]} failed, "
@@ -30,7 +32,9 @@ def format_overview(jobs: Sequence[Job], paired: pd.DataFrame, max_items: int = 
     for j in jobs:
         if j.status != COMPLETE:
             lines.append(f"  job {j.name} {j.status}: {j.error}")
-    for _, g in paired.groupby(["group", "baseline", "policy"], sort=False):
+    texts = answer(paired, objective) if len(paired) else []
+    for text, (_, g) in zip(texts, paired.groupby(["group", "baseline", "policy"], sort=False)):
+        lines.append(text)
         r0 = g.iloc[0]
         head = f"{r0['policy']} vs {r0['baseline']}" + (f" ({r0['context']})" if r0["context"] else "")
         sig, loose = headline(g)
@@ -41,10 +45,18 @@ def format_overview(jobs: Sequence[Job], paired: pd.DataFrame, max_items: int = 
             more += (f" ({len(loose)} more only without the multiple-comparison correction: "
                      f"{', '.join(map(str, loose['metric']))})")
         n = int(r0["n_pairs"])
-        lines.append(f"{head}, {n} pairs: " + ("; ".join(items[:max_items]) + more if items
-                                               else "no significant difference (all channels)"
-                                               + more))
+        lines.append(f"  {head}, {n} pairs: " + ("; ".join(items[:max_items]) + more if items
+                                                 else "no difference that matters (all "
+                                                 "channels)" + more))
     return "\n".join(lines)
+
+
+def _number(text: str, item: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"--margin {item}: the value must be a number or a percentage "
+                         "('5%')") from None
 
 
 def _default_out(paths: Sequence[Path]) -> Path:
@@ -83,8 +95,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the settings the paired comparisons compare (default: the policy "
                              "keys routing*, escalation*, staffing* if any varies, else every "
                              "varying key but the seed)")
+    parser.add_argument("--objective", metavar="METRIC", default=None,
+                        help="the metric the answer ranks policies by (default: "
+                             "dissatisfaction_rate, all channels)")
+    parser.add_argument("--margin", metavar="METRIC=VALUE", action="append", default=[],
+                        help="the smallest difference of METRIC that matters: a number in its "
+                             "unit (0.02: two points of a share) or a percentage of the "
+                             "baseline ('5%%'); repeatable")
     args = parser.parse_args(argv)
     try:
+        margins = {}
+        for item in args.margin:
+            metric, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"--margin {item}: expected METRIC=VALUE")
+            margins[metric.strip()] = value.strip() if value.strip().endswith("%") else (
+                _number(value, item))
+        check_margins(margins)
         jobs = load_jobs(args.paths)
         treatment = choose_treatment(jobs, args.treat)
         if args.treat is not None:
@@ -94,11 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 check_baseline(jobs, args.baseline, treatment)
             except ValueError as err:
                 raise ValueError(f"--baseline {args.baseline}: {err}") from None
-    except (NotResultsError, ValueError) as err:
+    except (NotResultsError, ValueError, MarginError) as err:
         print(f"compare: {err}", file=sys.stderr)
         return 2
     out = args.out if args.out is not None else _default_out(args.paths)
-    result = compare(jobs, out, baseline=args.baseline, sources=args.paths, treat=treatment)
-    print(format_overview(jobs, result.paired))
+    result = compare(jobs, out, baseline=args.baseline, sources=args.paths, treat=treatment,
+                     margins=margins, objective=args.objective)
+    print(format_overview(jobs, result.paired, objective=args.objective))
     print(f"-> {result.html} (comparison.csv, paired.csv, figures/ in {result.html.parent})")
     return 0

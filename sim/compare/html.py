@@ -1,7 +1,10 @@
 """``comparison.html``: one self-contained page (no scripts, no external files).
 
-The jobs with status and error, a section per paired comparison with a metric-by-metric
-table, the results by job and channel, and every figure as a base64 PNG.
+It leads with the answer (:mod:`.answer`: the better policy on the objective, what it
+costs, what cuts the other way, and which assumptions besides the policy differ:
+:mod:`.assumptions`), then the jobs with status and error, a section per paired comparison
+with a metric-by-metric table and the per-channel differences that matter, the results by
+job and channel, and every figure as a base64 PNG.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..report import _CSS, _cell as _report_cell, _decimals, _img, _is_share, _table
+from ..report import _CSS, _cell as _report_cell, _img, _table
+from .answer import answer, difference as _fmt_diff, margin_text
+from .assumptions import describe, differences
 from .jobs import COMPLETE, FAILED, MISSING, Job, override_keys
 from .paired import headline, tests_corrected
 from .treatment import Treatment
@@ -27,24 +32,12 @@ _KEY_METRICS = ("arrivals", "service_level", "asa_min", "frt_p90_min", "abandon_
 
 _EXTRA_CSS = """
 tr.failed td{background:#fdecea}tr.missing td{background:#fff4e5}
-tr.better td{background:#e8f5e9}tr.worse td{background:#fdecea}
+tr.better td{background:#d6e8f7}tr.worse td{background:#fbdcc4}
+tr.equivalent td{color:#666}
+.answer{border-left:4px solid #2c7fb8;padding:.2rem .8rem;margin:.8rem 0;max-width:60rem}
 .pairs td{white-space:nowrap}
 .verdict{margin:.3rem 0 .6rem}.small{font-size:.85rem;color:#555}
 """
-
-
-def _fmt_diff(metric: str, d: float, lo: float, hi: float) -> str:
-    """A difference and its interval: shares in percentage points, else the metric's unit."""
-    if not np.isfinite(d):
-        return "–"
-    share = _is_share(metric)
-    k, unit = (100.0, " pp") if share else (1.0, "")
-    ref = max(abs(d), (hi - lo) / 2 if np.isfinite(hi - lo) else 0.0) * k
-    dec = 1 if share else _decimals(ref if ref > 0 else 1.0)
-    head = f"{d * k:+,.{dec}f}{unit}"
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return head
-    return f"{head} [{lo * k:+,.{dec}f}, {hi * k:+,.{dec}f}]"
 
 
 def _ratio(r: float) -> str:
@@ -88,28 +81,57 @@ def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
             parts.append(f'<p class="small">Pairing (common random numbers): paired intervals are '
                          f"median {_ratio(float(ratio.median()))} narrower than unpaired (Welch) "
                          f"ones; median variance reduction {_pct(float(vr.median()))}.</p>")
+        per = g[(g["channel"].astype(str) != "all") & g["verdict"].isin(["better", "worse"])]
+        per = per.sort_values("significant_holm", ascending=False, kind="stable")
+        prow = [[str(r["channel"]), str(r["metric"]), _cell(str(r["metric"]), r["baseline_mean"]),
+                 _cell(str(r["metric"]), r["policy_mean"]),
+                 _fmt_diff(str(r["metric"]), r["diff"], r["ci_low"], r["ci_high"]), r["verdict"],
+                 _significance(r)] for _, r in per.iterrows()]
+        parts.append(f"<h4>Differences that matter, by channel ({len(prow)})</h4>"
+                     + (_table(["channel", "metric", str(r0["baseline"]), str(r0["policy"]),
+                                "difference [95% CI]", "verdict", "significant (Holm)"], prow,
+                               [r[5] for r in prow]) if prow else "<p>None.</p>"))
         rows, classes = [], []
         for _, r in everywhere.iterrows():
             m = str(r["metric"])
             rows.append([m, _cell(m, r["baseline_mean"]), _cell(m, r["policy_mean"]),
                          _fmt_diff(m, r["diff"], r["ci_low"], r["ci_high"]),
+                         margin_text(m, r["margin"]), r["verdict"], _significance(r),
                          _fmt_diff(m, r["diff"], r["unpaired_ci_low"], r["unpaired_ci_high"]),
-                         _ratio(r["ci_ratio"]), _pct(r["variance_reduction"]),
-                         r["direction"], r["verdict"], _significance(r)])
-            classes.append(r["verdict"] if r["significant_holm"] else "")
+                         _ratio(r["ci_ratio"]), _pct(r["variance_reduction"])])
+            classes.append(r["verdict"] if r["verdict"] in ("better", "worse", "equivalent")
+                           else "")
         header = ["metric", str(r0["baseline"]), str(r0["policy"]), "difference [95% CI, paired]",
-                  "unpaired 95% CI", "paired CI narrower", "variance reduction",
-                  "better is", "verdict", "significant (Holm)"]
-        parts.append('<div class="pairs">' + _table(header, rows, classes) + "</div>")
-        per = g[(g["channel"].astype(str) != "all") & g["significant_holm"]
-                & g["verdict"].isin(["better", "worse"])]
-        prow = [[str(r["channel"]), str(r["metric"]),
-                 _fmt_diff(str(r["metric"]), r["diff"], r["ci_low"], r["ci_high"]), r["verdict"]]
-                for _, r in per.iterrows()]
-        parts.append(f"<details><summary>Significant differences by channel ({len(prow)})</summary>"
-                     + (_table(["channel", "metric", "difference [95% CI]", "verdict"], prow,
-                               [r[3] for r in prow]) if prow else "<p>None.</p>")
-                     + "</details>")
+                  "margin", "verdict", "significant (Holm)", "unpaired 95% CI",
+                  "paired CI narrower", "variance reduction"]
+        parts.append("<details><summary>Every metric, all channels</summary>"
+                     '<div class="pairs">' + _table(header, rows, classes) + "</div></details>")
+    return parts
+
+
+def _answers(jobs: Sequence[Job], paired: pd.DataFrame, objective: str | None) -> list[str]:
+    """The page's lead: per comparison, the answer and what else differs."""
+    if paired.empty:
+        return []
+    by_name = {j.name: j for j in jobs}
+    esc, parts = html.escape, ["<h2>Answer</h2>"]
+    texts = answer(paired, objective)
+    for text, (_, g) in zip(texts, paired.groupby(["group", "baseline", "policy"], sort=False)):
+        r0 = g.iloc[0]
+        base = by_name.get(str(r0["baseline_jobs"]).split(",")[0])
+        pol = by_name.get(str(r0["jobs"]).split(",")[0])
+        extra = describe(differences(base, pol), str(r0["baseline"]), str(r0["policy"])) \
+            if base is not None and pol is not None else ""
+        parts.append(f'<div class="answer"><p>{esc(text)}</p>'
+                     + (f'<p class="small">{esc(extra)}</p>' if extra else "") + "</div>")
+    parts.append('<p class="small">Verdicts read each paired 95% interval against the '
+                 "smallest difference that matters (its margin: one percentage point for a "
+                 "share, 5% of the baseline for a time, 1% for hours and money): better or "
+                 "worse when the interval excludes 0 and the estimate passes the margin, "
+                 "equivalent when the whole interval lies within it, else inconclusive. The "
+                 "objective is the one question asked in advance, so its own interval decides; "
+                 "the many other metrics and channels are read with Holm's correction "
+                 "below.</p>")
     return parts
 
 
@@ -154,13 +176,14 @@ def _metric_pivot(table: pd.DataFrame, channel: str) -> tuple[list[str], list[li
 
 def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFrame,
                     figures: Mapping[str, Path], title: str, sources: Sequence[Path],
-                    treatment: Treatment) -> str:
+                    treatment: Treatment, objective: str | None = None) -> str:
     """The page's HTML, from the tables of :func:`comparison_table` and
-    :func:`paired_differences`, the saved figures and the treatment that was paired."""
+    :func:`paired_differences`, the saved figures, the treatment that was paired and the
+    objective the answer ranks policies by."""
     esc = html.escape
     counts = {s: sum(j.status == s for j in jobs) for s in (COMPLETE, FAILED, MISSING)}
     keys = override_keys(jobs)
-    parts = [f"<h1>{esc(title)}</h1>",
+    parts = [f"<h1>{esc(title)}</h1>", *_answers(jobs, paired, objective),
              _table(["item", "value"],
                     [["source", ", ".join(str(s) for s in sources)],
                      ["jobs", f"{len(jobs)}: {counts[COMPLETE]} complete, {counts[FAILED]} failed, "
@@ -179,11 +202,13 @@ def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFra
               "(seed, replication) units. Difference = treatment value minus baseline, with the "
               "Student-t 95% interval of the paired differences; the unpaired (Welch) interval "
               "ignores the pairing. Shares in percentage points (pp), times in minutes, "
-              "agent_hours in agent-hours; counts (arrivals, answered, abandoned) get no "
-              "verdict. Significant = still significant after Holm's correction for the "
-              "many metrics and channels of a comparison (family-wise error 5%; "
+              "hours in paid or agent-hours, money in the scenario's currency; counts "
+              "(arrivals, answered, abandoned) get no verdict, nor do a channel's shares of "
+              "pooled hours and costs (only all channels'). Verdicts against the margin as "
+              "in the answer; significant = still significant after Holm's correction for "
+              "the many metrics and channels of a comparison (family-wise error 5%; "
               "\"uncorrected only\": the row's own interval excludes 0, which among dozens "
-              "of rows can be chance); green: significantly better, red: worse.</p>",
+              "of rows can be chance); blue: better, orange: worse, grey: equivalent.</p>",
               *_pair_sections(paired, treatment)]
     metrics, prow = _metric_pivot(table, "all")
     parts += ["<h2>Results by job</h2>",

@@ -4,8 +4,11 @@ Complete jobs are grouped by everything but their treatment (see :mod:`.treatmen
 seed; in a group each treatment value is compared with the baseline's on the units
 ``(seed, replication)`` both ran: the mean paired difference with a Student-t interval, next
 to the unpaired (Welch) interval of the same difference and the variance reduction that
-pairing buys. Metrics with a direction get a better/worse verdict; counts that rise with
-volume (``arrivals``, ``answered``, ``abandoned``) and ``occupancy`` get none.
+pairing buys. Metrics with a direction get a verdict against the smallest difference that
+matters (:mod:`.margins`): better, worse, equivalent or inconclusive; counts that rise with
+volume (``arrivals``, ``answered``, ``abandoned``) and ``occupancy`` get none, and nor do a
+channel's shares of pooled hours and costs (:data:`sim.metrics.ALLOCATED`: artefacts of
+how a pooled team's time is shared out), only the ``all`` row's.
 
 A comparison tests dozens of metrics and channels at once, so some intervals exclude 0 by
 chance. Each row also carries the paired t-test's p-value and whether it stays significant
@@ -23,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..metrics import mean_ci, t_quantile, t_two_sided_p
+from ..metrics import ALLOCATED, mean_ci, t_quantile, t_two_sided_p
 from .jobs import Job
+from .margins import absolute, margins as default_margins, verdict
 from .settings import parse_setting, same_value, varying
 from .treatment import NEUTRAL_KEYS, Treatment, choose_treatment, pairable
 
@@ -34,7 +38,8 @@ _LOWER = ("mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rat
           "forced_switch_rate", "public_exposure", "pileons_per_complaint", "frac_delayed",
           "agent_hours", "journey_resolution_p50_min", "journey_resolution_p90_min",
           "journey_dissatisfaction_rate", "forced_switches_per_journey",
-          "contacts_per_resolution")
+          "contacts_per_resolution", "paid_hours", "fte", "cost", "cost_per_contact",
+          "cost_per_resolution")
 # Counts rise with volume (pile-ons, retrials, a longer horizon): more answered contacts can
 # mean more contacts, not better service; their rates (abandon_rate...) carry the verdict.
 _NONE = ("arrivals", "answered", "abandoned", "occupancy", "in_system_at_end")
@@ -45,8 +50,8 @@ DIRECTIONS: dict[str, int] = {**{m: 1 for m in _HIGHER}, **{m: -1 for m in _LOWE
 PAIRED_COLUMNS = ["group", "context", "baseline", "policy", "baseline_jobs", "jobs", "seeds",
                   "channel", "metric", "n_pairs", "baseline_mean", "policy_mean", "diff",
                   "ci_low", "ci_high", "unpaired_ci_low", "unpaired_ci_high", "ci_ratio",
-                  "variance_reduction", "direction", "better", "verdict", "significant",
-                  "p_value", "significant_holm"]
+                  "variance_reduction", "direction", "margin", "better", "verdict",
+                  "significant", "p_value", "significant_holm"]
 
 
 def direction(metric: str) -> int:
@@ -105,17 +110,16 @@ def _pair_stats(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> dict[str, 
     return out
 
 
-def _judge(metric: str, stats: Mapping[str, float], baseline: str, policy: str) -> dict[str, Any]:
-    sign = direction(metric)
+def _judge(metric: str, channel: str, stats: Mapping[str, float], baseline: str, policy: str,
+           margin: float | str | None) -> dict[str, Any]:
+    sign = 0 if channel != "all" and metric in ALLOCATED else direction(metric)
     diff, lo, hi = stats["diff"], stats["ci_low"], stats["ci_high"]
     significant = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
-    out = {"direction": {1: "higher", -1: "lower", 0: "none"}[sign], "significant": significant}
-    if sign == 0 or not np.isfinite(diff):
-        return {**out, "better": "none", "verdict": "none"}
-    if diff == 0:
-        return {**out, "better": "equal", "verdict": "equal"}
-    good = sign * diff > 0
-    return {**out, "better": policy if good else baseline, "verdict": "better" if good else "worse"}
+    size = absolute(margin, stats["baseline_mean"]) if sign else math.nan
+    word = verdict(sign, diff, lo, hi, size)
+    better = {"better": policy, "worse": baseline}.get(word, word)
+    return {"direction": {1: "higher", -1: "lower", 0: "none"}[sign], "margin": size,
+            "better": better, "verdict": word, "significant": significant}
 
 
 def holm(p_values: Sequence[float], alpha: float = 0.05) -> np.ndarray:
@@ -165,8 +169,9 @@ def tests_corrected(comparison: pd.DataFrame) -> int:
 
 
 def headline(comparison: pd.DataFrame, channel: str = "all") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One comparison's rows for ``channel`` with a better/worse verdict, split in two: those
-    significant after Holm's correction, and those significant only without it."""
+    """One comparison's rows for ``channel`` with a better/worse verdict (a difference that
+    matters), split in two: those significant after Holm's correction, and those
+    significant only without it."""
     judged = comparison[(comparison["channel"].astype(str) == channel)
                         & comparison["verdict"].isin(["better", "worse"])]
     return (judged[judged["significant_holm"]],
@@ -175,7 +180,8 @@ def headline(comparison: pd.DataFrame, channel: str = "all") -> tuple[pd.DataFra
 
 def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | None = None,
                        level: float = 0.95, *,
-                       treat: str | Sequence[str] | Treatment | None = None) -> pd.DataFrame:
+                       treat: str | Sequence[str] | Treatment | None = None,
+                       margins: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Paired differences with confidence intervals (common random numbers).
 
     Complete jobs are grouped by everything but their treatment and seed (their composed
@@ -202,6 +208,10 @@ def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | No
     treat : str, sequence of str or Treatment, optional
         The treatment keys (``"routing"``, ``"scenario.channels.twitter.target"``, or several
         comma-separated); default: chosen as above (:func:`choose_treatment`).
+    margins : mapping, optional
+        Metric -> the smallest difference that matters, replacing the defaults of
+        :data:`sim.compare.margins.DEFAULT_MARGINS` (a number in the metric's unit, or
+        ``"5%"`` of the baseline's mean).
 
     Returns
     -------
@@ -220,16 +230,20 @@ def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | No
         the interval), ``variance_reduction`` (``1 - var(d) / (var(a) + var(b))``, sample
         variances over the pairs: the share of the unpaired variance of the difference that
         pairing removes; with equal counts ``ci_ratio`` is about ``1/sqrt(1 - vr)``),
-        ``direction`` (``higher``/``lower``/``none`` is better), ``better`` (the better
-        policy's label, ``equal`` for no difference, ``none`` when the metric has no
-        direction), ``verdict`` (the policy against the baseline: ``better``, ``worse``,
-        ``equal`` or ``none``), ``significant`` (the paired interval excludes 0),
+        ``direction`` (``higher``/``lower``/``none`` is better; ``none`` also for a
+        channel's share of pooled hours and costs), ``margin`` (the smallest difference
+        that matters, in the metric's unit), ``better`` (the better policy's label, or the
+        verdict when neither is), ``verdict`` (the policy against the baseline, from the
+        paired interval and the margin, :func:`sim.compare.margins.verdict`: ``better``,
+        ``worse``, ``equivalent``, ``inconclusive``, or ``none`` without a direction),
+        ``significant`` (the paired interval excludes 0),
         ``p_value`` (two-sided paired t-test of a zero mean difference) and
         ``significant_holm`` (still significant after :func:`holm` over the comparison's
         rows with a direction, at family-wise level ``1 - level``; a row identical to
         another, such as a lone channel's and ``all``'s, counts once).
     """
     base = parse_setting(baseline) if baseline is not None else None
+    sizes = default_margins(margins)
     complete = pairable(jobs)
     treatment = choose_treatment(complete, treat)
     groups: OrderedDict[str, OrderedDict[str, list[Job]]] = OrderedDict()
@@ -270,7 +284,8 @@ def paired_differences(jobs: Sequence[Job], baseline: str | tuple[str, str] | No
                 if stats["n_pairs"] == 0:  # undefined for this channel (public_exposure of phone)
                     continue
                 rows.append({**head, "channel": channel, "metric": metric, **stats,
-                             **_judge(metric, stats, names[base_policy], names[policy]),
+                             **_judge(metric, channel, stats, names[base_policy],
+                                      names[policy], sizes.get(metric)),
                              "significant_holm": False})
             _correct(rows[start:], 1 - level)
     return pd.DataFrame(rows, columns=PAIRED_COLUMNS)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -27,10 +28,14 @@ class Comparison:
 
 def compare(jobs: Sequence[Job], out_dir: Path | str, *, baseline: str | None = None,
             title: str = "CareQueue comparison", sources: Sequence[Path] = (),
-            treat: str | Sequence[str] | Treatment | None = None) -> Comparison:
+            treat: str | Sequence[str] | Treatment | None = None,
+            margins: Mapping[str, Any] | None = None,
+            objective: str | None = None) -> Comparison:
     """Write ``comparison.csv``, ``paired.csv``, ``figures/`` and ``comparison.html``.
 
-    Like :func:`write_comparison`, but returns the tables too (for the terminal summary).
+    Like :func:`write_comparison`, but returns the tables too (for the terminal summary);
+    ``margins`` replace default margins of the verdicts (:mod:`.margins`), ``objective``
+    is the metric the page's answer ranks policies by (:mod:`.answer`).
     """
     from ..figures import save as save_figures  # noqa: PLC0415 - matplotlib only here
 
@@ -38,12 +43,13 @@ def compare(jobs: Sequence[Job], out_dir: Path | str, *, baseline: str | None = 
     out.mkdir(parents=True, exist_ok=True)
     treatment = choose_treatment(jobs, treat)
     table = comparison_table(jobs)
-    paired = paired_differences(jobs, baseline, treat=treatment)
+    paired = paired_differences(jobs, baseline, treat=treatment, margins=margins)
     table.to_csv(out / "comparison.csv", index=False)
     paired.to_csv(out / "paired.csv", index=False)
     saved = save_figures(comparison_figures(jobs), out / "figures")
     page = comparison_page(jobs, table, paired, saved, title,
-                           sources or sorted({j.path.parent for j in jobs}, key=str), treatment)
+                           sources or sorted({j.path.parent for j in jobs}, key=str), treatment,
+                           objective)
     path = out / "comparison.html"
     tmp = out / ".comparison.html.tmp"
     tmp.write_text(page, encoding="utf-8")

@@ -10,7 +10,7 @@ customers.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from dataclasses import replace
 
@@ -46,10 +46,16 @@ class _SecureWork(EscalationPolicy):
 
     forced = True
 
-    def __init__(self, channel: str, follow: float, delay_min: float) -> None:
+    def __init__(self, channel: str, follow: float, delay_min: float,
+                 sources: Sequence[str] | None = None) -> None:
         self.channel = channel
         self.follow = _check_share("follow", follow)
         self.delay_min = _check_delay("delay_min", delay_min)
+        if sources is not None and (isinstance(sources, str) or not all(
+                isinstance(x, str) for x in sources)):
+            raise InvalidValue("sources", sources, "must be a list of channel names, or null "
+                               "(every non-secure channel)")
+        self.sources = None if sources is None else list(sources)
 
     def bind(self, model: ModelView) -> None:
         super().bind(model)
@@ -60,7 +66,14 @@ class _SecureWork(EscalationPolicy):
         target = model.scenario.channels[names.index(self.channel)]
         if not target.secure:
             raise InvalidValue("channel", self.channel, "is not secure (secure: false)")
-        self._insecure = [not c.secure for c in model.scenario.channels]
+        insecure = [c.name for c in model.scenario.channels if not c.secure]
+        for source in self.sources or ():
+            if source not in insecure:
+                raise InvalidValue("sources", self.sources, f"names {source!r}, which is not a "
+                                   "non-secure channel; non-secure channels: "
+                                   + ", ".join(insecure))
+        chosen = insecure if self.sources is None else self.sources
+        self._insecure = [c.name in chosen for c in model.scenario.channels]
 
     def after_service(self, contact: ContactView) -> Escalation | None:
         if not (self._insecure[contact.channel] and contact.needs_secure):
@@ -85,10 +98,14 @@ class ToPhone(_SecureWork):
         Probability that the customer does call.
     delay_min : float
         Minutes until the call arrives.
+    sources : list of str, optional
+        The non-secure channels whose contacts are sent (None: every non-secure channel);
+        secure work arriving in the others is done where it arrived.
     """
 
-    def __init__(self, channel: str = "phone", follow: float = 0.6, delay_min: float = 15.0) -> None:
-        super().__init__(channel, follow, delay_min)
+    def __init__(self, channel: str = "phone", follow: float = 0.6, delay_min: float = 15.0,
+                 sources: Sequence[str] | None = None) -> None:
+        super().__init__(channel, follow, delay_min, sources)
 
 
 class ToSecureChat(_SecureWork):
@@ -106,12 +123,16 @@ class ToSecureChat(_SecureWork):
         Probability that the customer opens the secure chat.
     delay_min : float
         Minutes until they do.
+    sources : list of str, optional
+        The non-secure channels whose contacts are moved (None: every non-secure channel);
+        secure work arriving in the others is done where it arrived.
     """
 
     forced = False
 
-    def __init__(self, channel: str = "chat", follow: float = 0.9, delay_min: float = 2.0) -> None:
-        super().__init__(channel, follow, delay_min)
+    def __init__(self, channel: str = "chat", follow: float = 0.9, delay_min: float = 2.0,
+                 sources: Sequence[str] | None = None) -> None:
+        super().__init__(channel, follow, delay_min, sources)
 
     def bind(self, model: ModelView) -> None:
         super().bind(model)
@@ -140,10 +161,15 @@ class Tiered(EscalationPolicy):
         Tier-2 response-time target, minutes.
     name : str
         Name of the tier-2 queue and pool.
+    cost_per_hour : float, optional
+        What a specialist's paid hour costs (None: the highest of the operation's pools).
+    shrinkage : float, optional
+        Specialists' share of paid time off the floor (None: that of the costliest pool).
     """
 
     def __init__(self, share: Mapping[str, float], agents: int = 2, mean_handle_min: float = 12.0,
-                 target_min: float = 5.0, name: str = "tier2") -> None:
+                 target_min: float = 5.0, name: str = "tier2",
+                 cost_per_hour: float | None = None, shrinkage: float | None = None) -> None:
         self.share = {ch: _check_share(f"share.{ch}", v) for ch, v in share.items()}
         if isinstance(agents, bool) or not isinstance(agents, int) or agents < 1:
             raise InvalidValue("agents", agents, "must be an integer >= 1")
@@ -152,6 +178,7 @@ class Tiered(EscalationPolicy):
                 raise InvalidValue(key, value, "must be > 0 (minutes)")
         self.agents, self.name = int(agents), name
         self.mean_handle_min, self.target_min = float(mean_handle_min), float(target_min)
+        self.cost_per_hour, self.shrinkage = cost_per_hour, shrinkage
 
     def organise(self, scenario: Scenario) -> Scenario:
         names = [c.name for c in scenario.channels]
@@ -164,7 +191,11 @@ class Tiered(EscalationPolicy):
         queue = Channel(self.name, Mode.VOICE, self.target_min, NoArrivals(),
                         Exponential(self.mean_handle_min), Exponential(self.target_min),
                         secure=True)
-        pool = Pool(self.name, {self.name: 1.0}, {}, self.agents, fixed=True)
+        costliest = max(scenario.pools, key=lambda p: p.cost_per_hour)
+        pool = Pool(self.name, {self.name: 1.0}, {}, self.agents, fixed=True,
+                    cost_per_hour=(costliest.cost_per_hour if self.cost_per_hour is None
+                                   else self.cost_per_hour),
+                    shrinkage=costliest.shrinkage if self.shrinkage is None else self.shrinkage)
         return scenario.with_channel(queue, pool)
 
     def bind(self, model: ModelView) -> None:

@@ -72,7 +72,8 @@ class UnifiedTextPool(Organisation):
     """Merge every pool that serves only text channels into one pool, at equal headcount.
 
     Each channel keeps its proficiency and concurrency (the best one among the merged pools
-    if several had it); merged pools must share one tool quality.
+    if several had it); merged pools must share one tool quality. The team's hourly cost and
+    shrinkage are the merged pools' averaged by headcount (equally when none has agents).
 
     Parameters
     ----------
@@ -100,7 +101,11 @@ class UnifiedTextPool(Organisation):
             raise InvalidValue("organisation", "unified_text",
                                f"cannot merge text pools with different tool_quality {tools}: "
                                "a unified team works on one set-up; set them equal")
-        merged = Pool(self.name, skills, concurrency, sum(members.values()), members, tools[0])
+        heads = [p.agents for p in text] if any(p.agents for p in text) else [1] * len(text)
+        average = lambda values: sum(h * v for h, v in zip(heads, values)) / sum(heads)
+        merged = Pool(self.name, skills, concurrency, sum(members.values()), members, tools[0],
+                      cost_per_hour=average([p.cost_per_hour for p in text]),
+                      shrinkage=average([p.shrinkage for p in text]))
         rest = tuple(p for p in scenario.pools if p not in text)
         if any(p.name == self.name for p in rest):
             raise InvalidValue("name", self.name, "clashes with the name of a pool")

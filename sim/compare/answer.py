@@ -1,0 +1,153 @@
+"""The comparison's answer: one paragraph per paired comparison, leading the page.
+
+It names the better policy on the user's objective (``hydra.callbacks.compare.objective``,
+default ``dissatisfaction_rate`` of all channels) with the difference, its interval and
+the margin that matters, says what the policy costs against the baseline, and lists the
+differences that cut the other way (a channel that loses what the whole gains). Plain text
+from ``paired.csv`` rows: the page escapes it, the terminal prints it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ..report import _cell, _is_share
+from .paired import direction
+
+#: The objective when none is given: the share of contacts left dissatisfied.
+DEFAULT_OBJECTIVE = "dissatisfaction_rate"
+#: What a policy costs, in order of preference: money when the scenario prices hours.
+_COSTS = ("cost", "paid_hours", "agent_hours")
+
+
+#: Metrics listed first among the trade-offs: what a care manager reads first.
+_PRIORITY = ("service_level", "abandon_rate", "asa_min", "frt_p90_min", "dissatisfaction_rate",
+             "journey_resolution_rate", "journey_dissatisfaction_rate", "mean_wait_min")
+
+
+def duration(minutes: float) -> str:
+    """A time as a person reads it: seconds under two minutes, hours from two hours."""
+    if not math.isfinite(minutes):
+        return "–"
+    if abs(minutes) < 2:
+        return f"{minutes * 60:.0f} s" if abs(minutes) >= 1 / 6 else f"{minutes * 60:.1f} s"
+    if abs(minutes) < 120:
+        return f"{minutes:.1f} min"
+    return f"{minutes / 60:.1f} h"
+
+
+def _value(metric: str, v: float) -> str:
+    if metric.endswith("_min"):
+        return duration(float(v))
+    return _cell(metric, v, math.nan, math.nan, "ci")
+
+
+def difference(metric: str, d: float, lo: float, hi: float) -> str:
+    """``+1.2 pp [0.8, 1.6]`` for a share, ``-0.35 [-0.5, -0.2]`` (metric's unit) else."""
+    if not math.isfinite(d):
+        return "–"
+    k, unit = (100.0, " pp") if _is_share(metric) else (1.0, "")
+    spread = max(abs(d), abs(hi - lo) / 2 if math.isfinite(hi - lo) else 0.0) * k
+    dec = 1 if unit else (0 if spread >= 100 else max(0, 2 - math.floor(math.log10(spread)))
+                          if spread > 0 else 2)
+    text = f"{d * k:+,.{dec}f}{unit}"
+    if math.isfinite(lo) and math.isfinite(hi):
+        text += f" [{lo * k:+,.{dec}f}, {hi * k:+,.{dec}f}]"
+    return text
+
+
+def margin_text(metric: str, m: float) -> str:
+    """A margin as read: ``1.0 pp`` for a share, else in the metric's unit."""
+    if not math.isfinite(m):
+        return "no margin"
+    return f"{m * 100:.1f} pp" if _is_share(metric) else f"{m:,.3g}"
+
+
+def _row(g: pd.DataFrame, metric: str, channel: str = "all") -> pd.Series | None:
+    r = g[(g["metric"] == metric) & (g["channel"].astype(str) == channel)]
+    return None if r.empty else r.iloc[0]
+
+
+def _objective_sentence(r: pd.Series, metric: str) -> str:
+    base, pol = str(r["baseline"]), str(r["policy"])
+    numbers = (f"{_value(metric, r['policy_mean'])} against {_value(metric, r['baseline_mean'])}"
+               f", a difference of {difference(metric, r['diff'], r['ci_low'], r['ci_high'])}")
+    size = margin_text(metric, r["margin"])
+    return {
+        "better": f"{pol} is better than {base} on {metric} (all channels): {numbers}, "
+                  f"beyond the {size} that matters.",
+        "worse": f"{pol} is worse than {base} on {metric} (all channels): {numbers}, "
+                 f"beyond the {size} that matters.",
+        "equivalent": f"{pol} and {base} are equivalent on {metric} (all channels): {numbers}, "
+                      f"the whole interval within the {size} that matters.",
+        "inconclusive": f"{pol} against {base} on {metric} (all channels) is inconclusive: "
+                        f"{numbers}; the interval spans differences on both sides of the "
+                        f"{size} that matters (more replications would narrow it).",
+    }.get(str(r["verdict"]), f"{pol} against {base} on {metric}: {numbers}.")
+
+
+def _cost_sentence(g: pd.DataFrame) -> str:
+    for metric in _COSTS:
+        r = _row(g, metric)
+        if r is not None:
+            words = {"better": "less", "worse": "more", "equivalent": "the same, within the "
+                     f"{margin_text(metric, r['margin'])} that matters,",
+                     "inconclusive": "more or less (inconclusive)"}
+            what = words.get(str(r["verdict"]), "")
+            share = r["diff"] / r["baseline_mean"] if r["baseline_mean"] else math.nan
+            rel = f" ({share:+.1%})" if math.isfinite(share) else ""
+            return (f"It costs {what} in {metric}: "
+                    f"{difference(metric, r['diff'], r['ci_low'], r['ci_high'])}{rel}.")
+    return ""
+
+
+def _against(g: pd.DataFrame, objective: str, verdict: str) -> list[str]:
+    """Rows whose verdict cuts against the objective's (Holm-significant first)."""
+    other = {"better": "worse", "worse": "better"}.get(verdict)
+    if other is None:
+        return []
+    rows = g[(g["verdict"] == other) & ~((g["metric"] == objective)
+                                         & (g["channel"].astype(str) == "all"))
+             & ~g["metric"].isin(_COSTS)]
+    rank = {m: i for i, m in enumerate(_PRIORITY)}
+    rows = rows.assign(_rank=rows["metric"].map(lambda m: rank.get(m, len(rank))),
+                       _holm=~rows["significant_holm"].astype(bool))
+    rows = rows.sort_values(["_holm", "_rank"], kind="stable")
+    return [f"{r['channel']} {r['metric']} {_value(str(r['metric']), r['baseline_mean'])} → "
+            f"{_value(str(r['metric']), r['policy_mean'])}" for _, r in rows.iterrows()]
+
+
+def answer(paired: pd.DataFrame, objective: str | None = None,
+           max_items: int = 6) -> list[str]:
+    """One paragraph per comparison of ``paired`` (rows of :func:`paired_differences`)."""
+    objective = objective or DEFAULT_OBJECTIVE
+    out = []
+    for _, g in paired.groupby(["group", "baseline", "policy"], sort=False):
+        r = _row(g, objective)
+        context = f" ({g.iloc[0]['context']})" if g.iloc[0]["context"] else ""
+        if r is None:
+            out.append(f"{g.iloc[0]['policy']} against {g.iloc[0]['baseline']}{context}: the "
+                       f"objective {objective} is not among the metrics compared.")
+            continue
+        parts = [_objective_sentence(r, objective)]
+        if context:
+            parts[0] = f"{g.iloc[0]['context']}: " + parts[0]
+        parts.append(_cost_sentence(g))
+        against = _against(g, objective, str(r["verdict"]))
+        if against:
+            more = f" and {len(against) - max_items} more" if len(against) > max_items else ""
+            parts.append("Cutting the other way: " + "; ".join(against[:max_items]) + more
+                         + ".")
+        out.append(" ".join(p for p in parts if p))
+    return out
+
+
+def check_objective(metric: str, known: Sequence[str]) -> None:
+    """A ValueError naming the valid objectives unless ``metric`` is one with a direction."""
+    if metric not in known or direction(metric) == 0:
+        valid = ", ".join(m for m in known if direction(m) != 0)
+        raise ValueError(f"objective={metric!r} is not a metric with a better direction; "
+                         f"valid: {valid}")

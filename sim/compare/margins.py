@@ -1,0 +1,99 @@
+"""The smallest difference that matters, per metric, and verdicts judged against it.
+
+A paired interval that excludes zero says a difference is real, not that anyone should act
+on it: at equal headcount, agents finishing their last contacts after a shift's end moved
+``agent_hours`` by 0.2% "significantly". Each directed metric therefore has a margin, the
+smallest difference a care operation would act on; a comparison's verdict reads the paired
+interval against it (:func:`verdict`).
+
+Margins are absolute for shares (one percentage point: ``0.01``) and relative to the
+baseline's mean for times, counts, hours and money (``"5%"``). The defaults are below;
+``hydra.callbacks.compare.margins`` (and ``python -m sim.compare --margin METRIC=VALUE``)
+replace any of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..metrics import SHARES
+
+#: Relative margins of the metrics that are not shares (shares: one percentage point).
+_RELATIVE = {
+    "mean_wait_min": "5%", "asa_min": "5%", "frt_p50_min": "5%", "frt_p90_min": "5%",
+    "public_exposure": "5%", "pileons_per_complaint": "5%", "dissatisfaction_index": "5%",
+    "journey_resolution_p50_min": "5%", "journey_resolution_p90_min": "5%",
+    "forced_switches_per_journey": "5%", "contacts_per_resolution": "2%",
+    "agent_hours": "1%", "paid_hours": "1%", "fte": "1%", "cost": "1%",
+    "cost_per_contact": "1%", "cost_per_resolution": "1%",
+}
+#: Metric -> default margin: a number (absolute, in the metric's unit) or "N%" (of the
+#: baseline's mean).
+DEFAULT_MARGINS: dict[str, float | str] = {**{m: 0.01 for m in SHARES}, **_RELATIVE}
+
+#: The four verdicts, and ``none`` for a metric without a direction or a margin.
+VERDICTS = ("better", "worse", "equivalent", "inconclusive")
+
+
+class MarginError(ValueError):
+    """A margin that is neither a number >= 0 nor a percentage."""
+
+
+def parse_margin(metric: str, value: Any) -> float | str:
+    """A margin as given (``0.02``, ``"5%"``), checked; raises :class:`MarginError`."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            share = float(value.strip()[:-1])
+        except ValueError:
+            share = math.nan
+        if math.isfinite(share) and share >= 0:
+            return f"{share:g}%"
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isfinite(value) and value >= 0:
+            return float(value)
+    raise MarginError(f"margins.{metric}={value!r}: must be a number >= 0 in the metric's unit "
+                      "(0.01: one percentage point of a share) or a percentage of the "
+                      "baseline's mean ('5%')")
+
+
+def margins(overrides: Mapping[str, Any] | None = None) -> dict[str, float | str]:
+    """The default margins with ``overrides`` (metric -> margin) applied and checked."""
+    out = dict(DEFAULT_MARGINS)
+    for metric, value in (overrides or {}).items():
+        out[str(metric)] = parse_margin(str(metric), value)
+    return out
+
+
+def absolute(margin: float | str | None, baseline_mean: float) -> float:
+    """A margin in the metric's unit: a percentage of ``|baseline_mean|``; NaN if none."""
+    if margin is None:
+        return math.nan
+    if isinstance(margin, str):
+        return float(margin[:-1]) / 100 * abs(baseline_mean)
+    return float(margin)
+
+
+def verdict(sign: int, diff: float, low: float, high: float, margin: float) -> str:
+    """The policy against the baseline, from the paired difference (policy - baseline), its
+    interval and the margin (same unit), for a metric where ``sign`` * difference > 0 is
+    good.
+
+    ``better`` / ``worse``: the interval excludes zero and the estimate is at least the
+    margin in that direction; ``equivalent``: the whole interval lies within the margin
+    (any difference too small to matter); ``inconclusive``: anything else (the interval
+    spans a difference that would matter and one that would not). ``none`` without a
+    direction, a margin or an interval.
+    """
+    if sign == 0 or not all(math.isfinite(x) for x in (diff, low, high, margin)):
+        return "none"
+    good, low_good, high_good = sign * diff, min(sign * low, sign * high), max(sign * low,
+                                                                               sign * high)
+    if -margin <= low_good and high_good <= margin:
+        return "equivalent"
+    if low_good > 0 and good >= margin:
+        return "better"
+    if high_good < 0 and good <= -margin:
+        return "worse"
+    return "inconclusive"
