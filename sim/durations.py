@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["parse_duration"]
+__all__ = ["parse_duration", "read_duration"]
 
 _UNITS = {"": 1.0, "s": 1 / 60, "sec": 1 / 60, "min": 1.0, "m": 1.0, "h": 60.0, "d": 1440.0}
 _NUMBER = r"([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]*)\s*"
@@ -34,3 +34,18 @@ def parse_duration(value: Any, key: str, allow_zero: bool = False) -> float:
     if not math.isfinite(minutes) or minutes < 0 or (minutes == 0 and not allow_zero):
         raise ConfigError(key, value, valid)
     return minutes
+
+
+def read_duration(minutes: float) -> str:
+    """A time as a person reads it in a report: seconds under two minutes (``38 s``),
+    minutes under two hours (``14.2 min``), hours under two days (``5.3 h``), else days."""
+    if not math.isfinite(minutes):
+        return "–"
+    a = abs(minutes)
+    if a < 2:
+        return f"{minutes * 60:.0f} s" if a >= 1 / 6 else f"{minutes * 60:.1f} s"
+    if a < 120:
+        return f"{minutes:.1f} min"
+    if a < 2880:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} d"

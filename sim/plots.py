@@ -101,8 +101,9 @@ def log_time_axis(ax: Axes, lo: float, hi: float) -> tuple[float, float]:
     return lo, hi
 
 
-def ecdf_steps(xs: np.ndarray, right: float) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices of the ECDF of sorted ``xs`` for a steps-post line from 0 up to 100% at ``right``."""
+def ecdf_steps(xs: np.ndarray, right: float, top: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of the ECDF of sorted ``xs`` for a steps-post line from 0 up to ``top`` (the
+    share the values are of: answered among arrivals) at ``right``."""
     if xs.size > _MAX_ECDF_POINTS:
         # Sampling on a fine log grid keeps long runs light to draw; a step of 0.5% in time
         # is invisible on the axis. The grid ends exactly at the largest wait.
@@ -110,13 +111,14 @@ def ecdf_steps(xs: np.ndarray, right: float) -> tuple[np.ndarray, np.ndarray]:
         y = np.searchsorted(xs, x, side="right") / xs.size
     else:
         x, y = xs, np.arange(1, xs.size + 1) / xs.size
-    return np.concatenate([[xs[0]], x, [right]]), np.concatenate([[0.0], y, [1.0]])
+    return np.concatenate([[xs[0]], x, [right]]), np.concatenate([[0.0], y * top, [top]])
 
 
 def frt_cdf(contacts: pd.DataFrame, targets_min: Mapping[str, float] | None = None) -> Figure:
-    """Empirical CDF of first-response time per channel, on a log time axis.
+    """Share of a channel's arrivals answered within each time, on a log time axis.
 
-    Only answered contacts outside the warm-up count; all replications are pooled.
+    Contacts outside the warm-up count, all replications pooled; each curve tops out at its
+    channel's answered share, so a channel that makes customers abandon does not look fast.
 
     Parameters
     ----------
@@ -132,16 +134,19 @@ def frt_cdf(contacts: pd.DataFrame, targets_min: Mapping[str, float] | None = No
     -------
     matplotlib.figure.Figure
         One axes: one step line per channel with answered contacts, plus one line per target.
-        Waits under 1 s (:data:`WAIT_FLOOR_MIN`) are drawn at 1 s.
+        Waits under 1 s (:data:`WAIT_FLOOR_MIN`) are drawn at 1 s; the gap above a curve's
+        end is the share abandoned or never answered.
     """
     _require(contacts, ("channel", "wait_min", "answered", "warmup"), "contacts")
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
     colours = _colours(contacts["channel"])
     read = contacts[["channel", "wait_min", "answered", "warmup"]]
-    kept = read[read["answered"].astype(bool) & ~read["warmup"].astype(bool)]
+    after = read[~read["warmup"].astype(bool)]
+    kept = after[after["answered"].astype(bool)]
     waits = {str(ch): np.sort(np.clip(g["wait_min"].dropna().to_numpy(float), WAIT_FLOOR_MIN, None))
-             for ch, g in kept.groupby("channel")}
+             for ch, g in kept.groupby("channel", observed=True)}
+    arrivals = {str(ch): n for ch, n in after.groupby("channel", observed=True).size().items()}
     # ``or {}`` would fail on a pandas Series, a natural way to pass per-channel targets.
     targets = {str(ch): float(t) for ch, t in ({} if targets_min is None else targets_min).items()
                if str(ch) in colours and np.isfinite(t) and t > 0}
@@ -152,9 +157,10 @@ def frt_cdf(contacts: pd.DataFrame, targets_min: Mapping[str, float] | None = No
     for ch, colour in colours.items():
         xs = waits.get(ch, np.empty(0))
         if xs.size:
-            x, y = ecdf_steps(xs, hi)
+            share = xs.size / arrivals[ch]
+            x, y = ecdf_steps(xs, hi, share)
             handles += ax.plot(x, y, drawstyle="steps-post", color=colour, lw=1.8,
-                               label=f"{ch} (n={xs.size:,})")
+                               label=f"{ch} ({share:.0%} of {arrivals[ch]:,} answered)")
         else:
             empty.append(ch)
         if ch in targets:
@@ -173,8 +179,8 @@ def frt_cdf(contacts: pd.DataFrame, targets_min: Mapping[str, float] | None = No
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.grid(True, alpha=0.3)
     ax.set_xlabel("First-response time (log scale; waits under 1 s drawn at 1 s)")
-    ax.set_ylabel("Answered within time (% of answered)")
-    ax.set_title("First-response time, answered contacts after warm-up (replications pooled)")
+    ax.set_ylabel("Arrivals answered within time (%)")
+    ax.set_title("Arrivals answered within t (the gap above a curve: not answered)")
     return fig
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from .kpis import COLUMNS as KPI_COLUMNS, SERVICE_GOAL, headline
 from .painter import Painter
 
 __all__ = ["format_summary", "write_html_report", "write_results"]
@@ -43,7 +44,7 @@ _SUMMARY_COLUMNS = ("channel", "metric", "mean", "ci_low", "ci_high")
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
 max-width:1150px;padding:0 1rem;color:#222;line-height:1.45}
-h1{font-size:1.6rem;margin-bottom:.3rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
+h1{font-size:1.6rem;margin-bottom:.3rem}td.good{background:#d6e8f7}td.bad{background:#fbdcc4}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
 th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:right}
 th{background:#f3f4f6}td:first-child,th:first-child{text-align:left}
@@ -163,27 +164,80 @@ def _raw(x: object) -> str:
     return "–" if x is None or pd.isna(x) else f"{float(x):.6g}"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], row_classes: Sequence[str] | None = None) -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], row_classes: Sequence[str] | None = None,
+           cell_classes: Sequence[Sequence[str]] | None = None) -> str:
     esc = html.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = []
-    for row, cls in zip(rows, row_classes or [""] * len(rows)):
+    for n, (row, cls) in enumerate(zip(rows, row_classes or [""] * len(rows))):
         attr = f' class="{esc(cls)}"' if cls else ""
-        body.append(f"<tr{attr}>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+        marks = cell_classes[n] if cell_classes else [""] * len(row)
+        body.append(f"<tr{attr}>" + "".join(
+            f'<td class="{esc(m)}">{esc(c)}</td>' if m else f"<td>{esc(c)}</td>"
+            for c, m in zip(row, marks)) + "</tr>")
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
-def _img(name: str, path: Path) -> str:
+#: What each of a run's figures shows and what to look at in it (sim/figures.py's stems).
+FIGURE_CAPTIONS = {
+    "first_response_cdf": ("How fast each channel answers",
+                           "Share of each channel's arrivals answered within a time (log "
+                           "scale), dotted lines at the channels' targets. Read where a curve "
+                           "crosses its target: that is the service level. A curve that "
+                           "levels off below 100% shows the contacts that abandoned or were "
+                           "never answered."),
+    "interval_profile": ("When the queues build",
+                         "Arrivals, contacts waiting and agents staffed per interval, over "
+                         "the week. Look for waiting that builds where arrivals outrun the "
+                         "staffed agents, and for agents staffed where nothing arrives."),
+    "service_level": ("Which channels meet their target",
+                      "Share answered within target per channel, with 95% intervals. Bars "
+                      "below the 80% goal are the channels to staff or route differently."),
+    "dissatisfaction": ("Why customers are dissatisfied",
+                        "Dissatisfied contacts per channel by cause: answered later than "
+                        "they expected, abandoned, or told to switch channel. The biggest "
+                        "block is the first thing to fix."),
+}
+
+
+def _img(name: str, path: Path,
+         captions: Mapping[str, tuple[str, str]] = FIGURE_CAPTIONS) -> str:
     data = Path(path).read_bytes()
     if not data.startswith(PNG_SIGNATURE):
         raise ValueError(f"figure {name!r} at {path} is not a PNG file")
     uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-    return (f'<figure><img src="{uri}" alt="{html.escape(name)}">'
-            f"<figcaption>{html.escape(name)}</figcaption></figure>")
+    title, caption = captions.get(Path(name).stem, (name, ""))
+    return (f"<h3>{html.escape(title)}</h3>"
+            f'<figure><img src="{uri}" alt="{html.escape(title)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def policies(config_yaml: str) -> list[list[str]]:
+    """``[part, policy, settings]`` for routing, staffing and escalation, read from the run's
+    composed config (the class a ``_target_`` names, and its scalar settings)."""
+    import yaml  # noqa: PLC0415 - PyYAML, a Hydra dependency
+
+    try:
+        config = yaml.safe_load(config_yaml) or {}
+    except yaml.YAMLError:
+        return []
+    rows = []
+    for part in ("routing", "staffing", "escalation"):
+        node = config.get(part) if isinstance(config, dict) else None
+        if not isinstance(node, dict):
+            continue
+        name = str(node.get("_target_", "?")).rsplit(".", 1)[-1]
+        inner = [str(v.get("_target_")).rsplit(".", 1)[-1] for v in node.values()
+                 if isinstance(v, dict) and "_target_" in v]
+        settings = [f"{k}={v}" for k, v in node.items()
+                    if k != "_target_" and not isinstance(v, (dict, list))]
+        rows.append([part, " + ".join([name, *inner]), ", ".join(settings) or "–"])
+    return rows
 
 
 def write_html_report(path: Path, *, title: str, summary: pd.DataFrame, figures: Mapping[str, Path],
-                      config_yaml: str, notes: Mapping[str, str] | None = None) -> Path:
+                      config_yaml: str, notes: Mapping[str, str] | None = None,
+                      targets: Mapping[str, float] | None = None) -> Path:
     """Write a single self-contained HTML report.
 
     Parameters
@@ -200,6 +254,8 @@ def write_html_report(path: Path, *, title: str, summary: pd.DataFrame, figures:
         The configuration used, shown verbatim (escaped) in a ``<pre>`` block.
     notes : Mapping[str, str], optional
         Run facts (seed, replications, horizon, wall time...) shown as a key/value table.
+    targets : Mapping[str, float], optional
+        Channel -> response-time target (minutes), for the headline's marks.
 
     Returns
     -------
@@ -219,18 +275,35 @@ def write_html_report(path: Path, *, title: str, summary: pd.DataFrame, figures:
     long_rows = [[r["channel"], r["metric"], *(_raw(r.get(k)) for k in ("mean", "ci_low", "ci_high", "n"))]
                  for _, r in summary.iterrows()]
     parts = [f"<h1>{esc(title)}</h1>"]
-    if notes:
-        parts += ["<h2>Run</h2>", _table(["item", "value"], [[str(k), str(v)] for k, v in notes.items()])]
-    parts += ["<h2>Summary</h2>",
-              '<p class="caption">Mean over replications with its confidence interval, '
-              "as mean [low, high]. Shares in %, times in minutes; – = not available.</p>"]
-    parts.append(_table(["channel", *metrics], [[c, *r] for c, r in zip(channels, cells)],
-                        ["all" if c == "all" else "" for c in channels]) if metrics else "<p>No summary rows.</p>")
-    parts.append("<details><summary>Full summary table (long format)</summary>"
-                 + _table(["channel", "metric", "mean", "ci_low", "ci_high", "n"], long_rows) + "</details>")
+    ran = policies(config_yaml)
+    if ran:
+        parts += ["<h2>Policies</h2>", _table(["part", "policy", "settings"], ran)]
+    kpi = headline(summary, targets or {})
+    parts += ["<h2>Headline by channel</h2>",
+              '<p class="caption">Means over replications. Blue: meets the target, orange: '
+              f"misses it: answered within target against the {SERVICE_GOAL:.0%} goal, and "
+              "90% answered within the target itself. Times in seconds, minutes or hours as "
+              "suits the channel; journeys resolved: of the problems that started in the "
+              "channel, the share solved anywhere. Intervals: the full table below.</p>",
+              _table(list(KPI_COLUMNS), [[k.text for k in r] for r in kpi],
+                     ["all" if r[0].text == "all" else "" for r in kpi],
+                     [[k.mark for k in r] for r in kpi])]
     if figures:
         parts += ["<h2>Figures</h2>", *(_img(name, p) for name, p in figures.items())]
-    parts += ["<h2>Configuration</h2>", f"<pre>{esc(config_yaml)}</pre>"]
+    parts += ["<h2>Every metric</h2>",
+              '<p class="caption">Mean over replications with its 95% confidence interval, '
+              "as mean [low, high], inside each metric's bounds. Shares in %, times in "
+              "minutes; – = not available.</p>"]
+    parts.append("<details><summary>By channel (wide)</summary>"
+                 + (_table(["channel", *metrics], [[c, *r] for c, r in zip(channels, cells)],
+                           ["all" if c == "all" else "" for c in channels]) if metrics
+                    else "<p>No summary rows.</p>") + "</details>")
+    parts.append("<details><summary>Full summary table (long format)</summary>"
+                 + _table(["channel", "metric", "mean", "ci_low", "ci_high", "n"], long_rows) + "</details>")
+    if notes:
+        parts += ["<h2>Run</h2>", _table(["item", "value"], [[str(k), str(v)] for k, v in notes.items()])]
+    parts += ["<details><summary>Configuration (the composed config of this run)</summary>"
+              f"<pre>{esc(config_yaml)}</pre></details>"]
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{esc(title)}</title><style>{_CSS}</style></head>\n<body>\n"
             + "\n".join(parts) + "\n</body></html>\n")
@@ -343,9 +416,12 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
                  "wall time": "" if wall_s is None else f"{wall_s:.1f} s",
                  "precision": results.precision,
                  "figures": "" if figures else "not drawn (run.figures=false)"}
+        targets = ({str(c): float(t) for c, t in contacts.groupby(
+                        "channel", observed=True)["target_min"].first().items()}
+                   if "target_min" in contacts and len(contacts) else {})
         write_html_report(stage / "report.html", title="CareQueue simulation results",
                           summary=results.summary, figures=saved, config_yaml=config_yaml,
-                          notes={k: v for k, v in notes.items() if v})
+                          notes={k: v for k, v in notes.items() if v}, targets=targets)
         record = {"status": "complete", "seed": seed, "wall_s": wall_s,
                   "contacts": int(len(contacts)),
                   "replications": int(contacts["replication"].nunique()) if len(contacts) else 0,

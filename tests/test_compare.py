@@ -722,3 +722,25 @@ def test_single_run_is_unaffected_by_the_callback():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "False"]
     assert "sim.cli.callbacks.CompareSweep" in (ROOT / "conf" / "config.yaml").read_text()
+
+
+def test_hold_pairs_policies_at_equal_values_of_a_key_inside_the_treatment(tmp_path):
+    """``hold=escalation.follow``: each escalation against the baseline's at the same follow,
+    one group per follow value; without it the follow is part of the policy compared."""
+    paths = []
+    for i, (esc, follow) in enumerate((e, f) for e in ("to_phone", "to_chat") for f in (0.6, 0.9)):
+        config = {"seed": 1, "escalation": {"_target_": esc, "follow": follow}}
+        values = {"dissatisfaction_rate": np.array([0.3, 0.31, 0.29]) - 0.1 * (esc == "to_chat")
+                  + 0.01 * follow}
+        paths.append(make_job(tmp_path / str(i), [f"escalation={esc}",
+                                                  f"escalation.follow={follow}"],
+                              values, config=config))
+    jobs = as_jobs(*paths)
+    held = compare.paired_differences(jobs, "escalation=to_phone",
+                                      treat=compare.choose_treatment(jobs, None,
+                                                                     "escalation.follow"))
+    assert set(held["context"]) == {"escalation.follow=0.6", "escalation.follow=0.9"}
+    assert set(held["policy"]) == {"escalation=to_chat"}
+    assert np.allclose(held["diff"], -0.1)
+    free = compare.paired_differences(jobs, "escalation=to_phone")
+    assert len(set(free["policy"])) == 3  # every other (escalation, follow) against one

@@ -62,6 +62,19 @@ def test_frt_cdf_overlay_one_panel_per_channel_one_line_per_label(waits):
     png(fig)
 
 
+def test_frt_cdf_overlay_tops_out_at_each_labels_answered_share(waits):
+    """With ``answered_share``, a curve ends at the share of arrivals answered: a policy
+    whose customers abandon cannot look fast by answering only the patient ones."""
+    labels = list(dict.fromkeys(waits["label"]))
+    shares = dict(zip(labels, (0.9, 0.6)))
+    fig = cp.frt_cdf_overlay(waits.assign(answered_share=waits["label"].map(shares)))
+    for ax in data_axes(fig):
+        ends = sorted(line.get_ydata()[-1] for line in ax.get_lines()
+                      if line.get_drawstyle() == "steps-post")
+        assert ends == pytest.approx([0.6, 0.9])
+    assert "tops out at the share answered" in fig.get_suptitle()
+
+
 def test_frt_cdf_overlay_draws_at_most_max_labels_and_says_so(waits):
     fig = cp.frt_cdf_overlay(waits, max_labels=1)
     for ax in data_axes(fig):
@@ -111,6 +124,22 @@ def test_heatmaps_annotate_every_cell_and_sort_numbers():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["siloed", "blended"]
     assert sorted(t.get_text() for t in ax.texts) == ["50.0%"] * 6
     png(fig)
+
+
+def test_heatmaps_colour_the_better_end_blue_whichever_way_is_better():
+    """Service level: higher is better; dissatisfaction: lower is. The better cell of each is
+    blue (more blue than red), the worse red; occupancy has no better end: neutral scale."""
+    rows = [{"x": x, "y": "a", "metric": m, "mean": v} for x, good in (("1", True), ("2", False))
+            for m, v in (("service_level", 0.9 if good else 0.5),
+                         ("dissatisfaction_rate", 0.1 if good else 0.4),
+                         ("occupancy", 0.8 if good else 0.6))]
+    fig = cp.heatmaps(pd.DataFrame(rows), "k", "y")
+    for ax in data_axes(fig)[:2]:
+        rgba = ax.images[0].to_rgba(ax.images[0].get_array())[0]  # row y=a: cells x=1, x=2
+        good, bad = rgba[0], rgba[1]
+        assert good[2] > good[0] and bad[0] > bad[2], ax.get_title()
+        assert "blue: better" in ax.get_title()
+    assert ax.images and "blue" not in data_axes(fig)[2].get_title()
 
 
 def test_dissatisfaction_causes_stacks_shares_without_satisfied():

@@ -105,15 +105,19 @@ def test_frt_cdf_one_line_per_channel_plus_targets(contacts: pd.DataFrame, as_se
         assert to_rgba(target.get_color()) == to_rgba(lines[channel].get_color())
 
 
-def test_frt_cdf_counts_only_answered_after_warmup(contacts: pd.DataFrame) -> None:
+def test_frt_cdf_tops_out_at_the_answered_share_after_warmup(contacts: pd.DataFrame) -> None:
+    """Each curve is the share of arrivals (after warm-up) answered within t: it ends at the
+    answered share, the gap above it abandoned or unanswered."""
     ax = plots.frt_cdf(contacts).axes[0]
     assert len(ax.get_lines()) == len(CHANNELS)  # no targets given, none drawn
     for ln in data_lines(ax):
         ch = ln.get_label().split(" ")[0]
-        sel = contacts[(contacts["channel"] == ch) & contacts["answered"] & ~contacts["warmup"]]
-        assert f"n={len(sel):,}" in ln.get_label()
+        after = contacts[(contacts["channel"] == ch) & ~contacts["warmup"]]
+        sel = after[after["answered"]]
+        share = len(sel) / len(after)
+        assert f"{share:.0%} of {len(after):,} answered" in ln.get_label()
         x, y = np.asarray(ln.get_xdata(), float), np.asarray(ln.get_ydata(), float)
-        assert np.all(np.diff(y) >= 0) and y[0] == 0.0 and y[-1] == 1.0
+        assert np.all(np.diff(y) >= 0) and y[0] == 0.0 and y[-1] == pytest.approx(share)
         assert x.min() >= plots.WAIT_FLOOR_MIN * (1 - 1e-12)  # zero waits clipped to 1 s
         assert np.isclose(np.max(x[:-1]), max(sel["wait_min"].max(), plots.WAIT_FLOOR_MIN))
 

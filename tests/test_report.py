@@ -101,7 +101,7 @@ def test_html_contains_summary_pivot_and_long_table(page: str, summary: pd.DataF
     assert "<details>" in page and page.count("<tr") >= 1 + len(summary)
     assert f"{phone['ci_low']:.6g}" in page  # raw value in the long table
     # Channel rows in the pivot: sorted, then 'all' last.
-    pivot = page.split("<details>")[0]
+    pivot = page.split("<summary>By channel (wide)</summary>")[1].split("</details>")[0]
     positions = [pivot.index(f"<td>{ch}</td>") for ch in ("chat", "email", "phone", "all")]
     assert positions == sorted(positions)
 
@@ -210,3 +210,62 @@ def test_write_results_writes_tables_figures_and_report(tmp_path, summary) -> No
     page = page_path.read_text(encoding="utf-8")
     assert len(parse(page).srcs) == 3
     assert "<td>seed</td><td>42</td>" in page and "3.2 s" in page and "<td>100</td>" not in page
+
+
+# ---------------------------------------------------------------- the page leads with the answer
+
+def _headline_summary(rows: dict[str, dict[str, float]]) -> pd.DataFrame:
+    return pd.DataFrame([(ch, m, v, np.nan, np.nan, 3) for ch, ms in rows.items()
+                         for m, v in ms.items()],
+                        columns=["channel", "metric", "mean", "ci_low", "ci_high", "n"])
+
+
+def test_headline_marks_each_channel_against_its_target_in_readable_units() -> None:
+    """Blue (good) / orange (bad): answered within target against the 80% goal, and the
+    90th-percentile first response against the target; times as a person reads them."""
+    from sim.kpis import COLUMNS, headline  # noqa: PLC0415
+
+    summary = _headline_summary({
+        "phone": {"service_level": 0.85, "asa_min": 0.25, "frt_p90_min": 0.5,
+                  "abandon_rate": 0.04},
+        "email": {"service_level": 0.6, "asa_min": 300.0, "frt_p90_min": 1500.0},
+        "all": {"service_level": 0.7, "asa_min": 40.0, "frt_p90_min": 200.0}})
+    rows = {r[0].text: r for r in headline(summary, {"phone": 20 / 60, "email": 1440.0})}
+    col = {name: i for i, name in enumerate(COLUMNS)}
+    phone, email = rows["phone"], rows["email"]
+    assert phone[col["response target"]].text == "20 s"
+    assert phone[col["answered within target"]].mark == "good"
+    assert phone[col["mean wait (answered)"]].text == "15 s"
+    assert (phone[col["90% answered within"]].text, phone[col["90% answered within"]].mark) == (
+        "30 s", "bad")  # 30 s against a 20 s target
+    assert email[col["answered within target"]].mark == "bad"
+    assert email[col["mean wait (answered)"]].text == "5.0 h"
+    assert email[col["90% answered within"]].mark == "bad"  # 25 h against 24 h
+    assert list(rows) == ["phone", "email", "all"] and rows["all"][col["response target"]].text == "–"
+
+
+def test_report_leads_with_policies_and_headline_and_collapses_the_config(tmp_path, summary,
+                                                                           figures) -> None:
+    config = ("routing:\n  _target_: sim.policies.routing.Priority\n  order: [twitter]\n"
+              "  organisation: {_target_: sim.policies.routing.Silos}\n"
+              "staffing:\n  _target_: sim.policies.staffing.Fixed\n"
+              "escalation:\n  _target_: sim.policies.escalation.ToPhone\n  follow: 0.6\n")
+    assert report.policies(config) == [["routing", "Priority + Silos", "–"],
+                                       ["staffing", "Fixed", "–"],
+                                       ["escalation", "ToPhone", "follow=0.6"]]
+    paths = save(figures, tmp_path / "figs")
+    page = report.write_html_report(tmp_path / "report.html", title="t", summary=summary,
+                                    figures=paths, config_yaml=config,
+                                    targets={"phone": 0.5}).read_text()
+    order = [page.index(h) for h in ("<h2>Policies</h2>", "<h2>Headline by channel</h2>",
+                                     "<h2>Figures</h2>", "<h2>Every metric</h2>")]
+    assert order == sorted(order)
+    assert "<details><summary>Configuration" in page
+    assert 'class="good"' in page or 'class="bad"' in page
+
+
+def test_each_shipped_figure_has_a_title_and_a_caption() -> None:
+    from sim.figures import FIGURES  # noqa: PLC0415
+
+    assert set(FIGURES) == set(report.FIGURE_CAPTIONS)
+    assert all(title and len(caption) > 40 for title, caption in report.FIGURE_CAPTIONS.values())

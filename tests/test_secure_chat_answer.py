@@ -44,16 +44,24 @@ def test_the_page_leads_with_an_answer_on_journeys_and_money(study):
     answer = page.index("<h2>Answer</h2>")
     assert answer < page.index("<h2>Jobs</h2>")
     lead = page[answer:page.index("<h2>Jobs</h2>")]
-    assert "dissatisfaction_rate (all channels)" in lead
-    assert "It costs" in lead and "in cost:" in lead
-    # The assumptions the two policies differ in besides the policy are named.
-    assert "escalation.channel phone → chat" in lead or "escalation.channel" in lead
+    assert "journey_dissatisfaction_rate (all channels)" in lead
+    assert "It costs" in lead and ": cost " in lead
+    # One comparison per follow (held equal within pairs), and whether the verdict holds.
+    assert "escalation.follow=0.6: " in lead and "escalation.follow=0.9: " in lead
+    assert ("the verdict on journey_dissatisfaction_rate holds" in lead
+            or "depends on the swept assumptions" in lead)
+    assert (study / "figures" / "sensitivity.png").is_file()
+    # The settings the two policies differ in besides the policy are named.
+    assert "escalation.channel phone → chat" in lead
 
 
 def test_paired_rows_hold_journey_money_and_margin_verdicts(study):
     paired = pd.read_csv(study / "paired.csv")
     every = paired[paired["channel"] == "all"]
     assert set(JOURNEY_METRICS) | set(MONEY_METRICS) <= set(every["metric"])
+    # Pairs at equal follow: the context names it, the policy and baseline do not.
+    assert set(paired["context"]) == {"escalation.follow=0.6", "escalation.follow=0.9"}
+    assert set(paired["policy"]) == {"escalation=to_secure_chat"}
     for _, r in paired.iterrows():
         metric, channel = r["metric"], r["channel"]
         if channel != "all" and metric in ALLOCATED:

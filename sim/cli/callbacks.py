@@ -44,6 +44,10 @@ class CompareSweep(Callback):
         ``'5%'`` of the baseline's mean), replacing defaults of
         :data:`sim.compare.margins.DEFAULT_MARGINS`:
         ``hydra.callbacks.compare.margins.service_level=0.02``.
+    hold : str, optional
+        Keys inside the treatment held equal within a pair, comma-separated
+        (``hydra.callbacks.compare.hold=escalation.follow``: each policy against the
+        baseline at the same ``follow``, one comparison per value: a sensitivity analysis).
     objective : str, optional
         The metric the comparison's answer ranks the policies by (default
         ``dissatisfaction_rate`` of all channels, at equal cost; see :mod:`sim.compare`).
@@ -51,7 +55,8 @@ class CompareSweep(Callback):
 
     def __init__(self, baseline: str | None = None, enabled: bool = True,
                  treat: str | None = None, margins: Any = None,
-                 objective: str | None = None) -> None:
+                 objective: str | None = None, hold: str | None = None) -> None:
+        self.hold = None if hold is None else str(hold)
         self.margins = dict(margins or {})
         self.objective = None if objective is None else str(objective)
         self.baseline = None if baseline is None else str(baseline)
@@ -60,6 +65,18 @@ class CompareSweep(Callback):
         self._sweep_dir: Path | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if self.enabled:
+            # Checked before any job runs: a bad margin or objective stops the sweep with one
+            # line, not after all its work.
+            from ..compare.margins import MarginError, check_objective, margins  # noqa: PLC0415
+
+            try:
+                margins(self.margins)
+                if self.objective is not None:
+                    check_objective(self.objective)
+            except MarginError as err:
+                print(f"config error: hydra.callbacks.compare.{err}", file=sys.stderr)
+                raise SystemExit(2) from None
         # Resolved now, before any job runs: the directory the sweeper writes to.
         try:
             self._sweep_dir = Path(str(config.hydra.sweep.dir))
@@ -74,7 +91,7 @@ class CompareSweep(Callback):
 
             sweep_dir = self._sweep_dir or Path(str(config.hydra.sweep.dir))
             jobs = compare.load_jobs([sweep_dir])
-            treatment = compare.choose_treatment(jobs, self.treat)
+            treatment = compare.choose_treatment(jobs, self.treat, self.hold)
             baseline = self.baseline
             if baseline is not None:
                 try:

@@ -10,12 +10,11 @@ from ``paired.csv`` rows: the page escapes it, the terminal prints it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import pandas as pd
 
+from ..durations import read_duration
 from ..report import _cell, _is_share
-from .paired import direction
 
 #: The objective when none is given: the share of contacts left dissatisfied.
 DEFAULT_OBJECTIVE = "dissatisfaction_rate"
@@ -23,32 +22,34 @@ DEFAULT_OBJECTIVE = "dissatisfaction_rate"
 _COSTS = ("cost", "paid_hours", "agent_hours")
 
 
-#: Metrics listed first among the trade-offs: what a care manager reads first.
-_PRIORITY = ("service_level", "abandon_rate", "asa_min", "frt_p90_min", "dissatisfaction_rate",
-             "journey_resolution_rate", "journey_dissatisfaction_rate", "mean_wait_min")
+#: Metrics listed first among the trade-offs, and shown by channel on the page: what a care
+#: manager reads first.
+KEY_METRICS = ("service_level", "abandon_rate", "asa_min", "frt_p90_min",
+               "dissatisfaction_rate", "journey_resolution_rate",
+               "journey_dissatisfaction_rate", "forced_switch_rate")
 
 
-def duration(minutes: float) -> str:
-    """A time as a person reads it: seconds under two minutes, hours from two hours."""
-    if not math.isfinite(minutes):
-        return "–"
-    if abs(minutes) < 2:
-        return f"{minutes * 60:.0f} s" if abs(minutes) >= 1 / 6 else f"{minutes * 60:.1f} s"
-    if abs(minutes) < 120:
-        return f"{minutes:.1f} min"
-    return f"{minutes / 60:.1f} h"
-
-
-def _value(metric: str, v: float) -> str:
+def value(metric: str, v: float) -> str:
+    """A metric's value as read: shares in %, times in s/min/h, others to three figures."""
     if metric.endswith("_min"):
-        return duration(float(v))
+        return read_duration(float(v))
     return _cell(metric, v, math.nan, math.nan, "ci")
 
 
+def _signed_time(minutes: float) -> str:
+    return ("+" if minutes >= 0 else "-") + read_duration(abs(minutes))
+
+
 def difference(metric: str, d: float, lo: float, hi: float) -> str:
-    """``+1.2 pp [0.8, 1.6]`` for a share, ``-0.35 [-0.5, -0.2]`` (metric's unit) else."""
+    """``+1.2 pp [+0.8, +1.6]`` for a share, ``+15 s [+7.1 s, +22 s]`` for a time (in the
+    unit a person reads), ``-0.35 [-0.5, -0.2]`` (the metric's unit) else."""
     if not math.isfinite(d):
         return "–"
+    if metric.endswith("_min"):
+        text = _signed_time(d)
+        if math.isfinite(lo) and math.isfinite(hi):
+            text += f" [{_signed_time(lo)}, {_signed_time(hi)}]"
+        return text
     k, unit = (100.0, " pp") if _is_share(metric) else (1.0, "")
     spread = max(abs(d), abs(hi - lo) / 2 if math.isfinite(hi - lo) else 0.0) * k
     dec = 1 if unit else (0 if spread >= 100 else max(0, 2 - math.floor(math.log10(spread)))
@@ -60,10 +61,15 @@ def difference(metric: str, d: float, lo: float, hi: float) -> str:
 
 
 def margin_text(metric: str, m: float) -> str:
-    """A margin as read: ``1.0 pp`` for a share, else in the metric's unit."""
+    """A margin as read: ``1.0 pp`` for a share, ``12 s`` for a time, else in the metric's
+    unit."""
     if not math.isfinite(m):
         return "no margin"
-    return f"{m * 100:.1f} pp" if _is_share(metric) else f"{m:,.3g}"
+    if metric.endswith("_min"):
+        return read_duration(m)
+    if _is_share(metric):
+        return f"{m * 100:.1f} pp"
+    return f"{m:,.0f}" if m >= 100 else f"{m:.3g}"
 
 
 def _row(g: pd.DataFrame, metric: str, channel: str = "all") -> pd.Series | None:
@@ -73,7 +79,7 @@ def _row(g: pd.DataFrame, metric: str, channel: str = "all") -> pd.Series | None
 
 def _objective_sentence(r: pd.Series, metric: str) -> str:
     base, pol = str(r["baseline"]), str(r["policy"])
-    numbers = (f"{_value(metric, r['policy_mean'])} against {_value(metric, r['baseline_mean'])}"
+    numbers = (f"{value(metric, r['policy_mean'])} against {value(metric, r['baseline_mean'])}"
                f", a difference of {difference(metric, r['diff'], r['ci_low'], r['ci_high'])}")
     size = margin_text(metric, r["margin"])
     return {
@@ -93,14 +99,15 @@ def _cost_sentence(g: pd.DataFrame) -> str:
     for metric in _COSTS:
         r = _row(g, metric)
         if r is not None:
-            words = {"better": "less", "worse": "more", "equivalent": "the same, within the "
-                     f"{margin_text(metric, r['margin'])} that matters,",
-                     "inconclusive": "more or less (inconclusive)"}
-            what = words.get(str(r["verdict"]), "")
-            share = r["diff"] / r["baseline_mean"] if r["baseline_mean"] else math.nan
-            rel = f" ({share:+.1%})" if math.isfinite(share) else ""
-            return (f"It costs {what} in {metric}: "
-                    f"{difference(metric, r['diff'], r['ci_low'], r['ci_high'])}{rel}.")
+            numbers = (f"{metric} {difference(metric, r['diff'], r['ci_low'], r['ci_high'])}"
+                       + (f" ({r['diff'] / r['baseline_mean']:+.1%})"
+                          if r["baseline_mean"] else ""))
+            size = margin_text(metric, r["margin"])
+            return {"better": f"It costs less: {numbers}, beyond the {size} that matters.",
+                    "worse": f"It costs more: {numbers}, beyond the {size} that matters.",
+                    "equivalent": f"It costs the same: {numbers}, within the {size} that "
+                                  "matters.",
+                    }.get(str(r["verdict"]), f"Its cost is inconclusive: {numbers}.")
     return ""
 
 
@@ -112,12 +119,12 @@ def _against(g: pd.DataFrame, objective: str, verdict: str) -> list[str]:
     rows = g[(g["verdict"] == other) & ~((g["metric"] == objective)
                                          & (g["channel"].astype(str) == "all"))
              & ~g["metric"].isin(_COSTS)]
-    rank = {m: i for i, m in enumerate(_PRIORITY)}
+    rank = {m: i for i, m in enumerate(KEY_METRICS)}
     rows = rows.assign(_rank=rows["metric"].map(lambda m: rank.get(m, len(rank))),
                        _holm=~rows["significant_holm"].astype(bool))
     rows = rows.sort_values(["_holm", "_rank"], kind="stable")
-    return [f"{r['channel']} {r['metric']} {_value(str(r['metric']), r['baseline_mean'])} → "
-            f"{_value(str(r['metric']), r['policy_mean'])}" for _, r in rows.iterrows()]
+    return [f"{r['channel']} {r['metric']} {value(str(r['metric']), r['baseline_mean'])} → "
+            f"{value(str(r['metric']), r['policy_mean'])}" for _, r in rows.iterrows()]
 
 
 def answer(paired: pd.DataFrame, objective: str | None = None,
@@ -145,9 +152,29 @@ def answer(paired: pd.DataFrame, objective: str | None = None,
     return out
 
 
-def check_objective(metric: str, known: Sequence[str]) -> None:
-    """A ValueError naming the valid objectives unless ``metric`` is one with a direction."""
-    if metric not in known or direction(metric) == 0:
-        valid = ", ".join(m for m in known if direction(m) != 0)
-        raise ValueError(f"objective={metric!r} is not a metric with a better direction; "
-                         f"valid: {valid}")
+def sensitivity_rows(paired: pd.DataFrame, objective: str | None = None) -> pd.DataFrame | None:
+    """The objective's all-channel rows when some policy is compared with its baseline in
+    more than one context (a swept assumption held equal within pairs); else None."""
+    objective = objective or DEFAULT_OBJECTIVE
+    if paired.empty:
+        return None
+    rows = paired[(paired["metric"] == objective) & (paired["channel"].astype(str) == "all")]
+    counts = rows.groupby(["baseline", "policy"], sort=False)["context"].nunique()
+    return rows if len(counts) and counts.max() > 1 else None
+
+
+def holds(rows: pd.DataFrame) -> list[str]:
+    """Per policy against its baseline, whether the verdict on the objective is the same in
+    every context of :func:`sensitivity_rows`, in one sentence each."""
+    out = []
+    for (base, pol), g in rows.groupby(["baseline", "policy"], sort=False):
+        verdicts = list(dict.fromkeys(g["verdict"].astype(str)))
+        where = "; ".join(f"{v} at {c}" for c, v in zip(g["context"], g["verdict"]))
+        metric = str(g["metric"].iloc[0])
+        if len(verdicts) == 1:
+            out.append(f"Across the swept assumptions the verdict on {metric} holds: {pol} is "
+                       f"{verdicts[0]} against {base} in each ({where}).")
+        else:
+            out.append(f"The verdict on {metric} depends on the swept assumptions: {pol} "
+                       f"against {base} is {where}.")
+    return out

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .answer import answer, difference as _fmt_diff
-from .margins import MarginError, margins as check_margins
+from .margins import MarginError, check_objective, margins as check_margins
 from .jobs import COMPLETE, FAILED, MISSING, Job, NotResultsError, is_job_dir, load_jobs
 from .paired import headline
 from .treatment import check_baseline, choose_treatment
@@ -95,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the settings the paired comparisons compare (default: the policy "
                              "keys routing*, escalation*, staffing* if any varies, else every "
                              "varying key but the seed)")
+    parser.add_argument("--hold", metavar="KEY[,KEY]", default=None,
+                        help="keys inside the treatment to hold equal within a pair, e.g. "
+                             "escalation.follow (one comparison per value)")
     parser.add_argument("--objective", metavar="METRIC", default=None,
                         help="the metric the answer ranks policies by (default: "
                              "dissatisfaction_rate, all channels)")
@@ -112,8 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             margins[metric.strip()] = value.strip() if value.strip().endswith("%") else (
                 _number(value, item))
         check_margins(margins)
+        if args.objective is not None:
+            check_objective(args.objective)
         jobs = load_jobs(args.paths)
-        treatment = choose_treatment(jobs, args.treat)
+        treatment = choose_treatment(jobs, args.treat, args.hold)
         if args.treat is not None:
             _check_treat(jobs, treatment.keys)
         if args.baseline is not None:

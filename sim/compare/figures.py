@@ -55,6 +55,7 @@ def _contact_data(jobs: Sequence[Job], keys: Sequence[str]) -> tuple[pd.DataFram
     by one job's columns however many jobs there are.
     """
     waits: dict[tuple[str, str], list[np.ndarray]] = {}
+    answered_n: dict[tuple[str, str], list[int]] = {}
     causes: dict[tuple[str, str], int] = {}
     totals: dict[str, int] = {}
     targets: dict[str, float] = {}
@@ -71,15 +72,20 @@ def _contact_data(jobs: Sequence[Job], keys: Sequence[str]) -> tuple[pd.DataFram
         answered = c[c["answered"].to_numpy(bool)]
         for ch, g in answered.groupby("channel", sort=True):
             waits.setdefault((label, ch), []).append(_subsample(g["wait_min"].dropna().to_numpy(float)))
+        for ch, g in c.groupby("channel", sort=True):
+            n = answered_n.setdefault((label, str(ch)), [0, 0])
+            n[0] += int(g["answered"].to_numpy(bool).sum())
+            n[1] += len(g)
         for ch, t in c.groupby("channel")["target_min"].first().items():
             targets.setdefault(str(ch), float(t))
         for cause, k in c["dissatisfaction_cause"].astype(str).value_counts().items():
             causes[(label, str(cause))] = causes.get((label, str(cause)), 0) + int(k)
         totals[label] = totals.get(label, 0) + len(c)
-    rows = [pd.DataFrame({"label": lab, "channel": ch, "wait_min": _subsample(np.concatenate(parts))})
+    rows = [pd.DataFrame({"label": lab, "channel": ch, "wait_min": _subsample(np.concatenate(parts)),
+                          "answered_share": answered_n[lab, ch][0] / answered_n[lab, ch][1]})
             for (lab, ch), parts in waits.items()]
     wait_table = (pd.concat(rows, ignore_index=True) if rows
-                  else pd.DataFrame(columns=["label", "channel", "wait_min"]))
+                  else pd.DataFrame(columns=["label", "channel", "wait_min", "answered_share"]))
     cause_table = pd.DataFrame([(lab, cause, k, totals[lab]) for (lab, cause), k in causes.items()],
                                columns=["label", "cause", "count", "total"])
     return wait_table, cause_table, targets

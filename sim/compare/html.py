@@ -18,16 +18,31 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..durations import read_duration
 from ..report import _CSS, _cell as _report_cell, _img, _table
-from .answer import answer, difference as _fmt_diff, margin_text
+from .answer import (KEY_METRICS, answer, difference as _fmt_diff, holds, margin_text,
+                     sensitivity_rows, value)
 from .assumptions import describe, differences
 from .jobs import COMPLETE, FAILED, MISSING, Job, override_keys
 from .paired import headline, tests_corrected
 from .treatment import Treatment
 
 # Metrics of the per-job pivot.
-_KEY_METRICS = ("arrivals", "service_level", "asa_min", "frt_p90_min", "abandon_rate",
-                "occupancy", "dissatisfaction_rate", "dissatisfaction_index", "agent_hours")
+_KEY_METRICS = ("service_level", "asa_min", "abandon_rate", "dissatisfaction_rate",
+                "journey_resolution_rate", "cost")
+
+
+#: Titles and captions of the comparison's figures (others are shown by file name).
+CAPTIONS = {
+    "sensitivity": ("Does the verdict hold across the swept assumptions?",
+                    "The objective's paired difference, policy minus baseline, in every "
+                    "context the sweep held equal within pairs, with its 95% interval and "
+                    "verdict; the grey band is the margin, differences too small to matter. "
+                    "A verdict that changes from row to row rests on the assumption swept."),
+    "frt_cdf_overlay": ("How fast each job answers, channel by channel",
+                        "Share of arrivals answered within a time; a curve tops out at the "
+                        "share answered, the gap above it abandoned or unanswered."),
+}
 
 
 _EXTRA_CSS = """
@@ -83,18 +98,19 @@ def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
                          f"ones; median variance reduction {_pct(float(vr.median()))}.</p>")
         per = g[(g["channel"].astype(str) != "all") & g["verdict"].isin(["better", "worse"])]
         per = per.sort_values("significant_holm", ascending=False, kind="stable")
-        prow = [[str(r["channel"]), str(r["metric"]), _cell(str(r["metric"]), r["baseline_mean"]),
-                 _cell(str(r["metric"]), r["policy_mean"]),
-                 _fmt_diff(str(r["metric"]), r["diff"], r["ci_low"], r["ci_high"]), r["verdict"],
-                 _significance(r)] for _, r in per.iterrows()]
-        parts.append(f"<h4>Differences that matter, by channel ({len(prow)})</h4>"
-                     + (_table(["channel", "metric", str(r0["baseline"]), str(r0["policy"]),
-                                "difference [95% CI]", "verdict", "significant (Holm)"], prow,
-                               [r[5] for r in prow]) if prow else "<p>None.</p>"))
+        key = per[per["metric"].isin(KEY_METRICS)]
+        header = ["channel", "metric", str(r0["baseline"]), str(r0["policy"]),
+                  "difference [95% CI]", "verdict", "significant (Holm)"]
+        parts.append(f"<h4>Differences that matter, by channel: key metrics ({len(key)})</h4>"
+                     + _by_channel(header, key))
+        rest = per[~per["metric"].isin(KEY_METRICS)]
+        if len(rest):
+            parts.append(f"<details><summary>The other metrics ({len(rest)})</summary>"
+                         + _by_channel(header, rest) + "</details>")
         rows, classes = [], []
         for _, r in everywhere.iterrows():
             m = str(r["metric"])
-            rows.append([m, _cell(m, r["baseline_mean"]), _cell(m, r["policy_mean"]),
+            rows.append([m, value(m, r["baseline_mean"]), value(m, r["policy_mean"]),
                          _fmt_diff(m, r["diff"], r["ci_low"], r["ci_high"]),
                          margin_text(m, r["margin"]), r["verdict"], _significance(r),
                          _fmt_diff(m, r["diff"], r["unpaired_ci_low"], r["unpaired_ci_high"]),
@@ -107,6 +123,16 @@ def _pair_sections(paired: pd.DataFrame, treatment: Treatment) -> list[str]:
         parts.append("<details><summary>Every metric, all channels</summary>"
                      '<div class="pairs">' + _table(header, rows, classes) + "</div></details>")
     return parts
+
+
+def _by_channel(header: Sequence[str], rows: pd.DataFrame) -> str:
+    if rows.empty:
+        return "<p>None.</p>"
+    body = [[str(r["channel"]), str(r["metric"]), value(str(r["metric"]), r["baseline_mean"]),
+             value(str(r["metric"]), r["policy_mean"]),
+             _fmt_diff(str(r["metric"]), r["diff"], r["ci_low"], r["ci_high"]), r["verdict"],
+             _significance(r)] for _, r in rows.iterrows()]
+    return _table(header, body, [r[5] for r in body])
 
 
 def _answers(jobs: Sequence[Job], paired: pd.DataFrame, objective: str | None) -> list[str]:
@@ -124,6 +150,10 @@ def _answers(jobs: Sequence[Job], paired: pd.DataFrame, objective: str | None) -
             if base is not None and pol is not None else ""
         parts.append(f'<div class="answer"><p>{esc(text)}</p>'
                      + (f'<p class="small">{esc(extra)}</p>' if extra else "") + "</div>")
+    spread = sensitivity_rows(paired, objective)
+    if spread is not None:
+        parts += [f'<div class="answer"><p>{esc(text)} The figure "sensitivity" below shows '
+                  "each context's difference.</p></div>" for text in holds(spread)]
     parts.append('<p class="small">Verdicts read each paired 95% interval against the '
                  "smallest difference that matters (its margin: one percentage point for a "
                  "share, 5% of the baseline for a time, 1% for hours and money): better or "
@@ -140,10 +170,6 @@ def _significance(row: pd.Series) -> str:
     if row["significant_holm"]:
         return "yes"
     return "uncorrected only" if row["significant"] else "no"
-
-
-def _cell(metric: str, v: float) -> str:
-    return _report_cell(metric, v, math.nan, math.nan, "ci")
 
 
 def _job_rows(jobs: Sequence[Job], keys: Sequence[str]) -> tuple[list[list[str]], list[str]]:
@@ -163,13 +189,25 @@ def _problem_list(jobs: Sequence[Job]) -> list[str]:
             f"<ul>{items}</ul>"]
 
 
+def _pivot_cell(metric: str, mean: float, low: float, high: float) -> str:
+    """Mean [low, high]: times as a person reads them, else as the run's report."""
+    if metric.endswith("_min"):
+        if not np.isfinite(mean):
+            return "–"
+        ends = (f" [{read_duration(low)}, {read_duration(high)}]"
+                if np.isfinite(low) and np.isfinite(high) else "")
+        return read_duration(mean) + ends
+    return _report_cell(metric, mean, low, high, "ci")
+
+
 def _metric_pivot(table: pd.DataFrame, channel: str) -> tuple[list[str], list[list[str]]]:
     done = table[(table["status"] == COMPLETE) & (table["channel"].astype(str) == channel)]
     metrics = [m for m in _KEY_METRICS if m in set(done["metric"])]
     rows = []
     for job, g in done.groupby("job", sort=False):
         by = g.drop_duplicates("metric", keep="last").set_index("metric")
-        rows.append([str(job), *(_report_cell(m, by.at[m, "mean"], by.at[m, "ci_low"], by.at[m, "ci_high"], "ci")
+        rows.append([str(job), *(_pivot_cell(m, by.at[m, "mean"], by.at[m, "ci_low"],
+                                             by.at[m, "ci_high"])
                                  if m in by.index else "–" for m in metrics)])
     return metrics, rows
 
@@ -201,7 +239,7 @@ def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFra
               "random numbers): each treatment value is compared with the baseline on the same "
               "(seed, replication) units. Difference = treatment value minus baseline, with the "
               "Student-t 95% interval of the paired differences; the unpaired (Welch) interval "
-              "ignores the pairing. Shares in percentage points (pp), times in minutes, "
+              "ignores the pairing. Shares in percentage points (pp), times in s, min or h, "
               "hours in paid or agent-hours, money in the scenario's currency; counts "
               "(arrivals, answered, abandoned) get no verdict, nor do a channel's shares of "
               "pooled hours and costs (only all channels'). Verdicts against the margin as "
@@ -213,7 +251,7 @@ def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFra
     metrics, prow = _metric_pivot(table, "all")
     parts += ["<h2>Results by job</h2>",
               '<p class="caption">All channels: mean over replications [95% CI]. Shares in %, '
-              "times in minutes.</p>",
+              "times in seconds, minutes or hours; every metric is in comparison.csv.</p>",
               _table(["job", *metrics], prow) if prow else "<p>No complete jobs.</p>"]
     channels = [c for c in dict.fromkeys(table.loc[table["status"] == COMPLETE, "channel"].astype(str))
                 if c != "all"]
@@ -223,7 +261,7 @@ def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFra
     parts.append('<p class="small">Every channel and metric of every job, and every paired '
                  "comparison, are in comparison.csv and paired.csv beside this page.</p>")
     if figures:
-        parts += ["<h2>Figures</h2>", *(_img(name, p) for name, p in figures.items())]
+        parts += ["<h2>Figures</h2>", *(_img(name, p, CAPTIONS) for name, p in figures.items())]
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{esc(title)}</title><style>{_CSS}{_EXTRA_CSS}</style></head>\n<body>\n"
             + "\n".join(parts) + "\n</body></html>\n")

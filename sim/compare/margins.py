@@ -31,7 +31,8 @@ _RELATIVE = {
 }
 #: Metric -> default margin: a number (absolute, in the metric's unit) or "N%" (of the
 #: baseline's mean).
-DEFAULT_MARGINS: dict[str, float | str] = {**{m: 0.01 for m in SHARES}, **_RELATIVE}
+DEFAULT_MARGINS: dict[str, float | str] = {**{m: 0.01 for m in SHARES if m != "occupancy"},
+                                           **_RELATIVE}  # occupancy: neither way is better
 
 #: The four verdicts, and ``none`` for a metric without a direction or a margin.
 VERDICTS = ("better", "worse", "equivalent", "inconclusive")
@@ -97,3 +98,12 @@ def verdict(sign: int, diff: float, low: float, high: float, margin: float) -> s
     if high_good < 0 and good <= -margin:
         return "worse"
     return "inconclusive"
+
+
+def check_objective(metric: str) -> str:
+    """``metric`` if it can rank policies (it has a better direction, hence a margin);
+    else a :class:`MarginError` naming the valid ones."""
+    if metric not in DEFAULT_MARGINS:
+        raise MarginError(f"objective={metric!r}: not a metric with a better direction; "
+                          "valid: " + ", ".join(DEFAULT_MARGINS))
+    return metric

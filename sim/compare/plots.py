@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from .. import plots as run_plots
+from .paired import direction
 
 __all__ = ["cost_vs_dissatisfaction", "dissatisfaction_causes", "frt_cdf_overlay", "heatmaps",
            "is_share", "metric_curves", "pareto_front"]
@@ -87,8 +88,10 @@ def frt_cdf_overlay(waits: pd.DataFrame, targets_min: Mapping[str, float] | None
     ----------
     waits : pandas.DataFrame
         One row per answered contact (after warm-up) to draw: ``label`` (the job, or jobs
-        pooled), ``channel`` and ``wait_min``, the wait to first response in minutes. The
-        caller may subsample; the curve is the empirical CDF of the rows given.
+        pooled), ``channel`` and ``wait_min``, the wait to first response in minutes, and
+        optionally ``answered_share`` (of the label's arrivals in that channel): each curve
+        then tops out there, so a policy that makes customers abandon does not look fast.
+        The caller may subsample; the curve is the empirical CDF of the rows given.
     targets_min : Mapping[str, float], optional
         Response-time target per channel in minutes, drawn as a dotted vertical line.
     max_labels : int
@@ -124,6 +127,8 @@ def frt_cdf_overlay(waits: pd.DataFrame, targets_min: Mapping[str, float] | None
         curves = {lab: np.sort(np.clip(x["wait_min"].dropna().to_numpy(float),
                                        run_plots.WAIT_FLOOR_MIN, None))
                   for lab, x in g.groupby("label", sort=False)}
+        tops = ({lab: float(x["answered_share"].iloc[0]) for lab, x in g.groupby("label", sort=False)}
+                if "answered_share" in g else {})
         points = np.concatenate([np.empty(0), *curves.values()])
         target = targets.get(channel)
         if target is not None:
@@ -135,7 +140,7 @@ def frt_cdf_overlay(waits: pd.DataFrame, targets_min: Mapping[str, float] | None
         for lab in labels:
             xs = curves.get(lab, np.empty(0))
             if xs.size:
-                x, y = run_plots.ecdf_steps(xs, hi)
+                x, y = run_plots.ecdf_steps(xs, hi, tops.get(lab, 1.0))
                 ax.plot(x, y, drawstyle="steps-post", color=colours[lab], lw=1.6)
         if target is not None:
             ax.axvline(target, color="0.2", ls=":", lw=1.4)
@@ -146,14 +151,15 @@ def frt_cdf_overlay(waits: pd.DataFrame, targets_min: Mapping[str, float] | None
     for ax in axes[len(channels):]:
         ax.set_axis_off()
     for ax in axes[::ncols]:
-        ax.set_ylabel("Answered within (%)")
+        ax.set_ylabel("Arrivals answered within (%)")
     handles = [Line2D([], [], color=colours[lab], lw=2, label=lab) for lab in labels]
     if targets:
         handles.append(Line2D([], [], color="0.2", ls=":", lw=1.4, label="response target"))
     fig.legend(handles=handles, loc="outside right upper", frameon=False)
     shown = f"; first {len(labels)} of {len(every)} shown" if len(every) > len(labels) else ""
-    fig.suptitle("First-response time by channel (answered contacts after warm-up; log time"
-                 f"{shown})")
+    topped = "; a curve tops out at the share answered" if "answered_share" in waits else ""
+    fig.suptitle("First-response time by channel (after warm-up; log time"
+                 f"{topped}{shown})")
     return fig
 
 
@@ -238,7 +244,9 @@ def heatmaps(points: pd.DataFrame, x_label: str, y_label: str, *, channel: str =
     -------
     matplotlib.figure.Figure
         One heatmap panel per metric; values of a numeric key are sorted numerically, other
-        keys keep their first-seen order. Empty cells are blank.
+        keys keep their first-seen order. Empty cells are blank. A metric with a better
+        direction is drawn on a diverging scale, blue the better end and red the worse
+        (:func:`sim.compare.paired.direction`); one without, on a neutral sequential scale.
     """
     _require(points, ("x", "y", "metric", "mean"), "points")
     metrics = list(dict.fromkeys(points["metric"].astype(str)))
@@ -250,8 +258,9 @@ def heatmaps(points: pd.DataFrame, x_label: str, y_label: str, *, channel: str =
     if not metrics:
         axes[0].text(0.5, 0.5, "No points", transform=axes[0].transAxes, **_NOTE)
         return fig
-    cmap = colormaps["viridis"]
     for ax, metric in zip(axes, metrics):
+        sign = direction(metric)
+        cmap = colormaps[{1: "RdBu", -1: "RdBu_r"}.get(sign, "viridis")]
         scale = 100.0 if is_share(metric) else 1.0
         d = points[points["metric"].astype(str) == metric]
         grid = np.full((len(ys), len(xs)), np.nan)
@@ -272,7 +281,8 @@ def heatmaps(points: pd.DataFrame, x_label: str, y_label: str, *, channel: str =
         ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
-        ax.set_title(f"{_pretty(metric)} ({channel})")
+        better = {1: "; blue: better (higher)", -1: "; blue: better (lower)"}.get(sign, "")
+        ax.set_title(f"{_pretty(metric)} ({channel}{better})", fontsize=10)
         fig.colorbar(image, ax=ax, shrink=0.85,
                      format=PercentFormatter(100, decimals=0) if scale == 100.0 else None)
     return fig
@@ -432,4 +442,62 @@ def cost_vs_dissatisfaction(points: pd.DataFrame, harm_metric: str = "dissatisfa
     if scale == 100.0:
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=1))
     ax.legend(loc="best", frameon=False)
+    return fig
+
+
+_VERDICT_COLOURS = {"better": "#2166ac", "worse": "#d6604d", "equivalent": "0.45",
+                    "inconclusive": "#e0a030"}
+
+
+def sensitivity(rows: pd.DataFrame, metric: str) -> Figure:
+    """Does the verdict hold? The paired difference in ``metric`` of each policy against its
+    baseline in every context (the swept assumptions held equal within a pair), a
+    forest-plot row per context sorted by the difference, like a tornado chart.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        ``paired.csv`` rows of one metric and channel: ``context``, ``baseline``,
+        ``policy``, ``diff``, ``ci_low``, ``ci_high``, ``margin``, ``verdict``.
+    metric : str
+        The metric's name, for the axis (shares are drawn in percentage points).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per (policy, baseline): a dot and 95% whiskers per context, coloured by
+        verdict, the band of differences too small to matter shaded around 0.
+    """
+    _require(rows, ("context", "baseline", "policy", "diff", "ci_low", "ci_high", "margin",
+                    "verdict"), "rows")
+    pairs = list(dict.fromkeys(zip(rows["policy"].astype(str), rows["baseline"].astype(str))))
+    k = 100.0 if is_share(metric) else 1.0
+    height = max(len(rows[(rows["policy"] == p) & (rows["baseline"] == b)]) for p, b in pairs)
+    fig = Figure(figsize=(8.5, 1.2 + 0.45 * height * len(pairs) + 0.6 * len(pairs)),
+                 layout="constrained")
+    axes = fig.subplots(len(pairs), 1, squeeze=False).ravel()
+    for ax, (policy, baseline) in zip(axes, pairs):
+        g = rows[(rows["policy"] == policy) & (rows["baseline"] == baseline)].sort_values("diff")
+        y = np.arange(len(g))
+        margin = float(np.nanmean(g["margin"])) * k
+        if np.isfinite(margin):
+            ax.axvspan(-margin, margin, color="0.9", zorder=0)
+        ax.axvline(0, color="0.3", lw=1)
+        for i, (_, r) in enumerate(g.iterrows()):
+            colour = _VERDICT_COLOURS.get(str(r["verdict"]), "0.2")
+            ax.errorbar(r["diff"] * k, i, xerr=[[max(0.0, (r["diff"] - r["ci_low"]) * k)],
+                                                [max(0.0, (r["ci_high"] - r["diff"]) * k)]],
+                        fmt="o", color=colour, capsize=3, lw=1.6)
+            ax.annotate(str(r["verdict"]), (r["ci_high"] * k, i), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=9, color=colour)
+        ax.set_yticks(y, [str(c) or "(no context)" for c in g["context"]])
+        ax.set_ylim(-0.7, len(g) - 0.3)
+        ax.set_title(f"{policy} − {baseline}", fontsize=10)
+        ax.grid(True, axis="x", alpha=0.3)
+        ax.margins(x=0.25)
+    axes[-1].set_xlabel(f"Difference in {_pretty(metric)}"
+                        + (" (percentage points)" if k == 100.0 else "")
+                        + "; grey band: too small to matter")
+    fig.suptitle(f"Does the verdict hold across the swept assumptions? ({metric}, all "
+                 "channels; 95% intervals)", fontsize=11)
     return fig

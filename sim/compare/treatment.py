@@ -62,14 +62,21 @@ class Treatment:
 
     keys: tuple[str, ...]
     reason: str = "chosen"
+    held: tuple[str, ...] = ()
 
     def covers(self, key: str) -> bool:
-        """Whether an override key belongs to the treatment."""
+        """Whether an override key belongs to the treatment (inside a treatment key and not
+        inside a held one)."""
         key = norm_key(key)
-        return any(_under(key, k) for k in self.keys)
+        return (any(_under(key, k) for k in self.keys)
+                and not any(_under(key, h) for h in self.held))
 
     def describe(self) -> str:
         """One phrase for pages and messages."""
+        held = f"; {', '.join(self.held)} held equal within a pair" if self.held else ""
+        return self._describe() + held
+
+    def _describe(self) -> str:
         names = ", ".join(self.keys)
         if self.reason == "policy":
             return f"the policy keys ({names})"
@@ -86,7 +93,8 @@ class Treatment:
             cfg = copy.deepcopy(job.config)
             for path in [*map(config_path, self.keys), ("seed",), *map(config_path, NEUTRAL_KEYS)]:
                 drop(cfg, path)
-            return "config:" + json.dumps(cfg, sort_keys=True, default=str)
+            held = {h: lookup(job.config, config_path(h)) for h in self.held}
+            return "config:" + json.dumps([cfg, held], sort_keys=True, default=str)
         items = {k: v for k, v in job.overrides.items()
                  if not self.covers(k) and k != "seed" and k not in NEUTRAL_KEYS}
         return "overrides:" + json.dumps(items, sort_keys=True)
@@ -94,8 +102,12 @@ class Treatment:
     def variant_key(self, job: Job) -> str:
         """What identifies a job's treatment: its config subtrees (else its overrides)."""
         if job.config is not None:
-            return json.dumps({k: lookup(job.config, config_path(k)) for k in self.keys},
-                              sort_keys=True, default=str)
+            tree = {k: copy.deepcopy(lookup(job.config, config_path(k))) for k in self.keys}
+            for h in self.held:
+                for k in self.keys:
+                    if _under(h, k) and isinstance(tree[k], dict):
+                        drop(tree[k], config_path(h)[len(config_path(k)):])
+            return json.dumps(tree, sort_keys=True, default=str)
         return json.dumps({k: v for k, v in job.overrides.items() if self.covers(k)},
                           sort_keys=True)
 
@@ -144,7 +156,8 @@ def parse_treat(treat: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def choose_treatment(jobs: Sequence[Job],
-                     treat: str | Sequence[str] | Treatment | None = None) -> Treatment:
+                     treat: str | Sequence[str] | Treatment | None = None,
+                     hold: str | Sequence[str] | None = None) -> Treatment:
     """The treatment of a comparison of ``jobs``.
 
     Parameters
@@ -156,14 +169,20 @@ def choose_treatment(jobs: Sequence[Job],
         ``"routing,scenario.x"``; ``seed`` is refused). Default: the policy keys if any
         varies across the jobs, else every varying override key but ``seed`` and
         :data:`NEUTRAL_KEYS`.
+    hold : str or sequence of str, optional
+        Keys inside the treatment to hold equal within a pair instead
+        (``"escalation.follow"``: each escalation compared with the baseline's at the same
+        ``follow``; the comparison then has one group per value, a sensitivity analysis).
     """
     if isinstance(treat, Treatment):
         return treat
+    held = parse_treat(hold) if hold else ()
     if treat is not None:
-        return Treatment(parse_treat(treat), "chosen")
+        return Treatment(parse_treat(treat), "chosen", held)
     complete = pairable(jobs)
-    if len({POLICY.variant_key(j) for j in complete}) > 1:
-        return POLICY
+    policy = Treatment(POLICY_GROUPS, "policy", held)
+    if len({policy.variant_key(j) for j in complete}) > 1:
+        return policy
     keys = [k for k in override_keys(complete) if k != "seed" and k not in NEUTRAL_KEYS]
     return Treatment(tuple(varying({k: j.setting(k) for k in keys} for j in complete)), "varying")
 

@@ -12,6 +12,7 @@ import pandas as pd
 from .figures import comparison_figures
 from .html import comparison_page
 from .jobs import Job
+from .answer import sensitivity_rows
 from .paired import paired_differences
 from .table import comparison_table
 from .treatment import Treatment, choose_treatment
@@ -46,7 +47,13 @@ def compare(jobs: Sequence[Job], out_dir: Path | str, *, baseline: str | None = 
     paired = paired_differences(jobs, baseline, treat=treatment, margins=margins)
     table.to_csv(out / "comparison.csv", index=False)
     paired.to_csv(out / "paired.csv", index=False)
-    saved = save_figures(comparison_figures(jobs), out / "figures")
+    drawn = comparison_figures(jobs)
+    spread = sensitivity_rows(paired, objective)
+    if spread is not None:
+        from .plots import sensitivity  # noqa: PLC0415 - matplotlib only here
+
+        drawn = {"sensitivity": sensitivity(spread, spread["metric"].iloc[0]), **drawn}
+    saved = save_figures(drawn, out / "figures")
     page = comparison_page(jobs, table, paired, saved, title,
                            sources or sorted({j.path.parent for j in jobs}, key=str), treatment,
                            objective)
