@@ -1,9 +1,9 @@
-"""Regenerate the figures the README quotes from runs, or check that they are current.
+"""Regenerate the figures the README and docs quote from runs, or check they are current.
 
 Each quoted figure sits between ``<!-- figures:NAME -->`` and ``<!-- /figures:NAME -->``
-in README.md, and NAME's function below runs what it reports and writes the text. With
-``--check`` (CI) nothing is written: the script exits 1 and shows the difference if the
-README quotes anything but what the runs give now.
+in its page (:data:`SECTIONS`), and NAME's function below runs what it reports and writes the
+text. With ``--check`` (CI) nothing is written: the script exits 1 and shows the difference
+if a page quotes anything but what the runs give now.
 
 Usage: ``python scripts/readme_figures.py [--check]``
 """
@@ -38,16 +38,32 @@ def optimize() -> str:
             f"{sims} simulations).")
 
 
-SECTIONS = {"optimize": optimize}
+def compare_example() -> str:
+    """docs/comparisons.md's sweep and the summary its end prints."""
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([sys.executable, "-m", "sim", "-m",
+                               "routing=siloed,unified_text,blended", "seed=1,2",
+                               "run.progress=false", "run.figures=false",
+                               f"hydra.sweep.dir={tmp}"], cwd=ROOT, check=True,
+                              capture_output=True, text=True)
+        lines = done.stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("6 jobs:"))
+        out = [line.replace(tmp, "results/multirun/<date>/<time>") for line in lines[start:]]
+    return "```\n" + "\n".join(out) + "\n```"
 
 
-def regenerate(text: str) -> str:
-    """README text with every marked section rewritten from its run."""
-    for name, make in SECTIONS.items():
+#: Page -> its marked sections and the function that writes each.
+SECTIONS = {README: {"optimize": optimize},
+            ROOT / "docs" / "comparisons.md": {"compare_example": compare_example}}
+
+
+def regenerate(text: str, sections: dict) -> str:
+    """A page's text with every marked section rewritten from its run."""
+    for name, make in sections.items():
         pattern = re.compile(rf"(<!-- figures:{name} -->\n)(.*?)(\n<!-- /figures:{name} -->)",
                              re.S)
         if not pattern.search(text):
-            raise SystemExit(f"README.md has no <!-- figures:{name} --> section")
+            raise SystemExit(f"no <!-- figures:{name} --> section to write")
         body = make()
         text = pattern.sub(lambda m: m.group(1) + body + m.group(3), text)
     return text
@@ -58,20 +74,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if the README's figures differ from a fresh run")
     args = parser.parse_args(argv)
-    old = README.read_text(encoding="utf-8")
-    new = regenerate(old)
-    if args.check:
-        if new != old:
+    stale = 0
+    for page, sections in SECTIONS.items():
+        old = page.read_text(encoding="utf-8")
+        new = regenerate(old, sections)
+        name = page.relative_to(ROOT)
+        if not args.check:
+            page.write_text(new, encoding="utf-8")
+            print(f"{name}: figures regenerated")
+        elif new != old:
+            stale += 1
             sys.stdout.writelines(difflib.unified_diff(
-                old.splitlines(True), new.splitlines(True), "README.md", "regenerated"))
-            print("README figures are stale: run python scripts/readme_figures.py",
+                old.splitlines(True), new.splitlines(True), str(name), "regenerated"))
+            print(f"{name}: quoted figures are stale: run python scripts/readme_figures.py",
                   file=sys.stderr)
-            return 1
-        print("README figures are current")
-        return 0
-    README.write_text(new, encoding="utf-8")
-    print("README figures regenerated")
-    return 0
+        else:
+            print(f"{name}: quoted figures are current")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["parse_duration", "read_duration"]
+__all__ = ["duration_unit", "parse_duration", "read_duration"]
 
 _UNITS = {"": 1.0, "s": 1 / 60, "sec": 1 / 60, "min": 1.0, "m": 1.0, "h": 60.0, "d": 1440.0}
 _NUMBER = r"([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]*)\s*"
@@ -36,16 +36,26 @@ def parse_duration(value: Any, key: str, allow_zero: bool = False) -> float:
     return minutes
 
 
-def read_duration(minutes: float) -> str:
-    """A time as a person reads it in a report: seconds under two minutes (``38 s``),
-    minutes under two hours (``14.2 min``), hours under two days (``5.3 h``), else days."""
-    if not math.isfinite(minutes):
-        return "–"
+def duration_unit(minutes: float) -> tuple[float, str]:
+    """The unit a person reads a time of about ``minutes`` in: (minutes per unit, name)."""
     a = abs(minutes)
     if a < 2:
-        return f"{minutes * 60:.0f} s" if a >= 1 / 6 else f"{minutes * 60:.1f} s"
+        return 1 / 60, "s"
     if a < 120:
-        return f"{minutes:.1f} min"
+        return 1.0, "min"
     if a < 2880:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} d"
+        return 60.0, "h"
+    return 1440.0, "d"
+
+
+def read_duration(minutes: float, unit: tuple[float, str] | None = None) -> str:
+    """A time as a person reads it in a report: seconds under two minutes (``38 s``),
+    minutes under two hours (``14.2 min``), hours under two days (``5.3 h``), else days;
+    or in ``unit`` (:func:`duration_unit`), to write several times in one unit."""
+    if not math.isfinite(minutes):
+        return "–"
+    size, name = unit or duration_unit(minutes)
+    value = minutes / size
+    if name == "s":
+        return f"{value:.0f} s" if abs(value) >= 10 or value == 0 else f"{value:.1f} s"
+    return f"{value:.1f} {name}"

@@ -62,7 +62,8 @@ def headline(summary: pd.DataFrame, targets: Mapping[str, float]) -> list[list[K
         rows.append([
             Kpi(ch),
             Kpi(read_duration(target) if math.isfinite(target) else "–"),
-            Kpi(_share(sl), "" if not math.isfinite(sl) else
+            # All channels together have no one target: no mark.
+            Kpi(_share(sl), "" if not math.isfinite(sl) or ch == "all" else
                 "good" if sl >= SERVICE_GOAL else "bad"),
             Kpi(read_duration(value(ch, "asa_min"))),
             Kpi(read_duration(p90), "" if not (math.isfinite(p90) and math.isfinite(target))

@@ -254,9 +254,14 @@ def channel_agent_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
                           serving: dict[str, list[str]], edges: np.ndarray) -> dict[str, float]:
     """Staffed agent-minutes over ``edges[0]..edges[-1]`` charged to each channel (the sum
     over pools of :func:`channel_pool_minutes`)."""
+    return _by_channel(channel_pool_minutes(staffing, segments, serving, edges), serving)
+
+
+def _by_channel(by_pool: Mapping[tuple[str, str], float],
+                serving: Mapping[str, list[str]]) -> dict[str, float]:
+    """``(channel, pool) -> minutes`` summed over pools."""
     charged = dict.fromkeys(serving, 0.0)
-    for (channel, _), minutes in channel_pool_minutes(staffing, segments, serving,
-                                                      edges).items():
+    for (channel, _), minutes in by_pool.items():
         charged[channel] += minutes
     return charged
 
@@ -394,7 +399,7 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
               for name, pools in [*serving.items(),
                                   (_ALL, sorted({p for ps in serving.values() for p in ps}))])
     by_pool = channel_pool_minutes(staffing, segments, serving, edges)
-    charged = channel_agent_minutes(staffing, segments, serving, edges)
+    charged = _by_channel(by_pool, serving)
     for name, g, pools in groups:
         n = len(g)
         answered = g["answered"].to_numpy()

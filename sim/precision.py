@@ -50,8 +50,12 @@ def parse_targets(names: Sequence[str], channels: Sequence[str]) -> tuple[Target
 
 
 def relative_half_width(values: pd.Series, metric: str) -> float:
-    """Half the width of the summary's 95% interval over |mean| (inf when undefined)."""
+    """Half the width of the summary's 95% interval over |mean|: inf while it cannot be
+    told yet (one value, or a zero mean with spread), NaN when the metric has no value at
+    all (nothing answered in the channel, no cost given)."""
     mean, low, high, n = summary_ci(values, metric)
+    if n == 0:
+        return math.nan
     if n < 2 or not all(math.isfinite(x) for x in (mean, low, high)) or mean == 0:
         return math.inf if (n < 2 or mean != 0 or high > low) else 0.0
     return (high - low) / 2 / abs(mean)
@@ -77,8 +81,12 @@ class Precision:
 
     def next_total(self, per_replication: pd.DataFrame, done: int) -> int:
         """Replications to have in all after the next batch (``done`` when precise enough,
-        or at the bound)."""
-        worst = max(self.widths(per_replication).values(), default=0.0)
+        at the bound, or when a target has no value to estimate: more replications would
+        not give it one)."""
+        widths = list(self.widths(per_replication).values())
+        if any(math.isnan(w) for w in widths):
+            return done
+        worst = max(widths, default=0.0)
         if worst <= self.relative or done >= self.most:
             return done
         if not math.isfinite(worst):

@@ -259,7 +259,12 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
 
 
 def _precision_note(precision: Precision, per_rep: pd.DataFrame, done: int, total: int) -> str:
-    widths = ", ".join(f"{t} ±{w:.1%}" for t, w in precision.widths(per_rep).items())
+    found = precision.widths(per_rep)
+    missing = [str(t) for t, w in found.items() if w != w]  # NaN: no value at all
+    if missing:
+        return (f"precision {precision.relative:.0%} not sought after {done} replications: "
+                f"{', '.join(missing)} has no value to estimate")
+    widths = ", ".join(f"{t} ±{w:.1%}" for t, w in found.items())
     if total > done:
         return (f"precision {precision.relative:.0%}: after {done} replications {widths}; "
                 f"running {total - done} more")

@@ -247,9 +247,15 @@ def test_margins_are_checked_and_relative_ones_scale_with_the_baseline():
     m = margins({"service_level": 0.02, "asa_min": "10%"})
     assert m["service_level"] == 0.02 and absolute(m["asa_min"], 3.0) == pytest.approx(0.3)
     assert absolute(m["cost"], -200.0) == pytest.approx(2.0)  # 1% of the baseline's size
+    # Of the larger side, so a zero baseline does not make every difference matter.
+    assert absolute(m["pileons_per_complaint"], 0.0, 0.4) == pytest.approx(0.02)
+    assert math.isnan(absolute(m["pileons_per_complaint"], 0.0, 0.0))
     for bad in (-0.1, "x%", "-5%", True):
         with pytest.raises(MarginError, match="margins.asa_min"):
             margins({"asa_min": bad})
+    for unknown in ("servce_level", "occupancy"):
+        with pytest.raises(MarginError, match="not a metric with a better direction"):
+            margins({unknown: 0.02})
 
 
 def test_a_channels_share_of_pooled_hours_gets_no_verdict(tmp_path):
@@ -744,3 +750,6 @@ def test_hold_pairs_policies_at_equal_values_of_a_key_inside_the_treatment(tmp_p
     assert np.allclose(held["diff"], -0.1)
     free = compare.paired_differences(jobs, "escalation=to_phone")
     assert len(set(free["policy"])) == 3  # every other (escalation, follow) against one
+    for outside in ("scenario.channels.chat.target", "escalation"):
+        with pytest.raises(ValueError, match=f"hold {outside}: not a setting inside"):
+            compare.choose_treatment(jobs, None, outside)

@@ -35,6 +35,14 @@ def test_next_total_grows_from_the_pilot_spread_and_stops_when_precise():
     assert Precision(0.05, rule.targets, most=5).next_total(loose, 5) == 5  # at the bound
 
 
+def test_a_target_without_any_value_stops_the_search_at_once():
+    """Nothing to estimate (a channel where nothing was answered): more replications would
+    not give it a value, so none are added."""
+    rule = Precision(0.05, (Target("asa_min"),), most=50)
+    assert rule.next_total(_per_rep([1.0, 2.0], metric="mean_wait_min"), 2) == 2
+    assert rule.next_total(_per_rep([math.nan, math.nan], metric="asa_min"), 2) == 2
+
+
 def test_parse_targets_names_what_is_valid():
     assert parse_targets(["asa_min", "phone/service_level"], ["phone"]) == (
         Target("asa_min"), Target("service_level", "phone"))
@@ -71,6 +79,7 @@ def test_precision_run_is_the_fixed_run_of_its_length_and_meets_its_target():
     ("run.precision_metrics=[asa]", "run.precision_metrics", "not a summary metric"),
     ("run.precision_metrics=[]", "run.precision_metrics", "at least one"),
     ("run.max_replications=2", "run.max_replications", ">= run.replications"),
+    ("run.precision_metrics=[cost]", "run.precision_metrics", "no pool has a cost_per_hour"),
 ])
 def test_bad_precision_settings_are_config_errors(override, key, words):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")) as err:

@@ -1,8 +1,9 @@
 """Hydra callbacks: compare the jobs of a sweep when it ends.
 
 Registered in ``conf/config.yaml`` under ``hydra.callbacks``. Hydra instantiates callbacks
-for single runs too, so this module imports nothing heavy at import time: pandas and
-matplotlib load only when a multirun ends. Hydra skips ``on_multirun_end`` when a job
+for single runs too, so this module imports nothing heavy at import time: pandas loads when
+a multirun starts (its margins and objective are checked before any job runs) and
+matplotlib when it ends. Hydra skips ``on_multirun_end`` when a job
 raised; ``python -m sim.compare <sweep dir>`` then does the same job by hand.
 """
 

@@ -126,7 +126,8 @@ def build_setup(cfg: DictConfig) -> Setup:
         raise ConfigError("run.warmup", run.warmup, f"must be shorter than run.horizon ({run.horizon})")
     spec = RunSpec(horizon, warmup, parse_duration(run.drain, "run.drain", allow_zero=True),
                    int(run.replications), int(cfg.seed), int(run.workers),
-                   _precision(run, [c.name for c in scenario.channels]))
+                   _precision(run, [c.name for c in scenario.channels],
+                              any(p.cost_per_hour for p in scenario.pools)))
     routing, organisation, selection = _routing(cfg.routing)
     setup = Setup(scenario, routing, _spec(cfg.staffing, "staffing", "staffing"),
                   _spec(cfg.escalation, "escalation", "escalation"), spec, organisation,
@@ -135,7 +136,7 @@ def build_setup(cfg: DictConfig) -> Setup:
     return setup
 
 
-def _precision(run: DictConfig, channels: list[str]) -> Precision | None:
+def _precision(run: DictConfig, channels: list[str], priced: bool) -> Precision | None:
     """Precision mode's stopping rule from ``run.precision*`` (None when off)."""
     if run.precision is None:
         return None
@@ -155,6 +156,10 @@ def _precision(run: DictConfig, channels: list[str]) -> Precision | None:
     except ValueError as err:
         raise ConfigError("run.precision_metrics", list(run.precision_metrics),
                           str(err)) from None
+    if not priced and any(t.metric.startswith("cost") for t in targets):
+        raise ConfigError("run.precision_metrics", list(run.precision_metrics),
+                          "names a cost, but no pool has a cost_per_hour (scenario.pools."
+                          "<pool>.cost_per_hour): there is no cost to estimate")
     return Precision(float(run.precision), targets, int(run.max_replications))
 
 

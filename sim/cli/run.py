@@ -65,9 +65,11 @@ def _painter(setup: Setup, figures: bool, sweep: bool) -> Painter | nullcontext[
 
 
 def _note(text: str) -> None:
-    """A line for the user while the run goes on (precision mode's batches)."""
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
+    """A line for the user while the run goes on (precision mode's batches), above the
+    progress bar rather than through it."""
+    from tqdm import tqdm  # noqa: PLC0415 - loaded with the progress bar already
+
+    tqdm.write(text, file=sys.stderr)
 
 
 # Absolute, so that `python -m sim` and the `carequeue` console script find the same conf/.

@@ -13,7 +13,8 @@ import math
 
 import pandas as pd
 
-from ..durations import read_duration
+from ..durations import duration_unit, read_duration
+from ..metrics import MONEY_METRICS
 from ..report import _cell, _is_share
 
 #: The objective when none is given: the share of contacts left dissatisfied.
@@ -36,8 +37,8 @@ def value(metric: str, v: float) -> str:
     return _cell(metric, v, math.nan, math.nan, "ci")
 
 
-def _signed_time(minutes: float) -> str:
-    return ("+" if minutes >= 0 else "-") + read_duration(abs(minutes))
+def _signed_time(minutes: float, unit: tuple[float, str]) -> str:
+    return ("+" if minutes >= 0 else "-") + read_duration(abs(minutes), unit)
 
 
 def difference(metric: str, d: float, lo: float, hi: float) -> str:
@@ -46,9 +47,11 @@ def difference(metric: str, d: float, lo: float, hi: float) -> str:
     if not math.isfinite(d):
         return "–"
     if metric.endswith("_min"):
-        text = _signed_time(d)
-        if math.isfinite(lo) and math.isfinite(hi):
-            text += f" [{_signed_time(lo)}, {_signed_time(hi)}]"
+        ends = [x for x in (lo, hi) if math.isfinite(x)]
+        unit = duration_unit(max(abs(x) for x in (d, *ends)))  # one unit for all three
+        text = _signed_time(d, unit)
+        if len(ends) == 2:
+            text += f" [{_signed_time(lo, unit)}, {_signed_time(hi, unit)}]"
         return text
     k, unit = (100.0, " pp") if _is_share(metric) else (1.0, "")
     spread = max(abs(d), abs(hi - lo) / 2 if math.isfinite(hi - lo) else 0.0) * k
@@ -83,10 +86,10 @@ def _objective_sentence(r: pd.Series, metric: str) -> str:
                f", a difference of {difference(metric, r['diff'], r['ci_low'], r['ci_high'])}")
     size = margin_text(metric, r["margin"])
     return {
-        "better": f"{pol} is better than {base} on {metric} (all channels): {numbers}, "
-                  f"beyond the {size} that matters.",
-        "worse": f"{pol} is worse than {base} on {metric} (all channels): {numbers}, "
-                 f"beyond the {size} that matters.",
+        "better": f"{pol} is better than {base} on {metric} (all channels): {numbers}; "
+                  f"the interval excludes 0 and the estimate passes the {size} that matters.",
+        "worse": f"{pol} is worse than {base} on {metric} (all channels): {numbers}; "
+                 f"the interval excludes 0 and the estimate passes the {size} that matters.",
         "equivalent": f"{pol} and {base} are equivalent on {metric} (all channels): {numbers}, "
                       f"the whole interval within the {size} that matters.",
         "inconclusive": f"{pol} against {base} on {metric} (all channels) is inconclusive: "
@@ -99,30 +102,36 @@ def _cost_sentence(g: pd.DataFrame) -> str:
     for metric in _COSTS:
         r = _row(g, metric)
         if r is not None:
+            base = float(r["baseline_mean"])
+            share = (f" ({r['diff'] / base:+.1%})" if math.isfinite(base) and base != 0
+                     else "")
             numbers = (f"{metric} {difference(metric, r['diff'], r['ci_low'], r['ci_high'])}"
-                       + (f" ({r['diff'] / r['baseline_mean']:+.1%})"
-                          if r["baseline_mean"] else ""))
+                       f"{share}")
             size = margin_text(metric, r["margin"])
-            return {"better": f"It costs less: {numbers}, beyond the {size} that matters.",
-                    "worse": f"It costs more: {numbers}, beyond the {size} that matters.",
+            return {"better": f"It costs less: {numbers}, the estimate past the {size} that "
+                              "matters.",
+                    "worse": f"It costs more: {numbers}, the estimate past the {size} that "
+                             "matters.",
                     "equivalent": f"It costs the same: {numbers}, within the {size} that "
                                   "matters.",
-                    }.get(str(r["verdict"]), f"Its cost is inconclusive: {numbers}.")
+                    "inconclusive": f"Its cost is inconclusive: {numbers}.",
+                    }.get(str(r["verdict"]), f"Cost, without a verdict: {numbers}.")
     return ""
 
 
 def _against(g: pd.DataFrame, objective: str, verdict: str) -> list[str]:
-    """Rows whose verdict cuts against the objective's (Holm-significant first)."""
+    """Rows whose verdict cuts against the objective's and that stay significant after
+    Holm's correction (the many other rows can differ by chance), key metrics first; hours
+    and money are the cost sentence's."""
     other = {"better": "worse", "worse": "better"}.get(verdict)
     if other is None:
         return []
-    rows = g[(g["verdict"] == other) & ~((g["metric"] == objective)
-                                         & (g["channel"].astype(str) == "all"))
-             & ~g["metric"].isin(_COSTS)]
+    rows = g[(g["verdict"] == other) & g["significant_holm"].astype(bool)
+             & ~((g["metric"] == objective) & (g["channel"].astype(str) == "all"))
+             & ~g["metric"].isin((*_COSTS, *MONEY_METRICS))]
     rank = {m: i for i, m in enumerate(KEY_METRICS)}
-    rows = rows.assign(_rank=rows["metric"].map(lambda m: rank.get(m, len(rank))),
-                       _holm=~rows["significant_holm"].astype(bool))
-    rows = rows.sort_values(["_holm", "_rank"], kind="stable")
+    rows = rows.assign(_rank=rows["metric"].map(lambda m: rank.get(m, len(rank))))
+    rows = rows.sort_values("_rank", kind="stable")
     return [f"{r['channel']} {r['metric']} {value(str(r['metric']), r['baseline_mean'])} → "
             f"{value(str(r['metric']), r['policy_mean'])}" for _, r in rows.iterrows()]
 
@@ -146,8 +155,8 @@ def answer(paired: pd.DataFrame, objective: str | None = None,
         against = _against(g, objective, str(r["verdict"]))
         if against:
             more = f" and {len(against) - max_items} more" if len(against) > max_items else ""
-            parts.append("Cutting the other way: " + "; ".join(against[:max_items]) + more
-                         + ".")
+            parts.append("Cutting the other way (significant after Holm's correction): "
+                         + "; ".join(against[:max_items]) + more + ".")
         out.append(" ".join(p for p in parts if p))
     return out
 
@@ -171,9 +180,15 @@ def holds(rows: pd.DataFrame) -> list[str]:
         verdicts = list(dict.fromkeys(g["verdict"].astype(str)))
         where = "; ".join(f"{v} at {c}" for c, v in zip(g["context"], g["verdict"]))
         metric = str(g["metric"].iloc[0])
-        if len(verdicts) == 1:
+        if verdicts in (["better"], ["worse"]):
             out.append(f"Across the swept assumptions the verdict on {metric} holds: {pol} is "
-                       f"{verdicts[0]} against {base} in each ({where}).")
+                       f"{verdicts[0]} than {base} in each ({where}).")
+        elif verdicts == ["equivalent"]:
+            out.append(f"Across the swept assumptions {pol} and {base} stay equivalent on "
+                       f"{metric} ({where}).")
+        elif len(verdicts) == 1:
+            out.append(f"{pol} against {base} on {metric} is {verdicts[0]} in every context "
+                       f"swept ({where}): no verdict to hold.")
         else:
             out.append(f"The verdict on {metric} depends on the swept assumptions: {pol} "
                        f"against {base} is {where}.")

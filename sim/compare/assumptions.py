@@ -70,17 +70,28 @@ def differences(baseline: Job, policy: Job) -> list[Difference]:
     return out
 
 
+def _text(value: Any) -> str:
+    """A value as an override writes it (``null``, ``true``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
 def describe(found: list[Difference], baseline: str, policy: str) -> str:
     """One sentence for the page: what else differs, ASSUMED values first."""
     if not found:
         return ""
     found = sorted(found, key=lambda d: not d.assumed)
-    items = [f"{d.key} {d.baseline} → {d.policy}" + (" (ASSUMED)" if d.assumed else "")
-             for d in found]
+    items = [f"{d.key} {_text(d.baseline)} → {_text(d.policy)}"
+             + (" (ASSUMED)" if d.assumed else "") for d in found]
     text = (f"Besides the policy, {policy} and {baseline} differ in: " + "; ".join(items) + ".")
     assumed = [d.key for d in found if d.assumed]
     if assumed:
-        text += (" The verdicts rest on these assumptions too; sweep them at equal values "
-                 f"(e.g. {assumed[0]}={found[0].baseline},{found[0].policy}) to separate "
-                 "the policy from the assumption.")
+        first = found[0]
+        text += (" The verdicts rest on these assumptions too; to separate the policy from "
+                 f"the assumption, sweep it and hold it equal within pairs: "
+                 f"{first.key}={_text(first.baseline)},{_text(first.policy)} "
+                 f"hydra.callbacks.compare.hold={first.key}.")
     return text

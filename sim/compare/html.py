@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..durations import read_duration
+from ..durations import duration_unit, read_duration
 from ..report import _CSS, _cell as _report_cell, _img, _table
 from .answer import (KEY_METRICS, answer, difference as _fmt_diff, holds, margin_text,
                      sensitivity_rows, value)
@@ -155,8 +155,9 @@ def _answers(jobs: Sequence[Job], paired: pd.DataFrame, objective: str | None) -
         parts += [f'<div class="answer"><p>{esc(text)} The figure "sensitivity" below shows '
                   "each context's difference.</p></div>" for text in holds(spread)]
     parts.append('<p class="small">Verdicts read each paired 95% interval against the '
-                 "smallest difference that matters (its margin: one percentage point for a "
-                 "share, 5% of the baseline for a time, 1% for hours and money): better or "
+                 "smallest difference that matters (its margin, in each row of paired.csv; by "
+                 "default one percentage point for a share, 5% of the larger mean for a time, "
+                 "1% for hours and money): better or "
                  "worse when the interval excludes 0 and the estimate passes the margin, "
                  "equivalent when the whole interval lies within it, else inconclusive. The "
                  "objective is the one question asked in advance, so its own interval decides; "
@@ -194,9 +195,10 @@ def _pivot_cell(metric: str, mean: float, low: float, high: float) -> str:
     if metric.endswith("_min"):
         if not np.isfinite(mean):
             return "–"
-        ends = (f" [{read_duration(low)}, {read_duration(high)}]"
+        unit = duration_unit(mean)
+        ends = (f" [{read_duration(low, unit)}, {read_duration(high, unit)}]"
                 if np.isfinite(low) and np.isfinite(high) else "")
-        return read_duration(mean) + ends
+        return read_duration(mean, unit) + ends
     return _report_cell(metric, mean, low, high, "ci")
 
 

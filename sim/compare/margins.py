@@ -6,10 +6,10 @@ on it: at equal headcount, agents finishing their last contacts after a shift's 
 smallest difference a care operation would act on; a comparison's verdict reads the paired
 interval against it (:func:`verdict`).
 
-Margins are absolute for shares (one percentage point: ``0.01``) and relative to the
-baseline's mean for times, counts, hours and money (``"5%"``). The defaults are below;
-``hydra.callbacks.compare.margins`` (and ``python -m sim.compare --margin METRIC=VALUE``)
-replace any of them.
+Margins are absolute for shares (one percentage point: ``0.01``) and relative to the larger
+of the two policies' means for times, counts, hours and money (``"5%"``). The defaults are
+below; ``hydra.callbacks.compare.margins`` (and ``python -m sim.compare --margin
+METRIC=VALUE``) replace any of them.
 """
 
 from __future__ import annotations
@@ -63,16 +63,27 @@ def margins(overrides: Mapping[str, Any] | None = None) -> dict[str, float | str
     """The default margins with ``overrides`` (metric -> margin) applied and checked."""
     out = dict(DEFAULT_MARGINS)
     for metric, value in (overrides or {}).items():
+        if str(metric) not in DEFAULT_MARGINS:
+            raise MarginError(f"margins.{metric}: not a metric with a better direction; "
+                              "valid: " + ", ".join(DEFAULT_MARGINS))
         out[str(metric)] = parse_margin(str(metric), value)
     return out
 
 
-def absolute(margin: float | str | None, baseline_mean: float) -> float:
-    """A margin in the metric's unit: a percentage of ``|baseline_mean|``; NaN if none."""
+def absolute(margin: float | str | None, baseline_mean: float,
+             policy_mean: float = math.nan) -> float:
+    """A margin in the metric's unit; NaN if none.
+
+    A percentage is of the larger of ``|baseline_mean|`` and ``|policy_mean|``: a baseline
+    at 0 (no pile-ons at all) would otherwise make any difference "matter", and the margin
+    does not depend on which policy is called the baseline.
+    """
     if margin is None:
         return math.nan
     if isinstance(margin, str):
-        return float(margin[:-1]) / 100 * abs(baseline_mean)
+        size = max((abs(v) for v in (baseline_mean, policy_mean) if math.isfinite(v)),
+                   default=math.nan)
+        return float(margin[:-1]) / 100 * size if size > 0 else math.nan
     return float(margin)
 
 
@@ -82,7 +93,8 @@ def verdict(sign: int, diff: float, low: float, high: float, margin: float) -> s
     good.
 
     ``better`` / ``worse``: the interval excludes zero and the estimate is at least the
-    margin in that direction; ``equivalent``: the whole interval lies within the margin
+    margin in that direction (the difference is real, and its best estimate matters; the
+    interval may still reach below the margin); ``equivalent``: the whole interval lies within the margin
     (any difference too small to matter); ``inconclusive``: anything else (the interval
     spans a difference that would matter and one that would not). ``none`` without a
     direction, a margin or an interval.

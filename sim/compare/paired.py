@@ -115,7 +115,7 @@ def _judge(metric: str, channel: str, stats: Mapping[str, float], baseline: str,
     sign = 0 if channel != "all" and metric in ALLOCATED else direction(metric)
     diff, lo, hi = stats["diff"], stats["ci_low"], stats["ci_high"]
     significant = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
-    size = absolute(margin, stats["baseline_mean"]) if sign else math.nan
+    size = absolute(margin, stats["baseline_mean"], stats["policy_mean"]) if sign else math.nan
     word = verdict(sign, diff, lo, hi, size)
     better = {"better": policy, "worse": baseline}.get(word, word)
     return {"direction": {1: "higher", -1: "lower", 0: "none"}[sign], "margin": size,

@@ -105,7 +105,7 @@ class Treatment:
             tree = {k: copy.deepcopy(lookup(job.config, config_path(k))) for k in self.keys}
             for h in self.held:
                 for k in self.keys:
-                    if _under(h, k) and isinstance(tree[k], dict):
+                    if _under(h, k) and h != k and isinstance(tree[k], dict):
                         drop(tree[k], config_path(h)[len(config_path(k)):])
             return json.dumps(tree, sort_keys=True, default=str)
         return json.dumps({k: v for k, v in job.overrides.items() if self.covers(k)},
@@ -178,13 +178,23 @@ def choose_treatment(jobs: Sequence[Job],
         return treat
     held = parse_treat(hold) if hold else ()
     if treat is not None:
-        return Treatment(parse_treat(treat), "chosen", held)
+        return _holding(Treatment(parse_treat(treat), "chosen", held))
     complete = pairable(jobs)
-    policy = Treatment(POLICY_GROUPS, "policy", held)
-    if len({policy.variant_key(j) for j in complete}) > 1:
-        return policy
-    keys = [k for k in override_keys(complete) if k != "seed" and k not in NEUTRAL_KEYS]
+    if len({POLICY.variant_key(j) for j in complete}) > 1:
+        return _holding(Treatment(POLICY_GROUPS, "policy", held))
+    keys = [k for k in override_keys(complete) if k != "seed" and k not in NEUTRAL_KEYS
+            and not any(_under(k, h) for h in held)]  # a held key is context here
     return Treatment(tuple(varying({k: j.setting(k) for k in keys} for j in complete)), "varying")
+
+
+def _holding(treatment: Treatment) -> Treatment:
+    """The treatment, once each held key is checked to lie inside one of its keys."""
+    for h in treatment.held:
+        if not any(_under(h, k) and h != k for k in treatment.keys):
+            raise ValueError(f"hold {h}: not a setting inside the treatment "
+                             f"({', '.join(treatment.keys)}); hold a key inside one, e.g. "
+                             "escalation.follow inside escalation")
+    return treatment
 
 
 def check_baseline(jobs: Sequence[Job], baseline: str | tuple[str, str],
