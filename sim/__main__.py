@@ -5,6 +5,9 @@ When the run is over, the process leaves without tearing the interpreter down: e
 handler runs (log files are flushed, pools and threads end), then the process exits with the
 status the run set. Freeing each of the run's objects and modules one by one would only
 keep the user waiting, about a quarter of a second after a long run.
+
+Hydra's composition that only reads ``hydra.mode`` is skipped
+(:func:`sim.cli.run.compose_once`).
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ def run() -> None:
     # so this one runs after every other.
     atexit.register(_leave)
     from .cli.overrides import defer_to_swept_groups  # noqa: PLC0415
-    from .cli.run import main  # noqa: PLC0415
+    from .cli.run import compose_once, main  # noqa: PLC0415
 
+    compose_once(sys.argv[1:])
     if "-m" in sys.argv or "--multirun" in sys.argv:
         # A key inside a swept group (escalation.follow beside escalation=a,b) is set per job.
         sys.argv[1:] = defer_to_swept_groups(sys.argv[1:])

@@ -150,3 +150,35 @@ def test_readme_policy_example_changes_the_default_study(tmp_path, monkeypatch):
     exposure = lambda res: res.summary.query(
         "channel == 'twitter' and metric == 'public_exposure'")["mean"].iloc[0]
     assert exposure(mine) < exposure(fcfs)
+
+
+def test_no_shipped_config_sets_hydra_mode():
+    """``python -m sim`` skips Hydra's composition that only reads ``hydra.mode``
+    (sim/__main__.py): that holds only while no shipped config sets it."""
+    import yaml  # noqa: PLC0415
+
+    from sim.cli.schema import compose  # noqa: PLC0415
+
+    assert compose(return_hydra_config=True).hydra.mode is None
+    for path in sorted((ROOT / "conf").rglob("*.yaml")):
+        data = yaml.safe_load(path.read_text()) or {}
+        hydra_node = data if "hydra" in path.relative_to(ROOT / "conf").parts else data.get(
+            "hydra", {})
+        assert "mode" not in (hydra_node or {}), path
+
+
+def test_a_sweep_and_a_run_keep_their_modes_with_one_composition(tmp_path):
+    """With the mode-only composition skipped, ``-m`` still sweeps and a plain run still
+    runs once (and a command line that sets hydra.mode is left to Hydra)."""
+    run = run_cli(tmp_path, "scenario=erlang", "run.horizon=2h", "run.warmup=0",
+                  "run.replications=1", "run.figures=false")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "run" / "summary.csv").is_file()
+    sweep = subprocess.run(
+        [sys.executable, "-m", "sim", "-m", "scenario=erlang", "scenario.agents=11,12",
+         "run.horizon=2h", "run.warmup=0", "run.replications=1", "run.figures=false",
+         "run.progress=false",
+         f"hydra.sweep.dir={tmp_path / 'sweep'}"], cwd=ROOT, capture_output=True, text=True)
+    assert sweep.returncode == 0, sweep.stderr
+    assert (tmp_path / "sweep" / "0" / "summary.csv").is_file()
+    assert (tmp_path / "sweep" / "1" / "summary.csv").is_file()
