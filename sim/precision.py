@@ -79,11 +79,11 @@ class Precision:
             out[t] = relative_half_width(rows["value"], t.metric)
         return out
 
-    def next_total(self, per_replication: pd.DataFrame, done: int) -> int:
-        """Replications to have in all after the next batch (``done`` when precise enough,
-        at the bound, or when a target has no value to estimate: more replications would
-        not give it one)."""
-        widths = list(self.widths(per_replication).values())
+    def next_total(self, found: dict[Target, float], done: int) -> int:
+        """Replications to have in all after the next batch, from the targets' :meth:`widths`
+        over the ``done`` so far (``done`` when precise enough, at the bound, or when a
+        target has no value to estimate: more replications would not give it one)."""
+        widths = list(found.values())
         if any(math.isnan(w) for w in widths):
             return done
         worst = max(widths, default=0.0)

@@ -9,6 +9,7 @@ fresh policies (they hold state), draws its customers from the named streams of
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -237,8 +238,9 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
             done = total
             if spec.precision is not None:
                 per_rep = pd.concat([b[0][4] for b in batches], ignore_index=True)
-                total = spec.precision.next_total(per_rep, done)
-                outcome = _precision_note(spec.precision, per_rep, done, total)
+                found = spec.precision.widths(per_rep)
+                total = spec.precision.next_total(found, done)
+                outcome = _precision_note(spec.precision, found, done, total)
                 if note is not None:
                     note(outcome)
     finally:
@@ -258,9 +260,9 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
                    metrics.summarise(per_rep), precision=outcome)
 
 
-def _precision_note(precision: Precision, per_rep: pd.DataFrame, done: int, total: int) -> str:
-    found = precision.widths(per_rep)
-    missing = [str(t) for t, w in found.items() if w != w]  # NaN: no value at all
+def _precision_note(precision: Precision, found: dict, done: int, total: int) -> str:
+    """What precision mode did after ``done`` replications, from the targets' widths."""
+    missing = [str(t) for t, w in found.items() if math.isnan(w)]
     if missing:
         return (f"precision {precision.relative:.0%} not sought after {done} replications: "
                 f"{', '.join(missing)} has no value to estimate")
@@ -268,7 +270,7 @@ def _precision_note(precision: Precision, per_rep: pd.DataFrame, done: int, tota
     if total > done:
         return (f"precision {precision.relative:.0%}: after {done} replications {widths}; "
                 f"running {total - done} more")
-    if done >= precision.most and max(precision.widths(per_rep).values()) > precision.relative:
+    if max(found.values()) > precision.relative:
         return (f"precision {precision.relative:.0%} not reached within run.max_replications="
                 f"{precision.most}: {widths}")
     return f"precision {precision.relative:.0%} reached with {done} replications: {widths}"

@@ -28,19 +28,23 @@ def _per_rep(values: list[float], metric: str = "mean_wait_min") -> pd.DataFrame
 def test_next_total_grows_from_the_pilot_spread_and_stops_when_precise():
     rule = Precision(0.05, (Target("mean_wait_min"),), most=50)
     precise = _per_rep([1.0, 1.01, 0.99, 1.0, 1.0])
-    assert rule.next_total(precise, 5) == 5
+    assert rule.next_total(rule.widths(precise), 5) == 5
     loose = _per_rep([1.0, 1.5, 0.5, 1.2, 0.8])
     w = relative_half_width(loose["value"], "mean_wait_min")
-    assert rule.next_total(loose, 5) == min(50, 20, math.ceil(5 * (w / 0.05) ** 2))
-    assert Precision(0.05, rule.targets, most=5).next_total(loose, 5) == 5  # at the bound
+    assert rule.next_total(rule.widths(loose), 5) == min(50, 20,
+                                                         math.ceil(5 * (w / 0.05) ** 2))
+    at_bound = Precision(0.05, rule.targets, most=5)
+    assert at_bound.next_total(rule.widths(loose), 5) == 5
 
 
 def test_a_target_without_any_value_stops_the_search_at_once():
     """Nothing to estimate (a channel where nothing was answered): more replications would
     not give it a value, so none are added."""
     rule = Precision(0.05, (Target("asa_min"),), most=50)
-    assert rule.next_total(_per_rep([1.0, 2.0], metric="mean_wait_min"), 2) == 2
-    assert rule.next_total(_per_rep([math.nan, math.nan], metric="asa_min"), 2) == 2
+    other_metric = _per_rep([1.0, 2.0], metric="mean_wait_min")
+    assert rule.next_total(rule.widths(other_metric), 2) == 2
+    unanswered = _per_rep([math.nan, math.nan], metric="asa_min")
+    assert rule.next_total(rule.widths(unanswered), 2) == 2
 
 
 def test_parse_targets_names_what_is_valid():

@@ -42,7 +42,7 @@ class CompareSweep(Callback):
         Set it with ``hydra.callbacks.compare.treat=KEY``.
     margins : mapping, optional
         Metric -> the smallest difference that matters (a number in the metric's unit, or
-        ``'5%'`` of the baseline's mean), replacing defaults of
+        ``'5%'`` of the larger of the two means), replacing defaults of
         :data:`sim.compare.margins.DEFAULT_MARGINS`:
         ``hydra.callbacks.compare.margins.service_level=0.02``.
     hold : str, optional

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..durations import duration_unit, read_duration
 from ..metrics import MONEY_METRICS
-from ..report import _cell, _is_share
+from ..report import _cell, _decimals, _is_share
 
 #: The objective when none is given: the share of contacts left dissatisfied.
 DEFAULT_OBJECTIVE = "dissatisfaction_rate"
@@ -55,8 +55,7 @@ def difference(metric: str, d: float, lo: float, hi: float) -> str:
         return text
     k, unit = (100.0, " pp") if _is_share(metric) else (1.0, "")
     spread = max(abs(d), abs(hi - lo) / 2 if math.isfinite(hi - lo) else 0.0) * k
-    dec = 1 if unit else (0 if spread >= 100 else max(0, 2 - math.floor(math.log10(spread)))
-                          if spread > 0 else 2)
+    dec = 1 if unit else _decimals(spread if spread > 0 else 1.0)
     text = f"{d * k:+,.{dec}f}{unit}"
     if math.isfinite(lo) and math.isfinite(hi):
         text += f" [{lo * k:+,.{dec}f}, {hi * k:+,.{dec}f}]"

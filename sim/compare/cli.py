@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--margin", metavar="METRIC=VALUE", action="append", default=[],
                         help="the smallest difference of METRIC that matters: a number in its "
                              "unit (0.02: two points of a share) or a percentage of the "
-                             "baseline ('5%%'); repeatable")
+                             "larger of the two means ('5%%'); repeatable")
     args = parser.parse_args(argv)
     try:
         margins = {}

@@ -30,12 +30,9 @@ _RELATIVE = {
     "cost_per_contact": "1%", "cost_per_resolution": "1%",
 }
 #: Metric -> default margin: a number (absolute, in the metric's unit) or "N%" (of the
-#: baseline's mean).
+#: larger of the two means).
 DEFAULT_MARGINS: dict[str, float | str] = {**{m: 0.01 for m in SHARES if m != "occupancy"},
                                            **_RELATIVE}  # occupancy: neither way is better
-
-#: The four verdicts, and ``none`` for a metric without a direction or a margin.
-VERDICTS = ("better", "worse", "equivalent", "inconclusive")
 
 
 class MarginError(ValueError):
@@ -56,18 +53,24 @@ def parse_margin(metric: str, value: Any) -> float | str:
             return float(value)
     raise MarginError(f"margins.{metric}={value!r}: must be a number >= 0 in the metric's unit "
                       "(0.01: one percentage point of a share) or a percentage of the "
-                      "baseline's mean ('5%')")
+                      "larger of the two means ('5%')")
 
 
 def margins(overrides: Mapping[str, Any] | None = None) -> dict[str, float | str]:
     """The default margins with ``overrides`` (metric -> margin) applied and checked."""
     out = dict(DEFAULT_MARGINS)
     for metric, value in (overrides or {}).items():
-        if str(metric) not in DEFAULT_MARGINS:
-            raise MarginError(f"margins.{metric}: not a metric with a better direction; "
-                              "valid: " + ", ".join(DEFAULT_MARGINS))
-        out[str(metric)] = parse_margin(str(metric), value)
+        out[_directed(str(metric), f"margins.{metric}")] = parse_margin(str(metric), value)
     return out
+
+
+def _directed(metric: str, what: str) -> str:
+    """``metric`` if it has a better direction (hence a margin); else a :class:`MarginError`
+    naming ``what`` and the valid metrics."""
+    if metric not in DEFAULT_MARGINS:
+        raise MarginError(f"{what}: not a metric with a better direction; valid: "
+                          + ", ".join(DEFAULT_MARGINS))
+    return metric
 
 
 def absolute(margin: float | str | None, baseline_mean: float,
@@ -94,9 +97,9 @@ def verdict(sign: int, diff: float, low: float, high: float, margin: float) -> s
 
     ``better`` / ``worse``: the interval excludes zero and the estimate is at least the
     margin in that direction (the difference is real, and its best estimate matters; the
-    interval may still reach below the margin); ``equivalent``: the whole interval lies within the margin
-    (any difference too small to matter); ``inconclusive``: anything else (the interval
-    spans a difference that would matter and one that would not). ``none`` without a
+    interval may still reach below the margin); ``equivalent``: the whole interval lies
+    within the margin (any difference too small to matter); ``inconclusive``: anything else
+    (the interval spans a difference that would matter and one that would not). ``none`` without a
     direction, a margin or an interval.
     """
     if sign == 0 or not all(math.isfinite(x) for x in (diff, low, high, margin)):
@@ -115,7 +118,4 @@ def verdict(sign: int, diff: float, low: float, high: float, margin: float) -> s
 def check_objective(metric: str) -> str:
     """``metric`` if it can rank policies (it has a better direction, hence a margin);
     else a :class:`MarginError` naming the valid ones."""
-    if metric not in DEFAULT_MARGINS:
-        raise MarginError(f"objective={metric!r}: not a metric with a better direction; "
-                          "valid: " + ", ".join(DEFAULT_MARGINS))
-    return metric
+    return _directed(metric, f"objective={metric!r}")
