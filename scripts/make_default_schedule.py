@@ -81,6 +81,7 @@ def render() -> str:
         counts = [erlang.agents(pool.name, hour) if start <= hour % 24 < end else 0
                   for hour in range(168)]
         lines.append(f"  {pool.name}: [{', '.join(map(str, counts))}]")
+    lines.append("slot_min: null  # minutes each value covers (null: the scenario's interval)")
     return "\n".join(lines) + "\n"
 
 

@@ -110,5 +110,4 @@ def test_blended_pools_keep_every_field_but_the_skills():
 
 def test_staffing_must_return_whole_agents():
     with pytest.raises(ContractError, match=r"whole number of agents"):
-        simulate([*SHORT, "staffing._target_=tests.test_contract.HalfAgents",
-                  "~staffing.agents"])
+        simulate([*SHORT, "~staffing", "+staffing._target_=tests.test_contract.HalfAgents"])

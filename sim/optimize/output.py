@@ -34,10 +34,13 @@ def achieved_table(result: SearchResult) -> pd.DataFrame:
         ["channel", "block", "metric", "mean", "ci_low", "ci_high", "n"]]
 
 
-def render_schedule(table: Mapping[str, Sequence[int]], header: Sequence[str] = ()) -> str:
-    """A ``staffing`` config file for ``table``: header comment lines, then the Schedule."""
+def render_schedule(table: Mapping[str, Sequence[int]], header: Sequence[str] = (),
+                    slot_min: float | None = None) -> str:
+    """A ``staffing`` config file for ``table``: header comment lines, then the Schedule
+    (values per ``slot_min`` minutes; None: per the scenario's interval)."""
     body = yaml.safe_dump({"_target_": f"{Schedule.__module__}.{Schedule.__qualname__}",
-                           "agents": {k: [int(v) for v in vals] for k, vals in table.items()}},
+                           "agents": {k: [int(v) for v in vals] for k, vals in table.items()},
+                           "slot_min": slot_min},
                           default_flow_style=None, sort_keys=False, width=1 << 20)
     return "".join(f"# {line}".rstrip() + "\n" for line in header) + body
 

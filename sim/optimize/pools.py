@@ -71,9 +71,16 @@ def schedule_table(scenario: Scenario, blocks: Blocks, counts: Counts) -> dict[s
     """
     table: dict[str, list[int]] = {}
     for pool in searched_pools(scenario):
-        per_interval = np.repeat(np.asarray(counts[pool.name], int), blocks.per_block)
-        members = list(pool.members)
-        base, extra = np.divmod(per_interval, len(members))
-        for k, member in enumerate(members):
-            table[member] = (base + (extra > k)).astype(int).tolist()
+        table.update(split_members(pool, np.repeat(np.asarray(counts[pool.name], int),
+                                                   blocks.per_block)))
     return table
+
+
+def split_members(pool: Pool, agents: np.ndarray) -> dict[str, list[int]]:
+    """A running pool's agents per interval split evenly among the configured pools it
+    was merged from, the remainder to the first ones in config order (under the routing
+    that merged them only their sum matters)."""
+    members = list(pool.members)
+    base, extra = np.divmod(np.asarray(agents, int), len(members))
+    return {member: (base + (extra > k)).astype(int).tolist()
+            for k, member in enumerate(members)}

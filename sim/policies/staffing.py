@@ -63,13 +63,24 @@ class Schedule(Staffing):
     number of days from a Monday (e.g. the weeks of a client's history, as
     ``python -m sim.calibrate`` writes them), repeated after its end.
 
+    With ``slot_min`` shorter than the interval, each value covers a slot of that many
+    minutes instead (a roster's breaks take agents off the floor for 15 minutes): the
+    policy is asked every slot.
+
     Parameters
     ----------
     agents : Mapping[str, Sequence[int]]
-        Pool name -> agents in each interval.
+        Pool name -> agents in each interval (or slot).
+    slot_min : float, optional
+        Minutes each value covers; divides the scenario's interval (None: the interval).
     """
 
-    def __init__(self, agents: Mapping[str, Sequence[int]]) -> None:
+    def __init__(self, agents: Mapping[str, Sequence[int]],
+                 slot_min: float | None = None) -> None:
+        if slot_min is not None:
+            slot_min = check_real("slot_min", slot_min, lambda x: x > 0, "> 0 (minutes) or null")
+        self.slot_min = slot_min
+        self.review_min = slot_min
         for name, values in agents.items():
             if (isinstance(values, (str, bytes)) or not hasattr(values, "__len__")
                     or not len(values) or not all(
@@ -81,7 +92,7 @@ class Schedule(Staffing):
 
     def bind(self, model: ModelView) -> None:
         super().bind(model)
-        per_day = round(1440 / model.scenario.interval_min)
+        per_day = round(1440 / (self.slot_min or model.scenario.interval_min))
         self._members = {p.name: p.members for p in model.scenario.pools}
         self._fixed = {p.name: p.agents for p in model.scenario.pools if p.fixed}
         members = [m for p in model.scenario.pools if not p.fixed for m in p.members]
@@ -93,9 +104,10 @@ class Schedule(Staffing):
         for name, values in self.table.items():
             if len(values) % per_day:
                 raise InvalidValue(f"agents.{name}", f"{len(values)} values",
-                                   f"with {model.scenario.interval_min:g}-min intervals it "
-                                   f"needs {per_day} (a day), {7 * per_day} (a week) or "
-                                   f"another whole number of days ({per_day} a day)")
+                                   f"with {self.slot_min or model.scenario.interval_min:g}-min "
+                                   f"{'slots' if self.slot_min else 'intervals'} it needs "
+                                   f"{per_day} (a day), {7 * per_day} (a week) or another "
+                                   f"whole number of days ({per_day} a day)")
 
     def agents(self, pool: str, interval: int) -> int:
         if pool in self._fixed:
@@ -104,6 +116,8 @@ class Schedule(Staffing):
 
     def _at(self, pool: str, interval: int) -> int:
         values = self.table[pool]
+        if self.slot_min is not None:  # asked every slot: the slot is the clock's
+            return values[round(self.model.now / self.slot_min) % len(values)]
         return values[interval % len(values)]
 
 

@@ -1,0 +1,408 @@
+"""The cheapest shifts covering a requirement: a mixed-integer programme per pool (HiGHS).
+
+The formulation is the implicit-break shift scheduling model (Aykin 1996, "Optimal shift
+scheduling with multiple break windows", Management Science 42(4)) joined with days-off
+patterns (tour scheduling): over the week's slots of ``Rules.granularity_min``,
+
+- ``x[s, a]``: shifts of type ``s`` starting at slot ``a`` (allowed starts only: on the
+  ``start_every`` grid, and every slot within the pool's opening hours);
+- ``w[s, a, b, p]``: how many of those take break ``b`` starting ``p`` slots in, with
+  ``sum_p w[s, a, b, p] = x[s, a]`` (each shift takes each break once);
+- ``z[s, pi]``: agents on shift type ``s`` who work the days of pattern ``pi``, with
+  ``sum_a x[s, a] over the starts of day d = sum_{pi contains d} z[s, pi]`` (one shift a day
+  on each day worked), and ``min_agents <= sum_pi z[s, pi] <= max_agents``;
+- coverage, for every slot ``t``: shifts on duty at ``t`` less breaks under way at ``t``
+  ``>= required[t]``;
+
+minimising the cost of the paid hours. Solved by :func:`scipy.optimize.milp` (HiGHS), with a
+time limit and the optimality gap reported (:class:`PoolRoster`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from ..errors import InvalidValue
+from .rules import MIN_PER_DAY, Rules, ShiftType, day_patterns
+
+__all__ = ["PoolRoster", "Shift", "check_coverable", "open_slots", "solve_pool"]
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One shift worked: its type, start slot in the week, break start slots, agent."""
+
+    kind: ShiftType
+    start: int              # slot of the week (0 = Monday 00:00)
+    breaks: tuple[int, ...]  # slot of the week each break starts
+    agent: int              # the pool's agent who works it (their days follow a pattern)
+
+
+@dataclass(frozen=True)
+class PoolRoster:
+    """One pool's solved roster.
+
+    Attributes
+    ----------
+    pool : str
+        The running pool.
+    shifts : tuple of Shift
+        Every shift of the week.
+    required, rostered, on_floor : numpy.ndarray
+        Agents per slot of the week: required (as given, closed hours included), on shift,
+        and on shift less those on a break.
+    status : str
+        ``optimal``, ``time limit`` (best found; ``gap`` says how far from optimal it may
+        be) or ``empty`` (nothing required).
+    gap : float
+        Relative optimality gap HiGHS reports (0 when proven optimal).
+    seconds : float
+        Wall-clock time of the solve.
+    """
+
+    pool: str
+    shifts: tuple[Shift, ...]
+    required: np.ndarray
+    rostered: np.ndarray
+    on_floor: np.ndarray
+    status: str
+    gap: float
+    seconds: float
+
+
+def open_slots(rules: Rules, pool: str) -> np.ndarray:
+    """Whether ``pool`` is open in each slot of the week."""
+    g = rules.granularity_min
+    per_day = round(MIN_PER_DAY / g)
+    hours = rules.opening(pool)
+    if hours is None:
+        return np.ones(7 * per_day, bool)
+    day = np.zeros(per_day, bool)
+    day[round(hours[0] / g):round(hours[1] / g)] = True
+    return np.tile(day, 7)
+
+
+def _starts(rules: Rules, kind: ShiftType, is_open: np.ndarray) -> list[int]:
+    """Slots of the week where a shift of ``kind`` may start (all of it within opening)."""
+    g = rules.granularity_min
+    n, every = len(is_open), round(rules.start_every_min / g)
+    length = round(kind.length_min / g)
+    out = []
+    for a in range(0, n, every):
+        if is_open[np.arange(a, a + length) % n].all():
+            out.append(a)
+    return out
+
+
+def check_coverable(rules: Rules, pool: str, required: np.ndarray) -> None:
+    """Refuse opening hours that no allowed shift can cover where agents are required.
+
+    Raises
+    ------
+    InvalidValue
+        Naming ``open.<pool>`` (or ``shifts`` when the pool is open around the clock).
+    """
+    is_open = open_slots(rules, pool)
+    covered = np.zeros(len(is_open), bool)
+    g = rules.granularity_min
+    for kind in rules.shifts:
+        length = round(kind.length_min / g)
+        for a in _starts(rules, kind, is_open):
+            covered[np.arange(a, a + length) % len(is_open)] = True
+    gap = np.flatnonzero(is_open & ~covered & (required > 0))
+    if gap.size:
+        t = int(gap[0])
+        when = f"{_DAYS[int(t * g // MIN_PER_DAY)]} {_hhmm(t * g % MIN_PER_DAY)}"
+        kinds = ", ".join(f"{s.name} ({s.length_min / 60:g} h)" for s in rules.shifts)
+        hours = rules.opening(pool)
+        if hours is None:
+            raise InvalidValue("shifts", kinds, f"no shift starting every "
+                               f"{rules.start_every_min:g} min covers {when}, where pool "
+                               f"{pool} needs agents")
+        raise InvalidValue(f"open.{pool}", [_hhmm(hours[0]), _hhmm(hours[1])],
+                           f"no shift of {kinds} starting every {rules.start_every_min:g} min "
+                           f"fits within these opening hours and covers {when}, where agents "
+                           "are required")
+
+
+_DISP = False
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _hhmm(minutes: float) -> str:
+    return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
+
+
+def solve_pool(rules: Rules, pool: str, required: np.ndarray, cost_per_hour: float = 1.0,
+               ) -> PoolRoster:
+    """The cheapest roster of ``pool`` covering ``required`` agents per slot of the week
+    within its opening hours (what is required outside them is left uncovered).
+
+    Parameters
+    ----------
+    rules : Rules
+        The shift rules.
+    pool : str
+        The running pool's name (for its opening hours and the result).
+    required : numpy.ndarray
+        Whole agents required on the floor per slot of the week (``7 * 1440 / granularity``
+        values, Monday 00:00 first).
+    cost_per_hour : float
+        Cost of a paid hour for shift types without their own.
+
+    Raises
+    ------
+    InvalidValue
+        When an opening hour with agents required cannot be covered by any shift
+        (:func:`check_coverable`), or no roster meets the rules (e.g. ``max_agents`` too low).
+    """
+    started = time.perf_counter()
+    required = np.asarray(required, int)
+    is_open = open_slots(rules, pool)
+    n = len(is_open)
+    if len(required) != n:
+        raise ValueError(f"{len(required)} requirement values; the week has {n} slots")
+    check_coverable(rules, pool, required)
+    need = np.where(is_open, required, 0)
+    zero = np.zeros(n, int)
+    if not need.any() and not any(s.min_agents for s in rules.shifts):
+        return PoolRoster(pool, (), required, zero, zero.copy(), "empty", 0.0,
+                          time.perf_counter() - started)
+    g = rules.granularity_min
+    per_day = round(MIN_PER_DAY / g)
+    # First every break in the middle of its window: a small programme HiGHS solves fast
+    # (its cost is an upper bound); then the breaks anywhere in their windows, for as long
+    # as the time limit allows: its LP relaxation bounds the cheapest roster from below,
+    # and any cheaper roster it finds is taken.
+    fixed = _Build(rules, need, is_open, cost_per_hour, flexible=False)
+    res = fixed.program.solve(rules.time_limit_s, rules.gap)
+    if res.x is None:
+        why = ("no roster meets the rules within the time limit" if res.status == 1 else
+               "no roster meets the rules (check min_agents and max_agents, days_per_week "
+               "and the opening hours)")
+        raise InvalidValue("shifts", [s.name for s in rules.shifts], f"pool {pool}: {why}")
+    best, cost = fixed, float(res.fun)
+    value = np.round(res.x).astype(int)
+    bound = float(getattr(res, "mip_dual_bound", cost) or cost)
+    proven = res.status == 0
+    if any(brk.latest_min > brk.earliest_min for k in rules.shifts for brk in k.breaks):
+        flex = _Build(rules, need, is_open, cost_per_hour, flexible=True)
+        relaxed = flex.program.solve(rules.time_limit_s, rules.gap, relax=True)
+        if relaxed.x is not None:
+            bound = float(relaxed.fun)
+        left = rules.time_limit_s - (time.perf_counter() - started)
+        if cost > bound * (1 + rules.gap) + 1e-9 and left > 0.5:
+            res = flex.program.solve(left, rules.gap)
+            if res.x is not None:
+                bound = max(bound, float(getattr(res, "mip_dual_bound", bound) or bound))
+                if res.fun < cost - 1e-9:
+                    best, cost, value = flex, float(res.fun), np.round(res.x).astype(int)
+        proven = cost <= bound * (1 + rules.gap) + 1e-9
+    shifts = best.shifts(value, per_day, n)
+    rostered, on_floor = coverage(shifts, rules, n)
+    gap = max(0.0, (cost - bound) / cost) if cost > 0 else 0.0
+    return PoolRoster(pool, shifts, required, rostered, on_floor,
+                      "optimal" if proven else "time limit", gap,
+                      time.perf_counter() - started)
+
+
+class _Build:
+    """The programme of one pool's roster, and reading its solution back as shifts.
+
+    ``flexible``: each break anywhere in its window (break-start variables with the
+    prefix constraints that let them be matched to shifts); otherwise each break in the
+    middle of its window, part of the shift's pattern.
+    """
+
+    def __init__(self, rules: Rules, need: np.ndarray, is_open: np.ndarray,
+                 cost_per_hour: float, flexible: bool) -> None:
+        self.rules = rules
+        n, g = len(need), rules.granularity_min
+        per_day = round(MIN_PER_DAY / g)
+        program = self.program = _Program()
+        cover_row = {t: program.row(float(need[t]), np.inf)
+                     for t in np.flatnonzero(need > 0).tolist()}
+        self.xs: list[tuple[int, list[int], list[int]]] = []  # (kind, starts, x variables)
+        self.vs: list[tuple[int, int, list[int], list[int]]] = []  # (kind, break, slots, vars)
+        self.zs: list[tuple[int, tuple[int, ...], int]] = []  # (kind, pattern, variable)
+        patterns = day_patterns(rules.days_per_week, rules.consecutive_days_off)
+
+        def cover(var: int, first: int, slots: int, sign: float) -> None:
+            for t in range(first, first + slots):
+                if t % n in cover_row:
+                    program.add(cover_row[t % n], var, sign)
+
+        for si, kind in enumerate(rules.shifts):
+            price = kind.cost_per_hour if kind.cost_per_hour is not None else cost_per_hour
+            length = round(kind.length_min / g)
+            starts = _starts(rules, kind, is_open)
+            day_rows = [program.row(0.0, 0.0) for _ in range(7)]
+            x_vars = []
+            for a in starts:
+                x = program.var(kind.paid_min / 60.0 * price)
+                x_vars.append(x)
+                program.add(day_rows[a // per_day], x, 1.0)
+                cover(x, a, length, 1.0)
+                if not flexible:
+                    for brk in kind.breaks:
+                        cover(x, a + _middle(brk, g), round(brk.length_min / g), -1.0)
+            self.xs.append((si, starts, x_vars))
+            if flexible and kind.breaks:
+                self._breaks(si, kind, starts, x_vars, cover)
+            heads = program.row(float(kind.min_agents or 0),
+                                np.inf if kind.max_agents is None else float(kind.max_agents))
+            for pattern in patterns:
+                z = program.var(0.0)
+                self.zs.append((si, pattern, z))
+                program.add(heads, z, 1.0)
+                for d in pattern:
+                    program.add(day_rows[d], z, -1.0)
+
+    def _breaks(self, si: int, kind: ShiftType, starts: list[int], x_vars: list[int],
+                cover) -> None:
+        program, g = self.program, self.rules.granularity_min
+        # Shifts started so far, X[k] = x[0] + ... + x[k] (continuous: sums of integers).
+        cum_x = program.cumulative(x_vars)
+        for b, brk in enumerate(kind.breaks):
+            early, late = round(brk.earliest_min / g), round(brk.latest_min / g)
+            # Break starts on the unrolled week (a Sunday-night shift's break may fall
+            # after the week's end; it covers Monday's slots).
+            positions = sorted({a + p for a in starts for p in range(early, late + 1)})
+            v_vars = []
+            for pos in positions:
+                v = program.var(0.0)
+                v_vars.append(v)
+                cover(v, pos, round(brk.length_min / g), -1.0)
+            self.vs.append((si, b, positions, v_vars))
+            cum_v = program.cumulative(v_vars)
+            # Windows [a + early, a + late] are ordered like the starts, so breaks can be
+            # matched to shifts (each in its own window) exactly when every prefix of
+            # shifts has its breaks by its last deadline and no break comes before its
+            # shift's window opens (Bechtold and Jacobs 1990).
+            for k, a in enumerate(starts):
+                upto = int(np.searchsorted(positions, a + late, side="right")) - 1
+                row = program.row(0.0, np.inf)
+                program.add(row, cum_v[upto], 1.0)
+                program.add(row, cum_x[k], -1.0)
+                before = int(np.searchsorted(positions, a + early, side="left")) - 1
+                if before >= 0:
+                    row = program.row(-np.inf, 0.0)
+                    program.add(row, cum_v[before], 1.0)
+                    if k:
+                        program.add(row, cum_x[k - 1], -1.0)
+            row = program.row(0.0, 0.0)
+            program.add(row, cum_v[-1], 1.0)
+            program.add(row, cum_x[-1], -1.0)
+
+    def shifts(self, value: np.ndarray, per_day: int, n: int) -> tuple[Shift, ...]:
+        """The solution as shifts: breaks matched to shifts in time order, and each day's
+        shifts of a type given to the agents whose pattern works that day."""
+        rules, g = self.rules, self.rules.granularity_min
+        agents_on: dict[tuple[int, int], list[int]] = {}
+        agent = 0
+        for si, pattern, z in self.zs:
+            for _ in range(int(value[z])):
+                for d in pattern:
+                    agents_on.setdefault((si, d), []).append(agent)
+                agent += 1
+        out: list[Shift] = []
+        for si, starts, x_vars in self.xs:
+            kind = rules.shifts[si]
+            begins = [a for a, x in zip(starts, x_vars) for _ in range(int(value[x]))]
+            breaks = [[(a + _middle(brk, g)) % n for brk in kind.breaks] for a in begins]
+            for sj, b, positions, v_vars in self.vs:
+                if sj != si:
+                    continue
+                brk = kind.breaks[b]
+                early, late = round(brk.earliest_min / g), round(brk.latest_min / g)
+                slots = [p for p, v in zip(positions, v_vars) for _ in range(int(value[v]))]
+                # Shifts in start order, break starts in time order: the k-th break goes to
+                # the k-th shift (the prefix constraints put it in that shift's window).
+                for i, (a, pos) in enumerate(zip(begins, slots)):
+                    if not a + early <= pos <= a + late:
+                        raise RuntimeError(f"break at slot {pos} outside the window of the "
+                                           f"shift starting at slot {a}")
+                    breaks[i][b] = pos % n
+            taken: dict[int, int] = {}
+            for a, brk_slots in zip(begins, breaks):
+                day = a // per_day
+                j = taken.get(day, 0)
+                taken[day] = j + 1
+                out.append(Shift(kind, a, tuple(brk_slots), agents_on[(si, day)][j]))
+        out.sort(key=lambda s: (s.agent, s.start))
+        return tuple(out)
+
+
+def _middle(brk, g: float) -> int:
+    """Slots from a shift's start to the middle of a break's window (on the grid)."""
+    return round((brk.earliest_min + brk.latest_min) / 2 / g)
+
+
+class _Program:
+    """A mixed-integer programme built a variable and a row at a time (sparse)."""
+
+    def __init__(self) -> None:
+        self.cost: list[float] = []
+        self.integer: list[bool] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.entries: tuple[list[int], list[int], list[float]] = ([], [], [])
+
+    def var(self, cost: float, integer: bool = True) -> int:
+        self.cost.append(cost)
+        self.integer.append(integer)
+        return len(self.cost) - 1
+
+    def row(self, lower: float, upper: float) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        return len(self.lower) - 1
+
+    def add(self, row: int, var: int, value: float) -> None:
+        rows, cols, vals = self.entries
+        rows.append(row)
+        cols.append(var)
+        vals.append(value)
+
+    def cumulative(self, terms: list[int]) -> list[int]:
+        """Continuous variables S[k] = terms[0] + ... + terms[k]."""
+        out: list[int] = []
+        for k, term in enumerate(terms):
+            s = self.var(0.0, integer=False)
+            row = self.row(0.0, 0.0)
+            self.add(row, s, 1.0)
+            self.add(row, term, -1.0)
+            if k:
+                self.add(row, out[-1], -1.0)
+            out.append(s)
+        return out
+
+    def solve(self, time_limit_s: float, gap: float, relax: bool = False):
+        """HiGHS's answer (scipy's OptimizeResult); ``relax``: the LP relaxation."""
+        rows, cols, vals = self.entries
+        matrix = coo_matrix((vals, (rows, cols)),
+                            shape=(len(self.lower), len(self.cost))).tocsr()
+        return milp(np.asarray(self.cost),
+                    constraints=LinearConstraint(matrix, self.lower, self.upper),
+                    integrality=np.zeros(len(self.cost)) if relax else np.asarray(self.integer, float), bounds=Bounds(0, np.inf),
+                    options={"time_limit": time_limit_s, "disp": _DISP,
+                             "mip_rel_gap": gap})
+
+
+def coverage(shifts: tuple[Shift, ...], rules: Rules, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Agents on shift and on the floor (on shift, not on a break) per slot of the week."""
+    g = rules.granularity_min
+    rostered = np.zeros(n, int)
+    on_break = np.zeros(n, int)
+    for s in shifts:
+        rostered[np.arange(s.start, s.start + round(s.kind.length_min / g)) % n] += 1
+        for start, brk in zip(s.breaks, s.kind.breaks):
+            on_break[np.arange(start, start + round(brk.length_min / g)) % n] += 1
+    return rostered, rostered - on_break
