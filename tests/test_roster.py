@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from pathlib import Path
 from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from omegaconf import OmegaConf
 
 from sim.cli.config import build_setup
+from sim.cli.roster import RosterConf, rules_from_config
 from sim.errors import InvalidValue
 from sim.optimize.rounds import prepare
 from sim.optimize.options import Options
@@ -177,3 +180,37 @@ def test_command_writes_a_roster(tmp_path):
     got = again.summary[(again.summary["channel"] == "phone")
                         & (again.summary["metric"] == "service_level")]["mean"].iloc[0]
     assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_schedule_slots_change_the_floor_within_an_interval():
+    """Schedule(slot_min=15): the agents on the floor follow the 15-min values inside the
+    scenario's 1-hour intervals (a roster's breaks), as the staffing log records."""
+    per_day = [3, 2, 3, 4] * 24  # a 15-min dip and rise inside every hour
+    setup = build_setup(compose_config(["scenario=erlang", "run.horizon=1d", "run.warmup=0",
+                                        "run.replications=1", "run.progress=false"]))
+    results = run_replications(replace(setup, staffing=partial(
+        Schedule, {"agents": per_day}, slot_min=15)))
+    log = results.staffing.sort_values("time_min")
+    at = {round(t): int(a) for t, a in zip(log["time_min"], log["agents"]) if t < 1440}
+    for slot, want in enumerate(per_day):
+        assert at.get(slot * 15, want) == want
+    assert {round(t) % 60 for t in at} >= {15, 30, 45}
+
+
+def test_schedule_slot_must_divide_the_interval():
+    setup = build_setup(compose_config(["scenario=erlang", "run.horizon=1d", "run.warmup=0",
+                                        "run.replications=1", "run.progress=false"]))
+    with pytest.raises(Exception, match="review_min"):
+        run_replications(replace(setup, staffing=partial(
+            Schedule, {"agents": [3] * 60}, slot_min=24)))
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "conf" / "roster")
+                                        .glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_roster_config_builds_rules(path):
+    """Each conf/roster/ file fits the typed schema (no misspelt key) and its rules can be
+    worked (the checks of Rules), on the 15-min grid of the default scenario's intervals."""
+    node = OmegaConf.merge(OmegaConf.structured(RosterConf), OmegaConf.load(path))
+    rules = rules_from_config(node)
+    assert rules.shifts and 60 % rules.granularity_min == 0
+    assert node.name == path.stem

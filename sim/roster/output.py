@@ -11,8 +11,10 @@ import pandas as pd
 from ..optimize.output import _pct
 from .plan import Plan
 from .rules import MIN_PER_DAY
+from .solve import open_slots
 
-__all__ = ["coverage_table", "cost_table", "format_plan", "roster_table", "rounds_table"]
+__all__ = ["coverage_table", "cost_table", "format_plan", "markdown", "roster_table",
+           "rounds_table"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -61,15 +63,20 @@ def coverage_table(plan: Plan) -> pd.DataFrame:
 
 
 def cost_table(plan: Plan) -> pd.DataFrame:
-    """The cost of the shift rules per pool: requirement hours (agents required on the
-    floor within opening hours), paid hours of the roster, their ratio, the cost, the
-    solver's status, gap and time."""
+    """The cost of the shift rules per pool: requirement hours (the staffing policy's agents
+    on the floor within opening hours; outside them: ``closed_hours``), hours added after
+    simulation, hours on the floor, paid hours of the roster, paid per required hour,
+    agents, shifts, the solver's status, gap and time."""
     g = plan.rules.granularity_min / 60.0
     rows = []
     for pool, r in plan.rosters.items():
-        required = float(r.required.sum()) * g
+        is_open = open_slots(plan.rules, pool)
+        given = plan.requirement[pool]
+        required = float(given[is_open].sum()) * g
         paid = sum(s.kind.paid_min for s in r.shifts) / 60.0
         rows.append({"pool": pool, "required_hours": required,
+                     "closed_hours": float(given[~is_open].sum()) * g,
+                     "added_hours": float((r.required - given)[is_open].sum()) * g,
                      "on_floor_hours": float(r.on_floor.sum()) * g, "paid_hours": paid,
                      "paid_per_required": paid / required if required else np.nan,
                      "agents": len({s.agent for s in r.shifts}), "shifts": len(r.shifts),
@@ -106,4 +113,21 @@ def format_plan(plan: Plan) -> str:
         lines.append(f"\nSimulated: every channel meets {plan.goal:.0%} within target in "
                      f"every {plan.blocks.block_min / 60:g}-h block of the week"
                      f" ({len(plan.rounds) - 1} round(s) of added coverage).")
+    return "\n".join(lines)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """``table`` as a Markdown table (numbers right-aligned, floats with thousands
+    separators and two decimals), for READMEs written from a script's output."""
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            return f"{v:,.2f}"
+        return str(v)
+
+    head = [str(c) for c in table.columns]
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
+              for row in table.itertuples(index=False)]
     return "\n".join(lines)

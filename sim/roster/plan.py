@@ -4,8 +4,9 @@
 of :mod:`sim.optimize`, or a shift table file) puts on the floor in each slot of the week;
 :func:`plan` solves a roster per pool (:func:`sim.roster.solve.solve_pool`), simulates it
 with breaks taking agents off the floor, and where a channel misses the goal in a block of
-the week adds an agent to the requirement of the pools serving it there and solves again,
-until the goal holds everywhere or ``max_rounds`` rounds are spent.
+the week requires one agent more on the floor there than the roster had, in the pools
+serving it, and solves again, until the goal holds everywhere or ``max_rounds`` rounds are
+spent.
 """
 
 from __future__ import annotations
@@ -166,9 +167,12 @@ def plan(setup: Setup, scenario: Scenario, required: dict[str, np.ndarray], rule
     need = {p: r.copy() for p, r in required.items()}
     costs = {p.name: (p.cost_per_hour or 1.0) for p in searched_pools(scenario)}
     rounds: list[Round] = []
+    rosters: dict[str, PoolRoster] = {}
     for k in range(max_rounds + 1):
         t0 = time.perf_counter()
-        rosters = {p: solve_pool(rules, p, need[p], costs[p]) for p in need}
+        # Only pools whose requirement changed are solved again.
+        rosters = {p: (rosters[p] if p in rosters and (rosters[p].required == need[p]).all()
+                       else solve_pool(rules, p, need[p], costs[p])) for p in need}
         t1 = time.perf_counter()
         staffing = partial(Schedule, schedule(scenario, rosters), slot_min=g)
         results = run_replications(replace(setup, staffing=staffing))
@@ -187,7 +191,12 @@ def plan(setup: Setup, scenario: Scenario, required: dict[str, np.ndarray], rule
         for channel, block, _ in misses:
             for pool in scenario.pools_for(channel):
                 if pool.name in need:
+                    # One more agent on the floor than the roster had, all through the
+                    # block (a requirement the roster already exceeded would change
+                    # nothing).
                     add = (slot_block == block) & open_slots(rules, pool.name)
-                    need[pool.name] = need[pool.name] + add
+                    more = rosters[pool.name].on_floor + 1
+                    need[pool.name] = np.where(add, np.maximum(need[pool.name], more),
+                                               need[pool.name])
     return Plan(scenario, rules, blocks, goal, required, rosters, cells, results,
                 tuple(rounds))

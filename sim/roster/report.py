@@ -95,6 +95,12 @@ def _html(plan: Plan, costs: pd.DataFrame, achieved: pd.DataFrame, config_yaml: 
                if not last.misses else
                f"The goal ({plan.goal:.0%} within target) is still missed in "
                f"{len(last.misses)} channel-blocks after {len(plan.rounds) - 1} rounds")
+    rows = "".join(
+        f"<tr><td>{html.escape(str(r.pool))}</td><td>{r.required_hours:,.1f}</td>"
+        f"<td>{r.added_hours:,.1f}</td><td>{r.paid_hours:,.1f}</td>"
+        f"<td>{r.paid_per_required:.2f}</td><td>{r.agents}</td>"
+        f"<td>{html.escape(str(r.status))}, &le; {r.gap:.1%}</td></tr>"
+        for r in costs.itertuples())
     overall = achieved[(achieved["block"] == "all") & (achieved["metric"] == "service_level")]
     sl = "".join(f"<tr><td>{html.escape(str(r.channel))}</td><td>{100 * r.mean:.1f}%</td>"
                  f"<td>[{100 * r.ci_low:.1f}%, {100 * r.ci_high:.1f}%]</td></tr>"
@@ -110,7 +116,10 @@ hours required on the floor: the shift rules cost {paid / req - 1 if req else 0:
 requirement ({len(plan.rounds) - 1} round(s) of coverage added after simulation;
 {seconds:.0f} s).</p>
 <h2>Cost of the shift rules, per pool</h2>
-{costs.to_html(index=False, float_format=lambda x: f"{x:,.3g}" if abs(x) < 1 else f"{x:,.1f}")}
+<table><tr><th>pool</th><th>required h</th><th>added h</th><th>paid h</th>
+<th>paid / required</th><th>agents</th><th>solver (gap to the cheapest possible)</th></tr>
+{rows}</table>
+<p>All columns, with closed hours, hours on the floor and solve times: cost.csv.</p>
 <h2>Coverage</h2><img src="figures/coverage.png" alt="required vs on the floor per pool">
 <h2>Service level achieved (mean and 95% CI over replications)</h2>
 <table><tr><th>channel</th><th>within target</th><th>95% CI</th></tr>{sl}</table>

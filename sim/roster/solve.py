@@ -1,25 +1,30 @@
 """The cheapest shifts covering a requirement: a mixed-integer programme per pool (HiGHS).
 
-The formulation is the implicit-break shift scheduling model (Aykin 1996, "Optimal shift
-scheduling with multiple break windows", Management Science 42(4)) joined with days-off
-patterns (tour scheduling): over the week's slots of ``Rules.granularity_min``,
+Over the week's slots of ``Rules.granularity_min`` (cyclic: a Sunday-night shift ends on
+Monday), a shift-scheduling programme joined with days-off patterns (tour scheduling):
 
-- ``x[s, a]``: shifts of type ``s`` starting at slot ``a`` (allowed starts only: on the
-  ``start_every`` grid, and every slot within the pool's opening hours);
-- ``w[s, a, b, p]``: how many of those take break ``b`` starting ``p`` slots in, with
-  ``sum_p w[s, a, b, p] = x[s, a]`` (each shift takes each break once);
-- ``z[s, pi]``: agents on shift type ``s`` who work the days of pattern ``pi``, with
-  ``sum_a x[s, a] over the starts of day d = sum_{pi contains d} z[s, pi]`` (one shift a day
-  on each day worked), and ``min_agents <= sum_pi z[s, pi] <= max_agents``;
-- coverage, for every slot ``t``: shifts on duty at ``t`` less breaks under way at ``t``
+- ``x[s, a, k]``: shifts of type ``s`` starting at slot ``a`` (allowed starts only: on the
+  ``start_every`` grid, every slot within the pool's opening hours) whose breaks take
+  placement ``k`` (:func:`_placements`: every break early in its window, each a step later,
+  ..., every break late; staggered placements among shifts of the same start let breaks
+  spread as they would anywhere in their windows);
+- ``z[s, pi]``: agents on shift type ``s`` working the days of pattern ``pi``, with the
+  shifts of type ``s`` on day ``d`` = the agents of type ``s`` whose pattern works ``d``
+  (one shift a day on each day worked), and ``min_agents <= sum_pi z[s, pi] <= max_agents``;
+- coverage, for every slot ``t``: agents on shift at ``t`` and not on a break
   ``>= required[t]``;
 
-minimising the cost of the paid hours. Solved by :func:`scipy.optimize.milp` (HiGHS), with a
-time limit and the optimality gap reported (:class:`PoolRoster`).
+minimising the cost of the paid hours, solved by :func:`scipy.optimize.milp` (HiGHS) with a
+time limit. The gap reported is against a lower bound on *any* roster under the rules: the
+LP relaxation of the programme that lets each break anywhere in its window, with break-start
+variables matched to shifts by Bechtold and Jacobs' prefix constraints ("Implicit modeling
+of flexible break assignments in optimal shift scheduling", Management Science 36(11),
+1990); when the placements offered are every combination, HiGHS's own bound.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -28,6 +33,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from ..errors import InvalidValue
+from .rounding import round_up
 from .rules import MIN_PER_DAY, Rules, ShiftType, day_patterns
 
 __all__ = ["PoolRoster", "Shift", "check_coverable", "open_slots", "solve_pool"]
@@ -177,39 +183,38 @@ def solve_pool(rules: Rules, pool: str, required: np.ndarray, cost_per_hour: flo
                           time.perf_counter() - started)
     g = rules.granularity_min
     per_day = round(MIN_PER_DAY / g)
-    # First every break in the middle of its window: a small programme HiGHS solves fast
-    # (its cost is an upper bound); then the breaks anywhere in their windows, for as long
-    # as the time limit allows: its LP relaxation bounds the cheapest roster from below,
-    # and any cheaper roster it finds is taken.
-    fixed = _Build(rules, need, is_open, cost_per_hour, flexible=False)
-    res = fixed.program.solve(rules.time_limit_s, rules.gap)
-    if res.x is None:
+    # The roster: shifts whose breaks take one of a few staggered placements in their
+    # windows (an explicit programme HiGHS solves well). Its cost is then compared with
+    # the LP relaxation of the programme that lets every break anywhere in its window
+    # (Bechtold and Jacobs' break constraints): a lower bound on any roster under these
+    # rules, so the gap reported is the most the roster can cost over the cheapest.
+    explicit = _Build(rules, need, is_open, cost_per_hour, flexible=False)
+    costs = np.asarray(explicit.program.cost)
+    lp = explicit.program.solve(rules.time_limit_s, rules.gap, relax=True)
+    rounded = None if lp.x is None else round_up(explicit, lp.x, need, per_day)
+    res = explicit.program.solve(rules.time_limit_s, rules.gap)
+    candidates = [v for v in (rounded, None if res.x is None else np.round(res.x).astype(int))
+                  if v is not None]
+    if not candidates:
         why = ("no roster meets the rules within the time limit" if res.status == 1 else
                "no roster meets the rules (check min_agents and max_agents, days_per_week "
                "and the opening hours)")
         raise InvalidValue("shifts", [s.name for s in rules.shifts], f"pool {pool}: {why}")
-    best, cost = fixed, float(res.fun)
-    value = np.round(res.x).astype(int)
-    bound = float(getattr(res, "mip_dual_bound", cost) or cost)
-    proven = res.status == 0
-    if any(brk.latest_min > brk.earliest_min for k in rules.shifts for brk in k.breaks):
-        flex = _Build(rules, need, is_open, cost_per_hour, flexible=True)
-        relaxed = flex.program.solve(rules.time_limit_s, rules.gap, relax=True)
-        if relaxed.x is not None:
-            bound = float(relaxed.fun)
-        left = rules.time_limit_s - (time.perf_counter() - started)
-        if cost > bound * (1 + rules.gap) + 1e-9 and left > 0.5:
-            res = flex.program.solve(left, rules.gap)
-            if res.x is not None:
-                bound = max(bound, float(getattr(res, "mip_dual_bound", bound) or bound))
-                if res.fun < cost - 1e-9:
-                    best, cost, value = flex, float(res.fun), np.round(res.x).astype(int)
-        proven = cost <= bound * (1 + rules.gap) + 1e-9
-    shifts = best.shifts(value, per_day, n)
+    value = min(candidates, key=lambda v: float(costs @ v))  # the rounding's on a tie
+    cost = float(costs @ value)
+    if all(_complete(k, g) for k in rules.shifts):
+        # The placements offered are every combination: the explicit programme is the
+        # whole problem, and HiGHS's own bound holds.
+        bound = float(getattr(res, "mip_dual_bound", None) or cost)
+    else:
+        relaxed = _Build(rules, need, is_open, cost_per_hour, flexible=True).program.solve(
+            rules.time_limit_s, rules.gap, relax=True)
+        bound = float(relaxed.fun) if relaxed.x is not None else 0.0
+    shifts = explicit.shifts(value, per_day, n)
     rostered, on_floor = coverage(shifts, rules, n)
     gap = max(0.0, (cost - bound) / cost) if cost > 0 else 0.0
     return PoolRoster(pool, shifts, required, rostered, on_floor,
-                      "optimal" if proven else "time limit", gap,
+                      "optimal" if gap <= rules.gap + 1e-9 else "best found", gap,
                       time.perf_counter() - started)
 
 
@@ -229,8 +234,9 @@ class _Build:
         program = self.program = _Program()
         cover_row = {t: program.row(float(need[t]), np.inf)
                      for t in np.flatnonzero(need > 0).tolist()}
-        self.xs: list[tuple[int, list[int], list[int]]] = []  # (kind, starts, x variables)
-        self.vs: list[tuple[int, int, list[int], list[int]]] = []  # (kind, break, slots, vars)
+        # Per kind: (kind, start of each x, x variables, break offsets of each x; None in
+        # the flexible programme, whose break-start variables are not read back)
+        self.xs: list[tuple[int, list[int], list[int], list[tuple[int, ...] | None]]] = []
         self.zs: list[tuple[int, tuple[int, ...], int]] = []  # (kind, pattern, variable)
         patterns = day_patterns(rules.days_per_week, rules.consecutive_days_off)
 
@@ -244,16 +250,20 @@ class _Build:
             length = round(kind.length_min / g)
             starts = _starts(rules, kind, is_open)
             day_rows = [program.row(0.0, 0.0) for _ in range(7)]
-            x_vars = []
+            x_vars, begins, offsets = [], [], []
+            placements: list[tuple[int, ...] | None] = (
+                [None] if flexible else _placements(kind, g))
             for a in starts:
-                x = program.var(kind.paid_min / 60.0 * price)
-                x_vars.append(x)
-                program.add(day_rows[a // per_day], x, 1.0)
-                cover(x, a, length, 1.0)
-                if not flexible:
-                    for brk in kind.breaks:
-                        cover(x, a + _middle(brk, g), round(brk.length_min / g), -1.0)
-            self.xs.append((si, starts, x_vars))
+                for placed in placements:
+                    x = program.var(kind.paid_min / 60.0 * price)
+                    x_vars.append(x)
+                    begins.append(a)
+                    offsets.append(placed)
+                    program.add(day_rows[a // per_day], x, 1.0)
+                    cover(x, a, length, 1.0)
+                    for p, brk in zip(placed or (), kind.breaks):
+                        cover(x, a + p, round(brk.length_min / g), -1.0)
+            self.xs.append((si, begins, x_vars, offsets))
             if flexible and kind.breaks:
                 self._breaks(si, kind, starts, x_vars, cover)
             heads = program.row(float(kind.min_agents or 0),
@@ -280,7 +290,6 @@ class _Build:
                 v = program.var(0.0)
                 v_vars.append(v)
                 cover(v, pos, round(brk.length_min / g), -1.0)
-            self.vs.append((si, b, positions, v_vars))
             cum_v = program.cumulative(v_vars)
             # Windows [a + early, a + late] are ordered like the starts, so breaks can be
             # matched to shifts (each in its own window) exactly when every prefix of
@@ -302,9 +311,9 @@ class _Build:
             program.add(row, cum_x[-1], -1.0)
 
     def shifts(self, value: np.ndarray, per_day: int, n: int) -> tuple[Shift, ...]:
-        """The solution as shifts: breaks matched to shifts in time order, and each day's
-        shifts of a type given to the agents whose pattern works that day."""
-        rules, g = self.rules, self.rules.granularity_min
+        """The solution as shifts, each day's shifts of a type given to the agents whose
+        pattern works that day (only for the explicit programme)."""
+        rules = self.rules
         agents_on: dict[tuple[int, int], list[int]] = {}
         agent = 0
         for si, pattern, z in self.zs:
@@ -313,36 +322,40 @@ class _Build:
                     agents_on.setdefault((si, d), []).append(agent)
                 agent += 1
         out: list[Shift] = []
-        for si, starts, x_vars in self.xs:
+        for si, starts, x_vars, offsets in self.xs:
             kind = rules.shifts[si]
-            begins = [a for a, x in zip(starts, x_vars) for _ in range(int(value[x]))]
-            breaks = [[(a + _middle(brk, g)) % n for brk in kind.breaks] for a in begins]
-            for sj, b, positions, v_vars in self.vs:
-                if sj != si:
-                    continue
-                brk = kind.breaks[b]
-                early, late = round(brk.earliest_min / g), round(brk.latest_min / g)
-                slots = [p for p, v in zip(positions, v_vars) for _ in range(int(value[v]))]
-                # Shifts in start order, break starts in time order: the k-th break goes to
-                # the k-th shift (the prefix constraints put it in that shift's window).
-                for i, (a, pos) in enumerate(zip(begins, slots)):
-                    if not a + early <= pos <= a + late:
-                        raise RuntimeError(f"break at slot {pos} outside the window of the "
-                                           f"shift starting at slot {a}")
-                    breaks[i][b] = pos % n
+            chosen = [(a, placed) for a, x, placed in zip(starts, x_vars, offsets)
+                      for _ in range(int(value[x]))]
+            begins = [a for a, _ in chosen]
+            breaks = [tuple((a + p) % n for p in placed) for a, placed in chosen]
             taken: dict[int, int] = {}
             for a, brk_slots in zip(begins, breaks):
                 day = a // per_day
                 j = taken.get(day, 0)
                 taken[day] = j + 1
-                out.append(Shift(kind, a, tuple(brk_slots), agents_on[(si, day)][j]))
+                out.append(Shift(kind, a, brk_slots, agents_on[(si, day)][j]))
         out.sort(key=lambda s: (s.agent, s.start))
         return tuple(out)
 
 
-def _middle(brk, g: float) -> int:
-    """Slots from a shift's start to the middle of a break's window (on the grid)."""
-    return round((brk.earliest_min + brk.latest_min) / 2 / g)
+def _complete(kind: ShiftType, g: float) -> bool:
+    """Whether :func:`_placements` offers every combination of break positions."""
+    combos = math.prod(round((b.latest_min - b.earliest_min) / g) + 1 for b in kind.breaks)
+    return combos == len(_placements(kind, g))
+
+
+def _placements(kind: ShiftType, g: float) -> list[tuple[int, ...]]:
+    """Break offsets (slots from the shift's start) the explicit programme offers a shift:
+    every break early in its window, then each a step later, up to every break late (as
+    many placements as the widest window has positions). Shifts starting at the same time
+    can then stagger their breaks, as the flexible programme lets them anywhere."""
+    if not kind.breaks:
+        return [()]
+    spans = [(round(b.earliest_min / g), round(b.latest_min / g)) for b in kind.breaks]
+    m = max(hi - lo for lo, hi in spans) + 1
+    if m == 1:
+        return [tuple(lo for lo, _ in spans)]
+    return [tuple(lo + round(k * (hi - lo) / (m - 1)) for lo, hi in spans) for k in range(m)]
 
 
 class _Program:
