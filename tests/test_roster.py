@@ -214,3 +214,26 @@ def test_every_shipped_roster_config_builds_rules(path):
     rules = rules_from_config(node)
     assert rules.shifts and 60 % rules.granularity_min == 0
     assert node.name == path.stem
+
+
+_SOLVE_TWICE = """
+import numpy as np
+from sim.roster import Break, Rules, ShiftType, solve_pool
+rules = Rules(shifts=(ShiftType("8h", 480, (Break(15, 90, 150), Break(30, 210, 270, False))),
+                      ShiftType("4h", 240, (Break(15, 60, 120),))), time_limit_s=2)
+junk = [object() for _ in range({n})]  # another allocation history
+day = np.array([1] * 28 + [3, 5, 8, 9, 9, 8, 7, 8, 9, 8, 6, 5, 4, 3] * 4 + [2] * 12)
+r = solve_pool(rules, "p", np.tile(day, 7))
+print([(s.kind.name, s.start, s.breaks, s.agent) for s in r.shifts])
+"""
+
+
+def test_the_same_roster_in_two_processes():
+    """The search has work limits, not wall-clock ones: two processes with different
+    allocation histories get the same roster, shift for shift."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    out = [subprocess.run([sys.executable, "-c", _SOLVE_TWICE.format(n=n)], capture_output=True,
+                          text=True, check=True).stdout for n in (0, 200_000)]
+    assert out[0] == out[1] and len(out[0]) > 100

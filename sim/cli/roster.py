@@ -190,12 +190,15 @@ def main(cfg: DictConfig) -> None:
               f"goal {goal:.0%} within target in every {_minutes(block)} block of the week",
               flush=True)
         started = time.perf_counter()
-        result = plan(setup, scenario, required, rules, goal, block,
-                      int(cfg.roster.max_rounds),
-                      report=lambda r: print(
-                          f"round {r.round}: {r.paid_hours:,.1f} paid h, {len(r.misses)} "
-                          f"channel-blocks below goal (solve {r.solve_s:.1f} s, simulate "
-                          f"{r.simulate_s:.1f} s)", flush=True))
+        try:
+            result = plan(setup, scenario, required, rules, goal, block,
+                          int(cfg.roster.max_rounds),
+                          report=lambda r: print(
+                              f"round {r.round}: {r.paid_hours:,.1f} paid h, {len(r.misses)} "
+                              f"channel-blocks below goal (solve {r.solve_s:.1f} s, simulate "
+                              f"{r.simulate_s:.1f} s)", flush=True))
+        except InvalidValue as err:  # rules no roster meets, found while solving
+            raise ConfigError(f"roster.{err.field}", err.value, err.valid) from None
     except ConfigError as err:
         print(f"config error: {err}", file=sys.stderr)
         sys.exit(2)

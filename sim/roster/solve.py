@@ -1,4 +1,4 @@
-"""The cheapest shifts covering a requirement: a mixed-integer programme per pool (HiGHS).
+"""The cheapest shifts covering a requirement: an integer programme per pool.
 
 Over the week's slots of ``Rules.granularity_min`` (cyclic: a Sunday-night shift ends on
 Monday), a shift-scheduling programme joined with days-off patterns (tour scheduling):
@@ -14,12 +14,13 @@ Monday), a shift-scheduling programme joined with days-off patterns (tour schedu
 - coverage, for every slot ``t``: agents on shift at ``t`` and not on a break
   ``>= required[t]``;
 
-minimising the cost of the paid hours, solved by :func:`scipy.optimize.milp` (HiGHS) with a
-time limit. The gap reported is against a lower bound on *any* roster under the rules: the
+minimising the cost of the paid hours, solved by OR-Tools CP-SAT within a deterministic
+time budget (:mod:`sim.roster.program`). The gap reported is against a lower bound on *any* roster under the rules: the
 LP relaxation of the programme that lets each break anywhere in its window, with break-start
 variables matched to shifts by Bechtold and Jacobs' prefix constraints ("Implicit modeling
 of flexible break assignments in optimal shift scheduling", Management Science 36(11),
-1990); when the placements offered are every combination, HiGHS's own bound.
+1990), solved by HiGHS; when the placements offered are every combination, also
+CP-SAT's own bound.
 """
 
 from __future__ import annotations
@@ -29,11 +30,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
 
 from ..errors import InvalidValue
-from .rounding import round_up
+from .program import Program
 from .rules import MIN_PER_DAY, Rules, ShiftType, day_patterns
 
 __all__ = ["PoolRoster", "Shift", "check_coverable", "open_slots", "solve_pool"]
@@ -63,10 +62,10 @@ class PoolRoster:
         Agents per slot of the week: required (as given, closed hours included), on shift,
         and on shift less those on a break.
     status : str
-        ``optimal``, ``time limit`` (best found; ``gap`` says how far from optimal it may
-        be) or ``empty`` (nothing required).
+        ``optimal`` (proven within ``Rules.gap``), ``best found`` (``gap`` says how far
+        from the cheapest possible it may be) or ``empty`` (nothing required).
     gap : float
-        Relative optimality gap HiGHS reports (0 when proven optimal).
+        Relative gap to the lower bound on any roster under the rules (0 when optimal).
     seconds : float
         Wall-clock time of the solve.
     """
@@ -136,7 +135,6 @@ def check_coverable(rules: Rules, pool: str, required: np.ndarray) -> None:
                            "are required")
 
 
-_DISP = False
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -184,37 +182,33 @@ def solve_pool(rules: Rules, pool: str, required: np.ndarray, cost_per_hour: flo
     g = rules.granularity_min
     per_day = round(MIN_PER_DAY / g)
     # The roster: shifts whose breaks take one of a few staggered placements in their
-    # windows (an explicit programme HiGHS solves well). Its cost is then compared with
-    # the LP relaxation of the programme that lets every break anywhere in its window
-    # (Bechtold and Jacobs' break constraints): a lower bound on any roster under these
-    # rules, so the gap reported is the most the roster can cost over the cheapest.
+    # windows, searched by CP-SAT. Its cost is then compared with the LP relaxation of the
+    # programme that lets every break anywhere in its window (Bechtold and Jacobs' break
+    # constraints): a lower bound on any roster under these rules, so the gap reported is
+    # the most the roster can cost over the cheapest.
     explicit = _Build(rules, need, is_open, cost_per_hour, flexible=False)
     costs = np.asarray(explicit.program.cost)
-    lp = explicit.program.solve(rules.time_limit_s, rules.gap, relax=True)
-    rounded = None if lp.x is None else round_up(explicit, lp.x, need, per_day)
-    res = explicit.program.solve(rules.time_limit_s, rules.gap)
-    candidates = [v for v in (rounded, None if res.x is None else np.round(res.x).astype(int))
-                  if v is not None]
-    if not candidates:
-        why = ("no roster meets the rules within the time limit" if res.status == 1 else
+    found = explicit.program.search(rules.time_limit_s, rules.gap,
+                                    top=int(need.max()) * per_day + 10)
+    if found.value is None:
+        why = ("no roster found within roster.time_limit" if found.status == "UNKNOWN" else
                "no roster meets the rules (check min_agents and max_agents, days_per_week "
                "and the opening hours)")
         raise InvalidValue("shifts", [s.name for s in rules.shifts], f"pool {pool}: {why}")
-    value = min(candidates, key=lambda v: float(costs @ v))  # the rounding's on a tie
+    value = found.value
     cost = float(costs @ value)
-    if all(_complete(k, g) for k in rules.shifts):
-        # The placements offered are every combination: the explicit programme is the
-        # whole problem, and HiGHS's own bound holds.
-        bound = float(getattr(res, "mip_dual_bound", None) or cost)
-    else:
-        relaxed = _Build(rules, need, is_open, cost_per_hour, flexible=True).program.solve(
-            rules.time_limit_s, rules.gap, relax=True)
-        bound = float(relaxed.fun) if relaxed.x is not None else 0.0
+    lp = explicit.program.relaxation() if all(_complete(k, g) for k in rules.shifts) else (
+        _Build(rules, need, is_open, cost_per_hour, flexible=True).program.relaxation())
+    # The placements offered are every combination: the explicit programme is the whole
+    # problem, and CP-SAT's own bound holds too.
+    bound = max(lp or 0.0, found.bound if all(_complete(k, g) for k in rules.shifts) else 0.0)
     shifts = explicit.shifts(value, per_day, n)
     rostered, on_floor = coverage(shifts, rules, n)
-    gap = max(0.0, (cost - bound) / cost) if cost > 0 else 0.0
+    gap = max(0.0, (cost - bound) / cost) if cost > 1e-9 else 0.0
+    optimal = gap <= rules.gap + 1e-9 or (found.optimal and all(
+        _complete(k, g) for k in rules.shifts))
     return PoolRoster(pool, shifts, required, rostered, on_floor,
-                      "optimal" if gap <= rules.gap + 1e-9 else "best found", gap,
+                      "optimal" if optimal else "best found", 0.0 if optimal else gap,
                       time.perf_counter() - started)
 
 
@@ -231,7 +225,7 @@ class _Build:
         self.rules = rules
         n, g = len(need), rules.granularity_min
         per_day = round(MIN_PER_DAY / g)
-        program = self.program = _Program()
+        program = self.program = Program()
         cover_row = {t: program.row(float(need[t]), np.inf)
                      for t in np.flatnonzero(need > 0).tolist()}
         # Per kind: (kind, start of each x, x variables, break offsets of each x; None in
@@ -356,57 +350,6 @@ def _placements(kind: ShiftType, g: float) -> list[tuple[int, ...]]:
     if m == 1:
         return [tuple(lo for lo, _ in spans)]
     return [tuple(lo + round(k * (hi - lo) / (m - 1)) for lo, hi in spans) for k in range(m)]
-
-
-class _Program:
-    """A mixed-integer programme built a variable and a row at a time (sparse)."""
-
-    def __init__(self) -> None:
-        self.cost: list[float] = []
-        self.integer: list[bool] = []
-        self.lower: list[float] = []
-        self.upper: list[float] = []
-        self.entries: tuple[list[int], list[int], list[float]] = ([], [], [])
-
-    def var(self, cost: float, integer: bool = True) -> int:
-        self.cost.append(cost)
-        self.integer.append(integer)
-        return len(self.cost) - 1
-
-    def row(self, lower: float, upper: float) -> int:
-        self.lower.append(lower)
-        self.upper.append(upper)
-        return len(self.lower) - 1
-
-    def add(self, row: int, var: int, value: float) -> None:
-        rows, cols, vals = self.entries
-        rows.append(row)
-        cols.append(var)
-        vals.append(value)
-
-    def cumulative(self, terms: list[int]) -> list[int]:
-        """Continuous variables S[k] = terms[0] + ... + terms[k]."""
-        out: list[int] = []
-        for k, term in enumerate(terms):
-            s = self.var(0.0, integer=False)
-            row = self.row(0.0, 0.0)
-            self.add(row, s, 1.0)
-            self.add(row, term, -1.0)
-            if k:
-                self.add(row, out[-1], -1.0)
-            out.append(s)
-        return out
-
-    def solve(self, time_limit_s: float, gap: float, relax: bool = False):
-        """HiGHS's answer (scipy's OptimizeResult); ``relax``: the LP relaxation."""
-        rows, cols, vals = self.entries
-        matrix = coo_matrix((vals, (rows, cols)),
-                            shape=(len(self.lower), len(self.cost))).tocsr()
-        return milp(np.asarray(self.cost),
-                    constraints=LinearConstraint(matrix, self.lower, self.upper),
-                    integrality=np.zeros(len(self.cost)) if relax else np.asarray(self.integer, float), bounds=Bounds(0, np.inf),
-                    options={"time_limit": time_limit_s, "disp": _DISP,
-                             "mip_rel_gap": gap})
 
 
 def coverage(shifts: tuple[Shift, ...], rules: Rules, n: int) -> tuple[np.ndarray, np.ndarray]:
