@@ -237,3 +237,12 @@ def test_the_same_roster_in_two_processes():
     out = [subprocess.run([sys.executable, "-c", _SOLVE_TWICE.format(n=n)], capture_output=True,
                           text=True, check=True).stdout for n in (0, 200_000)]
     assert out[0] == out[1] and len(out[0]) > 100
+
+
+def test_command_refuses_a_requirement_file_that_is_not_one(tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("phone: lots\n")
+    for value in (str(tmp_path / "missing.yaml"), str(bad)):
+        done = run_command(tmp_path, "sim.roster", f"roster.requirements={value}")
+        assert done.returncode == 2, done.stderr
+        assert "roster.requirements" in done.stderr and "Traceback" not in done.stderr
