@@ -146,7 +146,7 @@ def main() -> None:
         for pool, need in required.items():
             pr = solve_pool(r, pool, need, 1.0)
             floors[pool] = pr.on_floor
-            paid += sum(s.kind.paid_min for s in pr.shifts) / 60
+            paid += pr.paid_hours
             secs += pr.seconds
             worst = max(worst, pr.gap)
         plans[name] = {"paid h/week": paid, "solve s": secs, "largest gap": f"{worst:.1%}",

@@ -21,7 +21,13 @@ from .options import Options, _minutes
 #: Counts per searched pool (a running pool's name): agents on the floor in each block.
 Counts = Mapping[str, Sequence[int]]
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: Day names of the week, Monday (day 0) first.
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def clock(minutes: float) -> str:
+    """``'HH:MM'`` of a time of day in minutes after midnight."""
+    return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,8 @@ class Blocks:
         start = block * self.block_min
         day, start = divmod(start, MIN_PER_DAY)
         end = start + self.block_min
-        hhmm = lambda m: f"{int(m // 60):02d}:{int(m % 60):02d}"  # noqa: E731
-        text = f"{hhmm(start)}-{hhmm(end)}"
-        return f"{_DAYS[int(day)]} {text}" if self.weekly else text
+        text = f"{clock(start)}-{clock(end)}"
+        return f"{DAYS[int(day)]} {text}" if self.weekly else text
 
 
 def make_blocks(scenario: Scenario, options: Options) -> Blocks:

@@ -13,22 +13,29 @@ import pandas as pd
 import yaml
 
 from ..policies.staffing import Schedule
-from .blocks import agent_hours
+from .blocks import Blocks, agent_hours
 from .options import _minutes
 from .pools import constrained_channels
 from .rounds import SearchResult
 
 
 def achieved_table(result: SearchResult) -> pd.DataFrame:
-    """``channel, block, metric, mean, ci_low, ci_high, n`` of the table found.
+    """``channel, block, metric, mean, ci_low, ci_high, n`` of the table found
+    (:func:`achieved`)."""
+    return achieved(result.final.cells, result.blocks, result.final.summary)
+
+
+def achieved(cells: pd.DataFrame, blocks: Blocks, summary: pd.DataFrame) -> pd.DataFrame:
+    """``achieved.csv``: ``channel, block, metric, mean, ci_low, ci_high, n``.
 
     Per channel and block (labelled, e.g. ``08:00-12:00``): ``service_level`` and
-    ``arrivals`` per replication; per channel and ``all`` channels over the whole horizon
-    (block ``all``): every metric of ``summary.csv``.
+    ``arrivals`` per replication (``cells``, from
+    :func:`~sim.optimize.evaluation.block_service_levels`); per channel and ``all`` channels
+    over the whole horizon (block ``all``): every metric of ``summary``.
     """
-    cells = result.final.cells.copy()
-    cells["block"] = cells["block"].map(result.blocks.label)
-    overall = result.final.summary.copy()
+    cells = cells.copy()
+    cells["block"] = cells["block"].map(blocks.label)
+    overall = summary.copy()
     overall.insert(1, "block", "all")
     return pd.concat([cells, overall], ignore_index=True)[
         ["channel", "block", "metric", "mean", "ci_low", "ci_high", "n"]]

@@ -8,6 +8,7 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
+from ..optimize.blocks import DAYS, clock
 from ..optimize.output import _pct
 from .plan import Plan
 from .rules import MIN_PER_DAY
@@ -16,12 +17,9 @@ from .solve import open_slots
 __all__ = ["coverage_table", "cost_table", "format_plan", "markdown", "roster_table",
            "rounds_table"]
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 def _clock(slot: int, g: float) -> str:
-    m = slot * g % MIN_PER_DAY
-    return f"{int(m // 60):02d}:{int(m % 60):02d}"
+    """``'HH:MM'`` of a slot of the week."""
+    return clock(slot * g % MIN_PER_DAY)
 
 
 def roster_table(plan: Plan) -> pd.DataFrame:
@@ -36,7 +34,7 @@ def roster_table(plan: Plan) -> pd.DataFrame:
             breaks = "; ".join(f"{_clock(b, g)}-{_clock(b + round(k.length_min / g), g)}"
                                for b, k in zip(s.breaks, s.kind.breaks))
             rows.append({"pool": pool, "agent": f"{pool}-{s.agent + 1}", "type": s.kind.name,
-                         "day": _DAYS[s.start // per_day], "start": _clock(s.start, g),
+                         "day": DAYS[s.start // per_day], "start": _clock(s.start, g),
                          "end": _clock(s.start + length, g), "breaks": breaks,
                          "paid_hours": s.kind.paid_min / 60.0})
     table = pd.DataFrame(rows, columns=["pool", "agent", "type", "day", "start", "end",
@@ -56,7 +54,7 @@ def coverage_table(plan: Plan) -> pd.DataFrame:
         n = len(r.on_floor)
         frames.append(pd.DataFrame({
             "pool": pool, "interval": np.arange(n),
-            "start": [f"{_DAYS[t // per_day]} {_clock(t, g)}" for t in range(n)],
+            "start": [f"{DAYS[t // per_day]} {_clock(t, g)}" for t in range(n)],
             "required": plan.requirement[pool], "rostered": r.rostered,
             "on_floor": r.on_floor}))
     return pd.concat(frames, ignore_index=True)
@@ -73,7 +71,7 @@ def cost_table(plan: Plan) -> pd.DataFrame:
         is_open = open_slots(plan.rules, pool)
         given = plan.requirement[pool]
         required = float(given[is_open].sum()) * g
-        paid = sum(s.kind.paid_min for s in r.shifts) / 60.0
+        paid = r.paid_hours
         rows.append({"pool": pool, "required_hours": required,
                      "closed_hours": float(given[~is_open].sum()) * g,
                      "added_hours": float((r.required - given)[is_open].sum()) * g,

@@ -34,10 +34,6 @@ from .solve import PoolRoster, open_slots, solve_pool
 
 __all__ = ["Plan", "Round", "plan", "requirements", "schedule"]
 
-#: Requirement sources by name (``roster.requirements``); anything else is a file.
-SOURCES = ("erlang_c", "erlang_a", "optimize")
-
-
 def _per_slot(values: list[int], step: int, slots: int) -> np.ndarray:
     """Values per interval (a day or a week, repeated) as values per slot of the week."""
     per_slot = np.repeat(np.asarray(values, int), step)
@@ -181,7 +177,7 @@ def plan(setup: Setup, scenario: Scenario, required: dict[str, np.ndarray], rule
         sl = cells[cells["metric"] == "service_level"]
         misses = tuple((r.channel, int(r.block), float(r.mean)) for r in sl.itertuples()
                        if r.channel in constrained and r.n > 0 and r.mean < goal - 1e-12)
-        paid = sum(s.kind.paid_min for r in rosters.values() for s in r.shifts) / 60.0
+        paid = sum(r.paid_hours for r in rosters.values())
         cost = sum((s.kind.cost_per_hour if s.kind.cost_per_hour is not None else costs[p])
                    * s.kind.paid_min / 60.0 for p, r in rosters.items() for s in r.shifts)
         rounds.append(Round(k, paid, cost, misses, t1 - t0, time.perf_counter() - t1))

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..optimize.output import achieved
 from .output import cost_table, coverage_table, roster_table, rounds_table
 from .plan import Plan, schedule
 
@@ -21,12 +22,7 @@ def achieved_table(plan: Plan) -> pd.DataFrame:
     """``channel, block, metric, mean, ci_low, ci_high, n``: service level and arrivals per
     channel and block of the week, then every summary metric over the horizon (``all``),
     of the last roster simulated (as ``sim.optimize`` writes it)."""
-    cells = plan.cells.copy()
-    cells["block"] = cells["block"].map(plan.blocks.label)
-    overall = plan.results.summary.copy()
-    overall.insert(1, "block", "all")
-    return pd.concat([cells, overall], ignore_index=True)[
-        ["channel", "block", "metric", "mean", "ci_low", "ci_high", "n"]]
+    return achieved(plan.cells, plan.blocks, plan.results.summary)
 
 
 def coverage_figure(coverage: pd.DataFrame, granularity_min: float) -> Figure:

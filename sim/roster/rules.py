@@ -18,11 +18,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from ..arrivals import MIN_PER_DAY
 from ..errors import InvalidValue
 
 __all__ = ["Break", "Rules", "ShiftType", "day_patterns"]
-
-MIN_PER_DAY = 1440.0
 
 
 def _on_grid(value: float, grid: float) -> bool:

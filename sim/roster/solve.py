@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidValue
+from ..optimize.blocks import DAYS, clock
 from .program import Program
 from .rules import MIN_PER_DAY, Rules, ShiftType, day_patterns
 
@@ -79,6 +80,11 @@ class PoolRoster:
     gap: float
     seconds: float
 
+    @property
+    def paid_hours(self) -> float:
+        """Paid hours of the week's shifts (their lengths less unpaid breaks)."""
+        return sum(s.kind.paid_min for s in self.shifts) / 60.0
+
 
 def open_slots(rules: Rules, pool: str) -> np.ndarray:
     """Whether ``pool`` is open in each slot of the week."""
@@ -122,26 +128,19 @@ def check_coverable(rules: Rules, pool: str, required: np.ndarray) -> None:
     gap = np.flatnonzero(is_open & ~covered & (required > 0))
     if gap.size:
         t = int(gap[0])
-        when = f"{_DAYS[int(t * g // MIN_PER_DAY)]} {_hhmm(t * g % MIN_PER_DAY)}"
+        when = f"{DAYS[int(t * g // MIN_PER_DAY)]} {clock(t * g % MIN_PER_DAY)}"
         kinds = ", ".join(f"{s.name} ({s.length_min / 60:g} h)" for s in rules.shifts)
         hours = rules.opening(pool)
         if hours is None:
             raise InvalidValue("shifts", kinds, f"no shift starting every "
                                f"{rules.start_every_min:g} min covers {when}, where pool "
                                f"{pool} needs agents")
-        raise InvalidValue(f"open.{pool}", [_hhmm(hours[0]), _hhmm(hours[1])],
+        raise InvalidValue(f"open.{pool}", [clock(hours[0]), clock(hours[1])],
                            f"no shift of {kinds} starting every {rules.start_every_min:g} min "
                            f"fits within these opening hours and covers {when}, where agents "
                            "are required")
 
 
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _hhmm(minutes: float) -> str:
-    return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
 
 
 def solve_pool(rules: Rules, pool: str, required: np.ndarray, cost_per_hour: float = 1.0,
@@ -197,16 +196,16 @@ def solve_pool(rules: Rules, pool: str, required: np.ndarray, cost_per_hour: flo
         raise InvalidValue("shifts", [s.name for s in rules.shifts], f"pool {pool}: {why}")
     value = found.value
     cost = float(costs @ value)
-    lp = explicit.program.relaxation() if all(_complete(k, g) for k in rules.shifts) else (
+    # When the placements offered are every combination, the explicit programme is the
+    # whole problem, and CP-SAT's own bound holds too.
+    complete = all(_complete(k, g) for k in rules.shifts)
+    lp = explicit.program.relaxation() if complete else (
         _Build(rules, need, is_open, cost_per_hour, flexible=True).program.relaxation())
-    # The placements offered are every combination: the explicit programme is the whole
-    # problem, and CP-SAT's own bound holds too.
-    bound = max(lp or 0.0, found.bound if all(_complete(k, g) for k in rules.shifts) else 0.0)
+    bound = max(lp or 0.0, found.bound if complete else 0.0)
     shifts = explicit.shifts(value, per_day, n)
     rostered, on_floor = coverage(shifts, rules, n)
     gap = max(0.0, (cost - bound) / cost) if cost > 1e-9 else 0.0
-    optimal = gap <= rules.gap + 1e-9 or (found.optimal and all(
-        _complete(k, g) for k in rules.shifts))
+    optimal = gap <= rules.gap + 1e-9 or (found.optimal and complete)
     return PoolRoster(pool, shifts, required, rostered, on_floor,
                       "optimal" if optimal else "best found", 0.0 if optimal else gap,
                       time.perf_counter() - started)
