@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from . import plots
-from .report import FIGURE_TABLES
+from .outputs import FIGURE_TABLES
 
 __all__ = ["DPI", "FIGURES", "Tables", "draw", "figures", "save", "serve", "shares"]
 

@@ -160,11 +160,16 @@ class TableWriter:
         Where ``<table>.parquet`` files go.
     rows_per_group : int
         Rows buffered before a row group is written.
+    keep : set of str, optional
+        The tables to write (``run.tables``, :mod:`sim.outputs`); rows of others are
+        dropped as they come. Default: every table.
     """
 
-    def __init__(self, directory: Path, rows_per_group: int = 1 << 16) -> None:
+    def __init__(self, directory: Path, rows_per_group: int = 1 << 16,
+                 keep: frozenset[str] | None = None) -> None:
         self.directory = Path(directory)
         self.rows_per_group = rows_per_group
+        self.keep = keep
         self._writers: dict = {}
         # Encoding and compressing a row group runs in Arrow's C++ code, without the GIL:
         # one thread does it while the simulation goes on (at most one group waits).
@@ -177,6 +182,8 @@ class TableWriter:
     def append(self, name: str, columns: dict[str, np.ndarray],
                cats: Mapping[str, Sequence[str]]) -> None:
         """Add rows to ``<name>.parquet`` (the first rows fix its columns)."""
+        if self.keep is not None and name not in self.keep:
+            return
         self._buffers.setdefault(name, []).append(columns)
         self._cats[name] = cats
         self._rows[name] = self._rows.get(name, 0) + len(next(iter(columns.values())))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import metrics, records
 from .customers import draw_customers
+from .outputs import ALL
 from .engine import Model, RecordSink
 from .policies.base import AgentSelection, EscalationPolicy, Organisation, Routing, Staffing
 from .policies.routing import LongestIdle, Silos
@@ -156,9 +157,10 @@ def run_replication(setup: Setup, replication: int,
     return contacts, staffing, segments, ivals, per_rep
 
 
-def _run_part(args: tuple[Setup, int, str | None]) -> tuple[pd.DataFrame, ...]:
-    setup, replication, part = args
-    writer = None if part is None else records.TableWriter(Path(part))
+def _run_part(args: tuple[Setup, int, str | None, frozenset[str] | None]
+              ) -> tuple[pd.DataFrame, ...]:
+    setup, replication, part, keep = args
+    writer = None if part is None else records.TableWriter(Path(part), keep=keep)
     try:
         return run_replication(setup, replication, writer=writer)
     finally:
@@ -180,12 +182,14 @@ def _run_batch(setup: Setup, reps: range, progress: Callable[[float], None] | No
     workers = min(spec.workers or os.cpu_count() or 1, len(reps))
     if workers > 1:
         scratch = None if directory is None else Path(directory) / ".parts"
-        jobs = [(setup, r, None if scratch is None else str(scratch / str(r))) for r in reps]
+        keep = None if writer is None else writer.keep
+        jobs = [(setup, r, None if scratch is None else str(scratch / str(r)), keep)
+                for r in reps]
         for job in jobs:
             if job[2] is not None:
                 Path(job[2]).mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(workers) as pool:
-            for (_, r, part), tables in zip(jobs, pool.map(_run_part, jobs)):
+            for (_, r, part, _), tables in zip(jobs, pool.map(_run_part, jobs)):
                 parts.append(tables)
                 if part is not None:
                     writer.append_files(Path(part))
@@ -214,7 +218,8 @@ def _with_journeys(parts: list[tuple[pd.DataFrame, ...]],
 
 def run_replications(setup: Setup, progress: Callable[[float], None] | None = None,
                      directory: Path | None = None, keep_journeys: bool = False,
-                     note: Callable[[str], None] | None = None) -> Results:
+                     note: Callable[[str], None] | None = None,
+                     tables: frozenset[str] = ALL) -> Results:
     """All replications of a setup, then the summary across them.
 
     ``progress`` is called with simulated minutes as they pass (in-process runs) or with a
@@ -226,10 +231,12 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
     does while its figure helpers draw); without, every table stays in memory. In precision
     mode (``setup.run.precision``) batches of replications follow the first
     ``setup.run.replications`` until the targets are met; ``note`` is told of each batch.
+    ``tables`` (:mod:`sim.outputs`) are those written to ``directory``: the others are
+    computed but never written (summary-only jobs write no contact record).
     """
     spec = setup.run
     window = (spec.warmup_min, spec.horizon_min)
-    writer = None if directory is None else records.TableWriter(Path(directory))
+    writer = None if directory is None else records.TableWriter(Path(directory), keep=tables)
     batches, done, total, outcome = [], 0, spec.replications, ""
     try:
         while total > done:
@@ -246,15 +253,16 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
     finally:
         if writer is not None:
             writer.close()
-    tables = [b[0] for b in batches]
+    parts = [b[0] for b in batches]
     contacts, staffing, segments, ivals, per_rep = (
-        pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*tables))
+        pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*parts))
     journeys = (pd.concat([b[1] for b in batches], ignore_index=True) if len(batches) > 1
                 else batches[0][1])
-    del batches, tables
+    del batches, parts
     if directory is not None and not keep_journeys:
         # On disk at once, out of memory: nothing downstream of a written run reads it.
-        journeys.to_parquet(Path(directory) / "journeys.parquet", index=False)
+        if "journeys" in tables:
+            journeys.to_parquet(Path(directory) / "journeys.parquet", index=False)
         journeys = None
     return Results(organised(setup), contacts, staffing, segments, journeys, ivals, per_rep,
                    metrics.summarise(per_rep), precision=outcome)

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .kpis import COLUMNS as KPI_COLUMNS, SERVICE_GOAL, headline
+from .outputs import ALL, FIGURE_TABLES, TABLES, describe
 from .painter import Painter
 
 __all__ = ["format_summary", "write_html_report", "write_results"]
@@ -38,8 +39,6 @@ _METRIC_ORDER = ("arrivals", "answered", "abandoned", "service_level", "frac_del
                  "dissatisfaction_index", "pileons_per_complaint", "public_exposure")
 _SHARES = frozenset({"service_level", "abandon_rate", "occupancy", "dissatisfaction_rate",
                      "frac_delayed", "forced_switch_rate"})
-#: The tables the figures are drawn from (:mod:`sim.figures`).
-FIGURE_TABLES = ("contacts", "intervals", "summary")
 _SUMMARY_COLUMNS = ("channel", "metric", "mean", "ci_low", "ci_high")
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
@@ -335,7 +334,7 @@ def staging(outdir: Path) -> Iterator[Path]:
 def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | None = None,
                   wall_s: float | None = None, job: Mapping[str, Any] | None = None,
                   figures: bool = True, staged: Path | None = None,
-                  painter: Painter | None = None) -> Path:
+                  painter: Painter | None = None, tables: frozenset[str] = ALL) -> Path:
     """Write a study's results directory: tables, figures and the HTML report.
 
     Everything is written into a hidden staging folder first and moved into ``outdir`` at the
@@ -369,6 +368,10 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         Draws the figures in its helper processes, from the tables written, while the
         tables they do not read are written; without it they are drawn in this process,
         from ``results``.
+    tables : set of str
+        The tables to write (``run.tables``, :mod:`sim.outputs`): others, even in memory
+        or staged, are not. Figures are drawn only when every table they read
+        (:data:`FIGURE_TABLES`) is written, so that a summary-only job stays small.
 
     Returns
     -------
@@ -392,8 +395,15 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
             shutil.rmtree(stale, ignore_errors=True)
     stage = staged or Path(tempfile.mkdtemp(prefix=".writing-", dir=outdir))
     try:
+        keep = tables
+        drawable = keep.issuperset(FIGURE_TABLES)
+        figures_note = ("" if figures and drawable else "not drawn (run.figures=false)"
+                        if not figures else f"not drawn (run.tables={describe(keep)}: "
+                        "figures need the contacts and intervals tables)")
+        figures = figures and drawable
         tables = {name: table for name, table in vars(results).items()
-                  if isinstance(table, pd.DataFrame) and not (stage / f"{name}.parquet").exists()}
+                  if isinstance(table, pd.DataFrame) and name in keep
+                  and not (stage / f"{name}.parquet").exists()}
         for name in [n for n in tables if n in FIGURE_TABLES]:
             tables.pop(name).to_parquet(stage / f"{name}.parquet", index=False)
         if figures and painter is not None:
@@ -415,7 +425,7 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
                  "contacts": f"{len(contacts):,}",
                  "wall time": "" if wall_s is None else f"{wall_s:.1f} s",
                  "precision": results.precision,
-                 "figures": "" if figures else "not drawn (run.figures=false)"}
+                 "figures": figures_note}
         targets = ({str(c): float(t) for c, t in contacts.groupby(
                         "channel", observed=True)["target_min"].first().items()}
                    if "target_min" in contacts and len(contacts) else {})
@@ -426,6 +436,7 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
                   "contacts": int(len(contacts)),
                   "replications": int(contacts["replication"].nunique()) if len(contacts) else 0,
                   "write_s": round(time.perf_counter() - started, 4),
+                  "tables": [t for t in TABLES if t in keep],
                   **({"precision": results.precision} if results.precision else {}),
                   "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   **dict(job or {})}

@@ -105,7 +105,7 @@ class CompareSweep(Callback):
                                      treat=treatment, margins=self.margins,
                                      objective=self.objective)
             print(compare.format_overview(jobs, result.paired, objective=self.objective))
-            print(f"comparison -> {result.html} (comparison.csv, paired.csv, figures/)")
+            print(f"comparison -> {result.html} (comparison.csv, paired.csv, figures/, per_replication/)")
         except Exception as err:  # noqa: BLE001 - never fail a finished sweep over its report
             message = " ".join(str(err).split()) or type(err).__name__
             print(f"compare: could not compare the sweep ({type(err).__name__}: {message}); "

@@ -20,6 +20,7 @@ from ..customers import no_customers
 from ..durations import parse_duration
 from ..engine import Model, PolicyError
 from ..errors import ConfigError, InvalidValue
+from ..outputs import kept
 from ..policies import GROUPS, Spec
 from ..precision import Precision, parse_targets
 from ..replications import RunSpec, Setup
@@ -134,6 +135,17 @@ def build_setup(cfg: DictConfig) -> Setup:
                   selection)
     _check_binding(setup)
     return setup
+
+
+def output_tables(cfg: DictConfig) -> frozenset[str]:
+    """The tables ``run.tables`` asks the run to write (:mod:`sim.outputs`)."""
+    value = cfg.run.tables
+    if isinstance(value, ListConfig):
+        value = OmegaConf.to_container(value)
+    try:
+        return kept(value)
+    except InvalidValue as err:
+        raise ConfigError("run.tables", err.value, err.valid) from None
 
 
 def _precision(run: DictConfig, channels: list[str], priced: bool) -> Precision | None:

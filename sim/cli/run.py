@@ -15,9 +15,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..errors import ConfigError
 from ..painter import Painter, cores
+from ..outputs import FIGURE_TABLES
 from ..replications import Setup, expected_arrivals, run_replications
 from . import jobs
-from .config import CONF_DIR, build_setup, register
+from .config import CONF_DIR, build_setup, output_tables, register
 
 register()
 
@@ -109,7 +110,9 @@ def main(cfg: DictConfig) -> None:
             sys.stdout.flush()
             return
         setup = build_setup(cfg)  # bad input stops the run here, before anything starts
-        with _painter(setup, cfg.run.figures, sweep) as painter:
+        tables = output_tables(cfg)
+        figures = cfg.run.figures and tables.issuperset(FIGURE_TABLES)
+        with _painter(setup, figures, sweep) as painter:
             from .. import report  # noqa: PLC0415 - after the figure helpers have started
             from ..progress import progress_bar  # noqa: PLC0415
 
@@ -120,12 +123,12 @@ def main(cfg: DictConfig) -> None:
                 with progress_bar(setup, enabled=cfg.run.progress) as progress:
                     results = run_replications(setup, progress, directory=stage,
                                                keep_journeys=painter is not None,
-                                               note=_note)
+                                               note=_note, tables=tables)
                 wall = time.perf_counter() - started
                 report.write_results(
                     outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,
                     job={"fingerprint": fingerprint, "overrides": list(hydra_cfg.overrides.task)},
-                    figures=cfg.run.figures, staged=stage, painter=painter)
+                    figures=cfg.run.figures, staged=stage, painter=painter, tables=tables)
     except ConfigError as err:
         message = f"config error: {err}"
         jobs.record_failure(outdir, message)

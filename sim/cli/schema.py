@@ -175,6 +175,9 @@ class RunConf:
     workers: int = 1
     progress: bool = True
     figures: bool = True
+    # The tables written: all, summary (summary.csv, per_replication.parquet, job.json and a
+    # report of the tables: what a sweep's comparison reads) or a list (sim/outputs.py).
+    tables: Any = "all"
 
 
 @dataclass

@@ -80,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sim.compare",
         description="Compare the jobs of a sweep directory, or several results directories: "
-                    "writes comparison.csv, paired.csv, figures/ and comparison.html.")
+                    "writes comparison.csv, paired.csv, figures/, comparison.html and the "
+                    "per_replication/ parquet dataset of every job.")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="a sweep directory (results/multirun/<date>/<time>), or several "
                              "results directories")
@@ -133,5 +134,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = compare(jobs, out, baseline=args.baseline, sources=args.paths, treat=treatment,
                      margins=margins, objective=args.objective)
     print(format_overview(jobs, result.paired, objective=args.objective))
-    print(f"-> {result.html} (comparison.csv, paired.csv, figures/ in {result.html.parent})")
+    print(f"-> {result.html} (comparison.csv, paired.csv, figures/, per_replication/ in {result.html.parent})")
     return 0

@@ -60,7 +60,7 @@ def _contact_data(jobs: Sequence[Job], keys: Sequence[str]) -> tuple[pd.DataFram
     totals: dict[str, int] = {}
     targets: dict[str, float] = {}
     for job in jobs:
-        if job.status != COMPLETE or not (job.path / "contacts.parquet").is_file():
+        if job.status != COMPLETE or not job.has_contacts:
             continue
         label = _plot_label(job, keys)
         try:
@@ -126,8 +126,9 @@ def _numeric(values: Iterable[Any]) -> bool:
 def comparison_figures(jobs: Sequence[Job]) -> dict[str, Any]:
     """The figures that apply to these jobs, by name (see :mod:`.plots`).
 
-    Always: first-response-time CDFs overlaid per channel, dissatisfaction by cause, and
-    cost vs dissatisfaction with the Pareto front. For each numeric key that varies (seed
+    Always: cost vs dissatisfaction with the Pareto front; when jobs wrote their contacts
+    (not summary-only, :mod:`sim.outputs`), first-response-time CDFs overlaid per channel
+    and dissatisfaction by cause. For each numeric key that varies (seed
     excepted): metric curves against it, one line per value of the other varying keys. For
     exactly two varying keys: heatmaps. Jobs that differ only in their seed are pooled.
     """
@@ -136,9 +137,10 @@ def comparison_figures(jobs: Sequence[Job]) -> dict[str, Any]:
     complete = [j for j in jobs if j.status == COMPLETE]
     keys = _plot_keys(complete)
     figures: dict[str, Any] = {}
-    waits, causes, targets = _contact_data(complete, keys)
-    figures["frt_cdf_overlay"] = cp.frt_cdf_overlay(waits, targets)
-    figures["dissatisfaction_causes"] = cp.dissatisfaction_causes(causes)
+    if any(j.has_contacts for j in complete):
+        waits, causes, targets = _contact_data(complete, keys)
+        figures["frt_cdf_overlay"] = cp.frt_cdf_overlay(waits, targets)
+        figures["dissatisfaction_causes"] = cp.dissatisfaction_causes(causes)
     channels = {c for j in complete for c in _per_rep_names(j, "channel")}
     for x in [k for k in keys if _numeric(j.setting(k) for j in complete)][:4]:
         others = [k for k in keys if k != x]

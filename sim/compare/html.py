@@ -264,6 +264,13 @@ def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFra
                  "comparison, are in comparison.csv and paired.csv beside this page.</p>")
     if figures:
         parts += ["<h2>Figures</h2>", *(_img(name, p, CAPTIONS) for name, p in figures.items())]
+    complete = [j for j in jobs if j.status == COMPLETE]
+    without = sum(not j.has_contacts for j in complete)
+    if without:
+        parts.append(f'<p class="caption">{without} of {len(complete)} complete jobs wrote no '
+                     "contact records (run.tables=summary): the wait distributions and the "
+                     "dissatisfaction causes are drawn from those that did"
+                     + (" (none here)." if without == len(complete) else ".") + "</p>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{esc(title)}</title><style>{_CSS}{_EXTRA_CSS}</style></head>\n<body>\n"
             + "\n".join(parts) + "\n</body></html>\n")

@@ -81,6 +81,11 @@ class Job:
         """``per_replication.parquet``: ``replication, channel, metric, value``."""
         return pd.read_parquet(self.path / "per_replication.parquet")
 
+    @property
+    def has_contacts(self) -> bool:
+        """Whether the job wrote ``contacts.parquet`` (a summary-only job did not)."""
+        return (self.path / "contacts.parquet").is_file()
+
     def contacts(self, columns: Sequence[str] | None = None,
                  filters: list[tuple[str, str, Any]] | None = None) -> pd.DataFrame:
         """Rows of ``contacts.parquet``, reading only ``columns`` and rows matching ``filters``.

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from .dataset import write_dataset
 from .figures import comparison_figures
 from .html import comparison_page
 from .jobs import Job
@@ -32,7 +33,8 @@ def compare(jobs: Sequence[Job], out_dir: Path | str, *, baseline: str | None = 
             treat: str | Sequence[str] | Treatment | None = None,
             margins: Mapping[str, Any] | None = None,
             objective: str | None = None) -> Comparison:
-    """Write ``comparison.csv``, ``paired.csv``, ``figures/`` and ``comparison.html``.
+    """Write ``comparison.csv``, ``paired.csv``, ``figures/``, ``comparison.html`` and the
+    ``per_replication/`` dataset of every job (:mod:`.dataset`).
 
     Like :func:`write_comparison`, but returns the tables too (for the terminal summary);
     ``margins`` replace default margins of the verdicts (:mod:`.margins`), ``objective``
@@ -47,6 +49,7 @@ def compare(jobs: Sequence[Job], out_dir: Path | str, *, baseline: str | None = 
     paired = paired_differences(jobs, baseline, treat=treatment, margins=margins)
     table.to_csv(out / "comparison.csv", index=False)
     paired.to_csv(out / "paired.csv", index=False)
+    write_dataset(jobs, out)
     drawn = comparison_figures(jobs)
     spread = sensitivity_rows(paired, objective)
     if spread is not None:
