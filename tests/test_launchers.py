@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,7 @@ def check_sweep(tmp_path: Path, launcher: str, *overrides: str) -> None:
     again = sweep(tmp_path, launcher, "scenario.agents=0,12,13", *overrides)
     assert again.returncode != 0
     text = again.stdout
-    if launcher == "local":  # submitit: a job's stdout goes to its log, not the terminal
+    if launcher in ("local", "slurm"):  # submitit: a job's stdout goes to its log
         text = "".join(p.read_text() for p in (out / ".submitit").rglob("*_log.out"))
     assert skipped_jobs(text) == {"1", "2"}
     assert {job: (out / job / "job.json").stat().st_mtime_ns for job in written} == written
@@ -83,6 +84,45 @@ def test_joblib_launcher_sweep(tmp_path):
 def test_submitit_local_launcher_sweep(tmp_path):
     need("local")
     check_sweep(tmp_path, "local")
+
+
+def test_submitit_launcher_runs_jobs_in_chunks(tmp_path):
+    """hydra.launcher.chunk=2: three jobs (one bad) in two array tasks; each job still gets
+    its own directory, the bad one its error.txt, and the others complete."""
+    need("local")
+    check_sweep(tmp_path, "local", "hydra.launcher.chunk=2")
+    # Two tasks a run (submitit's local executor runs each as a job of its own), two runs.
+    tasks = list((tmp_path / "sweep" / ".submitit").rglob("*_submitted.pkl"))
+    assert len(tasks) == 4, tasks
+
+
+@pytest.mark.parametrize("jobs, chunk, max_tasks, size", [
+    (4, None, 1000, 1), (10_000, None, 1000, 10), (10_001, None, 1000, 11), (7, 3, 1000, 3),
+    (7, None, 2, 4)])
+def test_chunk_size(jobs, chunk, max_tasks, size):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    from hydra_plugins.carequeue_launcher.chunked import chunk_size  # noqa: PLC0415
+
+    assert chunk_size(jobs, chunk, max_tasks) == size
+    chunks = -(-jobs // size)
+    assert chunks <= max(max_tasks, -(-jobs // (chunk or 1)))
+
+
+def cluster_up() -> bool:
+    """A SLURM cluster answers here (CI starts one: scripts/slurm_cluster.sh)."""
+    if shutil.which("sinfo") is None:
+        return False
+    proc = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
+    return proc.returncode == 0 and "idle" in proc.stdout.split()
+
+
+def test_slurm_launcher_sweep_on_a_real_cluster(tmp_path):
+    """hydra/launcher=slurm for real, through sbatch: a job array of chunks, each job's
+    directory complete or failed as with the other launchers; skipped without a cluster."""
+    need("slurm")
+    if not cluster_up():
+        pytest.skip("no SLURM cluster answers here (.ci/run starts one: scripts/slurm_cluster.sh)")
+    check_sweep(tmp_path, "slurm", "hydra.launcher.chunk=2", "hydra.launcher.mem_gb=1")
 
 
 @pytest.mark.parametrize("launcher,target", [
