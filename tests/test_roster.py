@@ -153,6 +153,7 @@ def test_command_refuses_opening_hours_no_shift_fits(tmp_path):
     assert "roster.open.email" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # the whole command, simulated checks included (~25 s)
 def test_command_writes_a_roster(tmp_path):
     done = run_command(tmp_path, "sim.roster", *ERLANG,
                        "roster.time_limit=5", "roster.max_rounds=2", "roster.replications=2",
@@ -228,6 +229,7 @@ print([(s.kind.name, s.start, s.breaks, s.agent) for s in r.shifts])
 """
 
 
+@pytest.mark.slow  # two solves in fresh processes (~10 s)
 def test_the_same_roster_in_two_processes():
     """The search has work limits, not wall-clock ones: two processes with different
     allocation histories get the same roster, shift for shift."""
