@@ -16,6 +16,9 @@ contacts loads in about a second.
 from __future__ import annotations
 
 import csv
+import difflib
+import os
+import stat
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -178,7 +181,7 @@ def read_trace(path: str | Path, channels: Sequence[str] | None = None) -> dict[
     """
     path = Path(path)
     names = _header(path)
-    frame, skipped = _read_rows(path, names)
+    frame, skipped, long = _read_rows(path, names)
     cells = {name: frame[name].to_numpy(dtype=object) for name in names}
     blank = np.logical_and.reduce([cells[name] == "" for name in names])
     if blank.any():
@@ -202,7 +205,7 @@ def read_trace(path: str | Path, channels: Sequence[str] | None = None) -> dict[
     attributes = {name: _attribute(cells[name], name, report)
                   for name in ATTRIBUTE_COLUMNS if name in cells}
     bad = [(int(lines[r]), m) for rows, msgs in problems for r, m in zip(rows, msgs)]
-    bad += [(line, why) for line, why in skipped]
+    bad += [(line, why) for line, why in skipped + long]
     if bad:
         raise TraceError(path, _merge(bad))
     # Sort by time once; a stable sort keeps file order among equal times.
@@ -216,15 +219,46 @@ def read_trace(path: str | Path, channels: Sequence[str] | None = None) -> dict[
     return replays
 
 
+def _check_file(path: Path) -> None:
+    """A regular file, readable and not empty; raises TraceError (never opening anything
+    else: a FIFO or a device such as /dev/zero would block or never end)."""
+    if not str(path).strip() or str(path) == ".":
+        raise TraceError(path, [(0, "no file given (a path to a CSV file)")])
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise TraceError(path, [(0, "no such file")]) from None
+    except OSError as err:
+        raise TraceError(path, [(0, f"cannot read the file: {err.strerror}")]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise TraceError(path, [(0, "is a directory, not a CSV file")])
+    if not stat.S_ISREG(info.st_mode):
+        raise TraceError(path, [(0, "is not a regular file (a FIFO, socket or device); "
+                                    "a trace is a CSV file")])
+    if info.st_size == 0:
+        raise TraceError(path, [(0, "the file is empty (a header row is required: channel "
+                                    "and arrival_min or timestamp)")])
+    if not os.access(path, os.R_OK):
+        raise TraceError(path, [(0, "cannot read the file: permission denied")])
+
+
 def _header(path: Path) -> list[str]:
-    """Column names from the first line, checked: raises TraceError on a bad header."""
+    """Column names from the first line, checked: raises TraceError on a bad header.
+
+    A first line that is not a trace's header is described, never echoed: the path may
+    name any file (a config value), and an error message must not show its contents."""
+    _check_file(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             first = next(csv.reader(f), None)
     except FileNotFoundError:
         raise TraceError(path, [(0, "no such file")]) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise TraceError(path, [(0, f"cannot read the file: {err}")]) from None
+    except OSError as err:
+        raise TraceError(path, [(0, f"cannot read the file: {err.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise TraceError(path, [(0, "cannot read the file: not UTF-8 text")]) from None
+    except csv.Error:
+        raise TraceError(path, [(1, "the first line is not a CSV header")]) from None
     if not first or not any(c.strip() for c in first):
         raise TraceError(path, [(0, "the file is empty (a header row is required: channel "
                                     "and arrival_min or timestamp)")])
@@ -234,8 +268,11 @@ def _header(path: Path) -> list[str]:
     problems = []
     unknown = [n for n in names if n not in COLUMNS]
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}; {valid}")
-    repeated = sorted({n for n in names if names.count(n) > 1})
+        close = sorted({m for n in unknown for m in difflib.get_close_matches(n, COLUMNS, 1)})
+        hint = f" (close to {', '.join(close)}: misspelt?)" if close else ""
+        problems.append(f"{len(unknown)} of {len(names)} column(s) are not trace columns"
+                        f"{hint}; {valid}")
+    repeated = sorted({n for n in names if names.count(n) > 1 and n in COLUMNS})
     if repeated:
         problems.append(f"repeated column(s) {', '.join(map(repr, repeated))}")
     if "channel" not in names:
@@ -250,8 +287,10 @@ def _header(path: Path) -> list[str]:
     return names
 
 
-def _read_rows(path: Path, names: list[str]) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
-    """All data rows as strings, and the lines skipped for having too many fields."""
+def _read_rows(path: Path, names: list[str]
+               ) -> tuple[pd.DataFrame, list[tuple[int, str]], list[tuple[int, str]]]:
+    """All data rows as strings, the lines skipped for having too many fields, and those
+    with too many fields that were kept (cut) instead."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
@@ -267,13 +306,26 @@ def _read_rows(path: Path, names: list[str]) -> tuple[pd.DataFrame, list[tuple[i
             line = int(found.group(2)) + (found.group(1) == "row") if found else 0
             raise TraceError(path, [(line, f"cannot parse the file from here: "
                                            f"{str(err).strip()}")]) from None
-    skipped = []
+    skipped, kept_long = [], []
     for w in caught:
+        if str(w.message).startswith("Length of header or names does not match"):
+            # The parser kept a first data row with extra fields, cut (it warns only that
+            # data may be lost): find such rows the slow way, on this error path only.
+            kept_long = _long_rows(path, len(names))
         for text in str(w.message).splitlines():
             found = _SKIPPED.match(text.strip())
             if found:
                 skipped.append((int(found.group(1)), found.group(2).rstrip(".")))
-    return frame.reset_index(drop=True), sorted(skipped)
+    skipped = sorted(skipped)
+    return frame.reset_index(drop=True), skipped, [p for p in kept_long if p not in skipped]
+
+
+def _long_rows(path: Path, width: int) -> list[tuple[int, str]]:
+    """Lines with more than ``width`` fields, worded as the parser words a skipped line."""
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f, skipinitialspace=True)
+        return [(reader.line_num, f"expected {width} fields, saw {len(row)}")
+                for row in reader if len(row) > width][:MAX_LISTED + 1]
 
 
 def _line_numbers(rows: np.ndarray, skipped: list[tuple[int, str]]) -> np.ndarray:

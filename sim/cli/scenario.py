@@ -119,6 +119,10 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
     profiles.update(node.profiles)
     replays = None
     if node.trace is not None:
+        if not str(node.trace).strip():
+            raise ConfigError(f"{key}.trace", node.trace, "must be the path of a CSV file of "
+                              "arrivals (docs/traces.md), or null to draw arrivals from the "
+                              "rate profiles")
         try:
             replays = read_trace(to_absolute_path(str(node.trace)), list(node.channels))
         except TraceError as err:
