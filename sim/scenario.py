@@ -120,6 +120,17 @@ class Channel:
         if self.pileon is not None and not self.public:
             raise bad("pileon.branching", self.pileon.branching, "needs a public channel "
                       "(public: true): only public posts draw pile-ons")
+        if self.pileon is not None and self.reach is not None:
+            # Excitation is reach**gamma over its mean: that mean must be a number.
+            gamma = self.pileon.reach_exponent
+            try:
+                mean = self.reach.moment(gamma)
+            except OverflowError:
+                mean = math.inf
+            if not (math.isfinite(mean) and mean > 0):
+                raise bad("pileon.reach_exponent", gamma, "is too large for this channel's "
+                          "reach: the mean of reach**reach_exponent overflows (typical "
+                          "values are 0 to 1)")
         if self.retrial is not None and self.patience is None:
             raise bad("retrial.probability", self.retrial.probability, "needs customers who "
                       "abandon (a voice or chat channel with a patience distribution)")

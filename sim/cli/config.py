@@ -12,10 +12,14 @@ anything is simulated.
 from __future__ import annotations
 
 import importlib
+import math
+import os
+import sys
 from typing import Any, Mapping
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from .. import budget
 from ..customers import no_customers
 from ..durations import parse_duration
 from ..engine import Model, PolicyError
@@ -40,6 +44,10 @@ def _class(target: Any, key: str, base: type) -> type:
     if not isinstance(target, str) or "." not in target:
         raise ConfigError(f"{key}._target_", target, valid)
     module, _, name = target.rpartition(".")
+    if module.split(".")[0] in sys.stdlib_module_names:
+        # Never imported: importing runs a module's code (antigravity, this...), and the
+        # standard library holds no policy.
+        raise ConfigError(f"{key}._target_", target, f"{valid} (the standard library has none)")
     try:
         cls = getattr(importlib.import_module(module), name)
     except Exception as err:  # noqa: BLE001 - any import failure is the user's to see
@@ -102,6 +110,7 @@ def build_setup(cfg: DictConfig) -> Setup:
     ConfigError
         On the first value that cannot be simulated.
     """
+    _check_finite(cfg)
     target = cfg.scenario.get("_target_")
     builders = {"sim.cli.scenario.build_operation", "sim.cli.scenario.build_erlang"}
     if target not in builders:
@@ -129,12 +138,56 @@ def build_setup(cfg: DictConfig) -> Setup:
                    int(run.replications), int(cfg.seed), int(run.workers),
                    _precision(run, [c.name for c in scenario.channels],
                               any(p.cost_per_hour for p in scenario.pools)))
+    _check_size(cfg, scenario, spec)
     routing, organisation, selection = _routing(cfg.routing)
     setup = Setup(scenario, routing, _spec(cfg.staffing, "staffing", "staffing"),
                   _spec(cfg.escalation, "escalation", "escalation"), spec, organisation,
                   selection)
     _check_binding(setup)
     return setup
+
+
+def _check_finite(cfg: DictConfig) -> None:
+    """Every number of the run's config is finite: ``inf`` or ``nan`` would pass checks
+    written as ``x >= 0`` and fail later, far from the key."""
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(key, value, "must be a finite number")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{key}.{k}")
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{key}[{i}]")
+
+    for group in ("scenario", "routing", "staffing", "escalation", "run"):
+        node = cfg.get(group)
+        if isinstance(node, (DictConfig, ListConfig)):
+            walk(OmegaConf.to_container(node, resolve=True), group)
+
+
+def _check_size(cfg: DictConfig, scenario: Any, spec: RunSpec) -> None:
+    """Refuse, before anything is drawn, a run that cannot fit in this machine's memory
+    (:mod:`sim.budget`), on the key that drives its size."""
+    most = spec.precision.most if spec.precision is not None else spec.replications
+    try:
+        budget.check(scenario, spec.horizon_min, most, spec.workers or os.cpu_count() or 1)
+    except InvalidValue as err:
+        kind, _, what = err.field.partition(":")
+        if kind == "horizon":
+            raise ConfigError("run.horizon", cfg.run.horizon, err.valid) from None
+        if kind == "incident":
+            i = int(what)
+            raise ConfigError(f"scenario.incidents[{i}].factor", cfg.scenario.incidents[i].factor,
+                              err.valid) from None
+        if cfg.scenario.get("trace") is not None:
+            raise ConfigError("scenario.trace", cfg.scenario.trace, err.valid) from None
+        if "channels" in cfg.scenario:
+            key = f"scenario.channels.{what}.rate_per_hour"
+            value = cfg.scenario.channels[what].rate_per_hour
+        else:
+            key, value = "scenario.rate_per_hour", cfg.scenario.rate_per_hour
+        raise ConfigError(key, value, err.valid) from None
 
 
 def output_tables(cfg: DictConfig) -> frozenset[str]:

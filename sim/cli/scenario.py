@@ -75,6 +75,10 @@ def _made(cls: Callable[..., Any], key: str, node: Any = None, **kwargs: Any) ->
         raise _refused(err, key, node) from None
 
 
+#: The largest sigma of a lognormal given by median and sigma (see :func:`_dist`).
+MAX_SIGMA = 10.0
+
+
 def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
     if node is None:
         raise ConfigError(key, None, "a distribution is required here")
@@ -87,6 +91,10 @@ def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
                               "lognormal only, instead of mean and cv")
         median = parse_duration(node.median, f"{key}.median")
         sigma = _positive(node.sigma, f"{key}.sigma", "number (sd of the log duration)")
+        if sigma > MAX_SIGMA:
+            raise ConfigError(f"{key}.sigma", node.sigma, f"must be <= {MAX_SIGMA:g}: the mean "
+                              "of a lognormal is e^(sigma^2/2) times its median, beyond 1e21 "
+                              "times from there on (no duration or audience has such a tail)")
         mean, cv = median * math.exp(sigma**2 / 2), math.sqrt(math.expm1(sigma**2))
     values = (None if node["values"] is None else
               [parse_duration(v, f"{key}.values", allow_zero=True) for v in node["values"]])

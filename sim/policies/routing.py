@@ -178,6 +178,10 @@ class Priority(Routing):
     """
 
     def __init__(self, order: Sequence[str]) -> None:
+        if isinstance(order, str) or not all(isinstance(n, str) for n in order):
+            # A string is a sequence too: 'twitter' would be the channels t, w, i...
+            raise InvalidValue("order", order, "must be a list of channel names, highest "
+                               "priority first, e.g. [twitter, facebook]")
         self.order = list(order)
 
     def bind(self, model: ModelView) -> None:
