@@ -126,7 +126,7 @@ def save(figures: Mapping[str, Figure], directory: Path, dpi: int = DPI) -> dict
         path = directory / f"{stem}.png"
         if path in paths.values():
             raise ValueError(f"figure names collide on file {path.name!r}")
-        fig.savefig(path, dpi=dpi, format="png")
+        plots.save_png(fig, path, dpi)
         paths[name] = path
     return paths
 

@@ -11,6 +11,7 @@ Channels get the same colour in every figure as long as the channel set is equal
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from matplotlib.ticker import (FixedLocator, FuncFormatter, MaxNLocator, Multipl
                                NullLocator, PercentFormatter)
 
 __all__ = ["WAIT_FLOOR_MIN", "dissatisfaction_by_cause", "format_duration", "frt_cdf",
-           "interval_profile", "service_level_bars"]
+           "interval_profile", "save_png", "service_level_bars"]
 
 WAIT_FLOOR_MIN = 1.0 / 60.0
 """Shortest wait drawn on a log time axis, in minutes (1 s); shorter waits are clipped to it."""
@@ -37,6 +38,24 @@ _MAX_TICKS = 9
 _MAX_ECDF_POINTS = 4000
 _EPS = 1e-9
 _NOTE = {"ha": "center", "va": "center", "color": "0.45", "fontsize": 11}
+
+
+def save_png(fig: Figure, target: Any, dpi: int) -> None:
+    """Save ``fig`` as PNG to ``target`` (a path or a binary file), every text drawn as
+    written, never parsed as mathtext.
+
+    Titles, legends and tick labels carry names from the config (channels, pools, policy
+    settings); a channel called ``ph$_$one`` would otherwise be parsed as mathtext when the
+    figure is saved and fail, after the whole simulation. Texts made while drawing (tick
+    labels) follow the rc setting, those made before are switched one by one.
+    """
+    import matplotlib  # noqa: PLC0415
+    from matplotlib.text import Text  # noqa: PLC0415
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    with matplotlib.rc_context({"text.parse_math": False}):
+        fig.savefig(target, dpi=dpi, format="png")
 
 
 def format_duration(minutes: float) -> str:

@@ -331,6 +331,19 @@ def staging(outdir: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def _move_in(source: Path, target: Path) -> None:
+    """Move a written file into the results directory; a folder (``figures/``) file by file
+    into the folder there, so that a re-used directory keeps every file CareQueue did not
+    write (a user's notes in ``figures/``) and only CareQueue's own are replaced."""
+    if source.is_dir() and target.is_dir():
+        for item in sorted(source.iterdir()):
+            _move_in(item, target / item.name)
+        return
+    if target.is_dir():
+        raise FileExistsError(f"{target} is a folder where CareQueue writes a file: not replaced")
+    os.replace(source, target)
+
+
 def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | None = None,
                   wall_s: float | None = None, job: Mapping[str, Any] | None = None,
                   figures: bool = True, staged: Path | None = None,
@@ -445,10 +458,7 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         results.summary.to_csv(stage / "summary.csv", index=False)
         names = sorted(p.name for p in stage.iterdir())
         for name in sorted(names, key=lambda n: n == "summary.csv"):
-            target = outdir / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            os.replace(stage / name, target)
+            _move_in(stage / name, outdir / name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return outdir / "report.html"

@@ -182,3 +182,21 @@ def test_a_sweep_and_a_run_keep_their_modes_with_one_composition(tmp_path):
     assert sweep.returncode == 0, sweep.stderr
     assert (tmp_path / "sweep" / "0" / "summary.csv").is_file()
     assert (tmp_path / "sweep" / "1" / "summary.csv").is_file()
+
+
+def test_a_reused_results_directory_keeps_files_carequeue_did_not_write(tmp_path):
+    """Running into a directory that holds a user's files (notes beside the results, a
+    note in figures/) replaces only CareQueue's own files (issue #13: figures/ used to be
+    replaced whole)."""
+    out = tmp_path / "run"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "my_annotations.txt").write_text("keep me")
+    (out / "notes.md").write_text("keep me too")
+    for _ in range(2):  # the second run replaces the first one's files in place
+        proc = run_cli(tmp_path, "scenario=erlang", "run.horizon=6h", "run.warmup=0",
+                       "run.replications=2", "run.progress=false")
+        assert proc.returncode == 0, proc.stderr
+    assert (out / "figures" / "my_annotations.txt").read_text() == "keep me"
+    assert (out / "notes.md").read_text() == "keep me too"
+    assert (out / "figures" / "first_response_cdf.png").is_file()
+    assert (out / "summary.csv").is_file()

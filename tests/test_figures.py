@@ -159,3 +159,31 @@ def test_a_run_uses_helpers_only_where_they_pay(monkeypatch) -> None:
     monkeypatch.setattr(cli_run, "cores", lambda: 1)
     assert isinstance(cli_run._painter(small, True, False), nullcontext)
     assert started == [2]
+
+
+def test_names_with_mathtext_characters_are_drawn_as_written(tmp_path) -> None:
+    """A channel called 'ph$_$one' (a name from the config) is a legend entry and a tick
+    label like any other: matplotlib would parse it as mathtext when saving and fail after
+    the whole simulation (issue #13)."""
+    from sim import api  # noqa: PLC0415
+
+    run = api.run("scenario=erlang", "run.horizon=6h", "run.warmup=0", "run.replications=2")
+    name = "ph$_$one"
+
+    def renamed(table: pd.DataFrame) -> pd.DataFrame:
+        table = table.copy()
+        for col in ("channel", "scope"):
+            if col in table and hasattr(table[col], "cat"):
+                table[col] = table[col].cat.rename_categories(
+                    lambda c: c.replace("phone", name))
+            elif col in table:
+                table[col] = table[col].astype(str).str.replace("phone", name)
+        return table
+
+    drawn = figures.figures(renamed(run.contacts), renamed(run.intervals), renamed(run.summary))
+    saved = figures.save(drawn, tmp_path)
+    assert len(saved) == 4
+    for path in saved.values():
+        assert path.read_bytes().startswith(PNG_SIGNATURE)
+    texts = [t.get_text() for fig in drawn.values() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert any(name in t for t in texts)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..plots import save_png
 from ..report import _CSS, _table
 from . import LEVEL, MATERIAL, METRICS, Verdict, inside, show
 
@@ -52,7 +53,7 @@ def figures(bt: pd.DataFrame) -> dict[str, bytes]:
     out = {}
     for channel in dict.fromkeys(bt["channel"]):
         buf = io.BytesIO()
-        channel_figure(bt, channel).savefig(buf, format="png", dpi=90)
+        save_png(channel_figure(bt, channel), buf, 90)
         out[channel] = buf.getvalue()
     return out
 

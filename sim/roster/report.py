@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..optimize.output import achieved
+from ..plots import save_png
 from .output import cost_table, coverage_table, roster_table, rounds_table
 from .plan import Plan, schedule
 
@@ -75,8 +76,7 @@ def write(outdir: Path, plan: Plan, render: Callable[..., str], header: Sequence
         render(schedule(plan.scenario, plan.rosters), header, plan.rules.granularity_min))
     figures = outdir / "figures"
     figures.mkdir(exist_ok=True)
-    coverage_figure(coverage, plan.rules.granularity_min).savefig(figures / "coverage.png",
-                                                                  dpi=100)
+    save_png(coverage_figure(coverage, plan.rules.granularity_min), figures / "coverage.png", 100)
     achieved = achieved_table(plan)
     (outdir / "report.html").write_text(_html(plan, costs, achieved, config_yaml, seconds))
     achieved.to_csv(outdir / "achieved.csv", index=False)
