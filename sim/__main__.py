@@ -35,6 +35,9 @@ def run() -> None:
     # Registered before anything else is imported: exit handlers run last-registered first,
     # so this one runs after every other.
     atexit.register(_leave)
+    from .lifeline import mark_parent  # noqa: PLC0415
+
+    mark_parent()  # the sweep's workers end with this process (sim/lifeline.py)
     from .cli.overrides import defer_to_swept_groups  # noqa: PLC0415
     from .cli.run import compose_once, main  # noqa: PLC0415
 

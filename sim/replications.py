@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import metrics, records
 from .customers import draw_customers
+from .lifeline import watch_parent
 from .outputs import ALL
 from .engine import Model, RecordSink
 from .policies.base import AgentSelection, EscalationPolicy, Organisation, Routing, Staffing
@@ -188,7 +189,9 @@ def _run_batch(setup: Setup, reps: range, progress: Callable[[float], None] | No
         for job in jobs:
             if job[2] is not None:
                 Path(job[2]).mkdir(parents=True, exist_ok=True)
-        with ProcessPoolExecutor(workers) as pool:
+        # Workers end with this process, even killed (sim/lifeline.py).
+        with ProcessPoolExecutor(workers, initializer=watch_parent,
+                                 initargs=(os.getpid(),)) as pool:
             for (_, r, part, _), tables in zip(jobs, pool.map(_run_part, jobs)):
                 parts.append(tables)
                 if part is not None:
