@@ -10,7 +10,13 @@ of simulation). It runs, from a fresh sweep directory each time, as a user runs 
 * ``joblib-2`` ``hydra/launcher=cores hydra.launcher.n_jobs=2``: two worker processes;
 * ``rerun``    ``basic`` again on its own, now complete, sweep directory: every job skipped;
 * ``basic-tables``, ``joblib-2-tables``: as ``basic`` and ``joblib-2``, with
-  ``run.figures=false`` (each job writes its tables and a report without figures).
+  ``run.figures=false`` (each job writes its tables and a report without figures);
+* ``basic-summary``, ``joblib-2-summary``: with ``run.tables=summary`` (summary-only jobs:
+  ``summary.csv``, ``per_replication.parquet``, ``job.json``, a report of the tables).
+
+Disk per job is the bytes under each job's directory (``.hydra/`` included), on average.
+With ``--compare``, each sweep is then compared (``python -m sim.compare``: the paired
+comparison, its page and figures, and the sweep's ``per_replication/`` dataset), timed.
 
 For each: the wall time of the whole command; per job, the wall time times the workers
 (core-seconds per job) and how it splits into simulation (``wall_s`` in each job's
@@ -27,6 +33,10 @@ machine before each sweep).
 Sweep-end callbacks (``hydra.callbacks``, e.g. the comparison report) are turned off: they
 run once per sweep, not per job.
 
+The scale benchmark of issue #13 (2,000 summary-only jobs): ``python benchmarks/sweep.py
+--agents 20 --seeds 100 --horizon 1d --warmup 0 --replications 1 --modes
+basic-summary,joblib-2-summary --compare`` (about half an hour on 2 cores).
+
 Usage: ``python benchmarks/sweep.py [--agents 10] [--seeds 20] [--horizon 10d]
 [--modes basic,joblib-1,joblib-2,rerun,basic-tables,joblib-2-tables] [--keep DIR]`` (about
 15 minutes on 2 cores; needs ``pip install -e ".[joblib]"`` for the joblib modes).
@@ -37,6 +47,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import resource
@@ -55,7 +66,10 @@ MODES = {"basic": ([], 1), "joblib-1": (["hydra/launcher=cores", "hydra.launcher
          "joblib-2": (["hydra/launcher=cores", "hydra.launcher.n_jobs=2"], 2), "rerun": ([], 1),
          "basic-tables": (["run.figures=false"], 1),
          "joblib-2-tables": (["hydra/launcher=cores", "hydra.launcher.n_jobs=2",
-                              "run.figures=false"], 2)}
+                              "run.figures=false"], 2),
+         "basic-summary": (["run.tables=summary"], 1),
+         "joblib-2-summary": (["hydra/launcher=cores", "hydra.launcher.n_jobs=2",
+                               "run.tables=summary"], 2)}
 
 
 def callbacks_off() -> list[str]:
@@ -90,7 +104,8 @@ def sweep_args(args: argparse.Namespace) -> list[str]:
     first = args.first_agents
     return ["scenario=erlang", f"scenario.agents=range({first},{first + args.agents})",
             f"seed=range(1,{args.seeds + 1})", f"run.horizon={args.horizon}",
-            f"run.replications={args.replications}", "run.workers=1", "run.progress=false"]
+            f"run.replications={args.replications}", "run.workers=1", "run.progress=false",
+            *([f"run.warmup={args.warmup}"] if args.warmup is not None else [])]
 
 
 def run(mode: str, sweep_dir: Path, args: argparse.Namespace, extra: list[str]) -> dict:
@@ -114,26 +129,40 @@ def run(mode: str, sweep_dir: Path, args: argparse.Namespace, extra: list[str]) 
     skipped = proc.stdout.count("already complete, skipped:")  # parallel lines may interleave
     if done != n or (mode == "rerun" and skipped != n):
         sys.exit(f"{mode}: {done} complete job dirs, {skipped} skipped, of {n}")
+    disk = statistics.fmean(sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
+                            for d in sweep_dir.iterdir() if (d / "job.json").is_file())
+    compare_s = math.nan
+    if args.compare and mode != "rerun":
+        started = time.perf_counter()
+        done_cmp = subprocess.run([sys.executable, "-m", "sim.compare", str(sweep_dir)],
+                                  capture_output=True, text=True, env=env)
+        compare_s = time.perf_counter() - started
+        if done_cmp.returncode != 0:
+            sys.exit(f"{mode}: compare failed\n{done_cmp.stderr[-3000:]}")
     sim = 0.0 if mode == "rerun" else statistics.fmean(j["wall_s"] for j in jobs)
     write = 0.0 if mode == "rerun" else statistics.fmean(j["write_s"] for j in jobs)
     core = wall * workers / n
     return dict(mode=mode, jobs=n, workers=workers, wall_s=wall, wall_per_job=wall / n,
                 core_per_job=core, cpu_per_job=cpu / n, sim_per_job=sim, write_per_job=write,
                 overhead_per_job=core - sim, launch_per_job=core - sim - write,
-                others_cores=max(0.0, machine - cpu) / wall,
+                others_cores=max(0.0, machine - cpu) / wall, disk_per_job=disk,
+                jobs_per_s=n / wall, compare_s=compare_s,
                 load_before=load, load_after=os.getloadavg()[0])
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| launcher | workers | jobs | wall s | wall/job s | core-s/job | CPU s/job "
-             "| simulation s/job | writing s/job | launch s/job | overhead s/job | others, cores |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| launcher | workers | jobs | wall s | jobs/s | wall/job s | core-s/job | CPU s/job "
+             "| simulation s/job | writing s/job | launch s/job | overhead s/job | disk/job KB "
+             "| compare s | others, cores |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['mode']} | {r['workers']} | {r['jobs']} | {r['wall_s']:.1f} | "
-                     f"{r['wall_per_job']:.3f} | {r['core_per_job']:.3f} | "
-                     f"{r['cpu_per_job']:.3f} | "
+                     f"{r['jobs_per_s']:.2f} | {r['wall_per_job']:.3f} | "
+                     f"{r['core_per_job']:.3f} | {r['cpu_per_job']:.3f} | "
                      f"{r['sim_per_job']:.3f} | {r['write_per_job']:.3f} | "
                      f"{r['launch_per_job']:.3f} | {r['overhead_per_job']:.3f} | "
+                     f"{r['disk_per_job'] / 1000:,.0f} | "
+                     f"{'' if math.isnan(r['compare_s']) else format(r['compare_s'], '.1f')} | "
                      f"{r['others_cores']:.2f} |")
     return "\n".join(lines)
 
@@ -145,8 +174,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20, help="values of seed")
     parser.add_argument("--horizon", default="10d")
     parser.add_argument("--replications", type=int, default=2)
+    parser.add_argument("--warmup", help="run.warmup (default: the scenario's)")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--keep", type=Path, help="keep the sweep directories here")
+    parser.add_argument("--compare", action="store_true",
+                        help="compare each sweep after it ran (python -m sim.compare), timed")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--wait-idle", type=float, default=0, metavar="S",
                         help="before each sweep, wait up to S seconds for other work to stop")

@@ -38,9 +38,10 @@ def run() -> None:
     from .lifeline import mark_parent  # noqa: PLC0415
 
     mark_parent()  # the sweep's workers end with this process (sim/lifeline.py)
-    from .cli.overrides import defer_to_swept_groups  # noqa: PLC0415
+    from .cli.overrides import add_channels_and_pools, defer_to_swept_groups  # noqa: PLC0415
     from .cli.run import compose_once, main  # noqa: PLC0415
 
+    sys.argv[1:] = add_channels_and_pools(sys.argv[1:])
     compose_once(sys.argv[1:])
     if "-m" in sys.argv or "--multirun" in sys.argv:
         # A key inside a swept group (escalation.follow beside escalation=a,b) is set per job.

@@ -156,3 +156,38 @@ def test_an_optional_distribution_can_be_set_from_the_command_line(override):
 def test_an_optional_distribution_with_a_misspelt_key_is_a_config_error():
     with pytest.raises(ConfigError, match=r"^scenario\.channels\.chat\.think\.meen=.*mean"):
         build_setup(compose_config(["scenario.channels.chat.think={dist:exponential,meen:1min}"]))
+
+
+WHATSAPP = ("+scenario.channels.whatsapp={mode:chat,rate_per_hour:20,target:2min,"
+            "handle:{dist:exponential,mean:5min},expectation:{dist:exponential,mean:5min},"
+            "patience:{dist:exponential,mean:5min}}")
+
+
+def test_a_channel_and_a_pool_can_be_added_from_the_command_line():
+    """+scenario.channels.NAME={...} and +scenario.pools.NAME={...} (issue #13): checked
+    against the channel and pool schemas, their defaults filled in, added after the
+    config's own."""
+    study = build_setup(compose_config([WHATSAPP, "+scenario.pools.wa={agents:2,skills:"
+                                        "{whatsapp:1.0}}", "staffing=fixed"]))
+    channel = study.scenario.channel("whatsapp")
+    assert [c.name for c in study.scenario.channels][-1] == "whatsapp"
+    assert channel.arrivals.rate_per_hour == 20 and channel.pileon is None
+    assert channel.exchanges == 1 and channel.patience is not None  # a default, and as given
+    pool = study.scenario.pools[-1]
+    assert pool.name == "wa" and pool.agents == 2 and dict(pool.skills) == {"whatsapp": 1.0}
+
+
+@pytest.mark.parametrize("override, key, phrase", [
+    ("+scenario.pools.idle={agents:2}", "scenario.pools.idle.skills", "required for a pool"),
+    ("+scenario.pools.idle={agents:2,skills:{phone:1},agnets:3}", "scenario.pools.idle.agnets",
+     "not a key of a pool"),
+    ("+scenario.pools.phone={agents:2,skills:{phone:1}}", "scenario.pools.phone",
+     "exists already"),
+    ("+scenario.pools.x={agents:two,skills:{phone:1}}", "scenario.pools.x.agents", "Integer"),
+    ("+scenario.channels.fax={mode:async,rate_per_hour:1}", "scenario.channels.fax.expectation",
+     "required for a channel"),
+])
+def test_an_added_channel_or_pool_is_checked_like_the_others(override, key, phrase):
+    with pytest.raises(ConfigError) as err:
+        build_setup(compose_config([override]))
+    assert str(err.value).startswith(f"{key}=") and phrase in str(err.value), str(err.value)

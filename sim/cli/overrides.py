@@ -6,7 +6,32 @@ import itertools
 from collections import OrderedDict
 from typing import Sequence
 
-__all__ = ["defer_to_swept_groups", "expand_sweep"]
+__all__ = ["add_channels_and_pools", "defer_to_swept_groups", "expand_sweep"]
+
+#: ``+scenario.channels.NAME=...`` is rewritten to the first, ``+scenario.pools.NAME=...``
+#: to the second (see :func:`add_channels_and_pools`).
+ADDED = {"scenario.channels": "scenario.added_channels", "scenario.pools": "scenario.added_pools"}
+
+
+def add_channels_and_pools(args: Sequence[str]) -> list[str]:
+    """Arguments with ``+scenario.channels.NAME={...}`` (and ``pools``) as
+    ``+scenario.added_channels.NAME={...}``.
+
+    OmegaConf cannot add a mapping under a structured type (a channel is a
+    :class:`~sim.cli.schema.ChannelConf`), so a new channel or pool goes to an untyped node
+    beside the others; the scenario builder checks it against the same schema and adds it
+    after those of the config. Other arguments pass unchanged.
+    """
+    out = []
+    for arg in args:
+        key, eq, value = arg.partition("=")
+        parts = key.split(".")
+        if eq and key.startswith("+") and not key.startswith("++") and len(parts) == 3:
+            node = ".".join(parts[:2])[1:]
+            if node in ADDED:
+                arg = f"+{ADDED[node]}.{parts[2]}={value}"
+        out.append(arg)
+    return out
 
 
 def expand_sweep(lines: Sequence[str]) -> list[list[str]] | None:

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from .. import distributions
 from ..arrivals import Incident, ProfiledPoisson
@@ -22,7 +23,7 @@ from ..errors import ConfigError, InvalidValue
 from ..pileons import PileOn
 from ..scenario import Channel, Mode, Pool, Scenario
 from ..trace import TraceError, read_trace
-from .schema import DistConf, ProfileConf
+from .schema import ChannelConf, DistConf, PoolConf, ProfileConf
 
 def _positive(value: Any, key: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
@@ -105,12 +106,43 @@ def _as_dist_conf(node: Any, key: str) -> DictConfig:
     """``node`` checked against :class:`DistConf` (for the fields typed Any)."""
     if not isinstance(node, DictConfig):
         raise ConfigError(key, node, "must be a distribution: {dist: ..., mean: ...} or null")
-    fields_ = list(DistConf.__dataclass_fields__)
+    return _as_conf(node, DistConf, key, "a distribution")
+
+
+def _as_conf(node: Any, schema: type, key: str, what: str) -> DictConfig:
+    """``node`` (a mapping typed Any in the schema) checked against the dataclass
+    ``schema``, its defaults filled in: unknown keys, wrong types and missing required keys
+    are config errors naming the key."""
+    if not isinstance(node, DictConfig):
+        raise ConfigError(key, as_plain(node), f"must be {what}: a mapping of its keys")
+    fields_ = list(schema.__dataclass_fields__)
     unknown = [k for k in node if k not in fields_]
     if unknown:
-        raise ConfigError(f"{key}.{unknown[0]}", node[unknown[0]],
-                          "not a key of a distribution; valid: " + ", ".join(fields_))
-    return OmegaConf.merge(OmegaConf.structured(DistConf), node)
+        raise ConfigError(f"{key}.{unknown[0]}", as_plain(node[unknown[0]]),
+                          f"not a key of {what}; valid: " + ", ".join(fields_))
+    try:
+        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+    except OmegaConfBaseException as err:
+        where = f"{key}.{err.full_key}" if getattr(err, "full_key", "") else key
+        raise ConfigError(where, as_plain(getattr(err, "value", None)),
+                          str(err).splitlines()[0]) from None
+    missing = sorted(OmegaConf.missing_keys(typed))
+    if missing:
+        raise ConfigError(f"{key}.{missing[0]}", "???", f"required for {what}")
+    return typed
+
+
+def _added(node: DictConfig, what: str, schema: type, key: str, one: str) -> dict:
+    """The channels or pools added on the command line (``+scenario.channels.NAME=...``,
+    kept in ``added_channels``), typed; a name already in the config is refused."""
+    added = {}
+    for name, value in node.get(f"added_{what}", {}).items():
+        where = f"{key}.{what}.{name}"
+        if name in node[what]:
+            raise ConfigError(where, as_plain(value), f"{one} of that name exists already: "
+                              f"set its keys instead ({where}.KEY=VALUE)")
+        added[name] = _as_conf(value, schema, where, one)
+    return added
 
 
 def _optional_dist(node: Any, key: str) -> distributions.Distribution | None:
@@ -139,13 +171,15 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
             raise ConfigError(f"{key}.incidents", OmegaConf.to_container(node.incidents),
                               "must be empty when scenario.trace replays the arrivals "
                               "(the trace already holds whatever surges happened)")
+    channel_nodes = {**node.channels, **_added(node, "channels", ChannelConf, key, "a channel")}
     channels = [_channel(name, ch, f"{key}.channels.{name}", profiles, replays, key)
-                for name, ch in node.channels.items()]
+                for name, ch in channel_nodes.items()]
+    pool_nodes = {**node.pools, **_added(node, "pools", PoolConf, key, "a pool")}
     pools = [_made(Pool, f"{key}.pools.{name}", p, name=name, skills=dict(p.skills),
                    concurrency=dict(p.concurrency), agents=p.agents,
                    tool_quality=p.tool_quality, cost_per_hour=p.cost_per_hour,
                    shrinkage=p.shrinkage)
-             for name, p in node.pools.items()]
+             for name, p in pool_nodes.items()]
     incidents = tuple(_incident(i, f"{key}.incidents[{n}]") for n, i in enumerate(node.incidents))
     d = node.dissatisfaction
     scoring = _made(Dissatisfaction, f"{key}.dissatisfaction", d,

@@ -142,6 +142,11 @@ class OperationConf:
     fte_hours_per_week: float = 37.5
     channels: Dict[str, ChannelConf] = MISSING
     pools: Dict[str, PoolConf] = MISSING
+    # Channels and pools added on the command line: +scenario.channels.NAME={...} lands here
+    # (sim/cli/overrides.py: OmegaConf cannot add a mapping under a structured type); each is
+    # checked against ChannelConf / PoolConf when the scenario is built, then added.
+    added_channels: Dict[str, Any] = field(default_factory=dict)
+    added_pools: Dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -204,9 +209,11 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config",
     """
     from hydra import compose as hydra_compose, initialize_config_dir  # noqa: PLC0415
 
+    from .overrides import add_channels_and_pools  # noqa: PLC0415
+
     register()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return hydra_compose(config_name, overrides=list(overrides),
+        return hydra_compose(config_name, overrides=add_channels_and_pools(overrides),
                              return_hydra_config=return_hydra_config)
 
 
