@@ -74,6 +74,7 @@ def kill_parent_and_count_orphans(tmp_path: Path, args: list[str], workers: int,
     return left
 
 
+@pytest.mark.slow  # real runs, killed (~6 s each)
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_a_killed_run_leaves_no_replication_workers(tmp_path, sig):
@@ -82,6 +83,7 @@ def test_a_killed_run_leaves_no_replication_workers(tmp_path, sig):
     assert kill_parent_and_count_orphans(tmp_path, args, 2, sig) == []
 
 
+@pytest.mark.slow  # a real sweep, killed (~8 s)
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
 def test_a_killed_joblib_sweep_leaves_no_workers(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher",

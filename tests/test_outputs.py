@@ -93,6 +93,7 @@ def test_a_wrong_tables_value_stops_before_running(tmp_path):
     assert not (tmp_path / "run" / "summary.csv").exists()
 
 
+@pytest.mark.slow  # a four-job sweep and its comparison (~10 s)
 def test_a_summary_only_sweep_is_compared_and_gives_one_dataset(tmp_path):
     """A summary-only sweep: the comparison pairs the jobs from per_replication.parquet,
     draws no wait distribution it has no data for (and says why), and writes the sweep's
