@@ -120,18 +120,3 @@ def test_a_fifo_trace_does_not_hang_the_command(tmp_path):
     except subprocess.TimeoutExpired:  # pragma: no cover - the failure this guards against
         pytest.fail("python -m sim blocked on a FIFO given as scenario.trace")
     assert proc.returncode == 2 and "not a regular file" in proc.stderr
-
-
-def test_bad_input_touches_nothing_of_an_earlier_run(tmp_path):
-    """A bad config run into a directory holding complete results stops there: the earlier
-    run's files stay as they were (only error.txt says why this one did not run)."""
-    ok = run_command(tmp_path, "sim", "scenario=erlang", "run.horizon=6h", "run.warmup=0",
-                     "run.replications=2", "run.figures=false")
-    assert ok.returncode == 0, ok.stderr
-    out = tmp_path / "run"
-    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.suffix != ".log"}
-    bad = run_command(tmp_path, "sim", "scenario=erlang", "scenario.rate_per_hour=1e12",
-                      "run.horizon=6h", "run.warmup=0")
-    assert bad.returncode == 2
-    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.suffix != ".log"}
-    assert {k: v for k, v in after.items() if k != "error.txt"} == before

@@ -63,30 +63,22 @@ def is_complete(outdir: Path, fp: str) -> bool:
     return isinstance(job, dict) and job.get("status") == "complete" and job.get("fingerprint") == fp
 
 
-def skip(outdir: Path, fp: str) -> bool:
-    """Whether the job ``fp`` is complete in ``outdir`` already (and not forced to re-run):
-    then only the leftovers of killed writers and a stale ``error.txt`` go."""
-    if forced() or not is_complete(outdir, fp):
-        return False
-    _clear_leftovers(outdir)
-    return True
+def begin(outdir: Path, fp: str) -> bool:
+    """Prepare ``outdir`` for the job ``fp``; True when it is already complete (skip it).
 
-
-def begin(outdir: Path, fp: str) -> None:
-    """Prepare ``outdir`` for the job ``fp``, once its config is known to be valid (bad
-    input touches nothing there): staging folders a killed writer left behind and a stale
-    ``error.txt`` go, and so do the completion marks of an earlier, different job in the
-    same directory, so that the directory does not look complete while it runs."""
+    Either way, staging folders a killed writer left behind and a stale ``error.txt`` go.
+    A job about to run also loses the completion marks of an earlier, different job in the
+    same directory, so that the directory does not look complete while it runs.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
-    _clear_leftovers(outdir)
-    for name in (DONE, JOB):
-        (outdir / name).unlink(missing_ok=True)
-
-
-def _clear_leftovers(outdir: Path) -> None:
     for stale in outdir.glob(".writing-*"):
         shutil.rmtree(stale, ignore_errors=True)
     (outdir / ERROR).unlink(missing_ok=True)
+    if not forced() and is_complete(outdir, fp):
+        return True
+    for name in (DONE, JOB):
+        (outdir / name).unlink(missing_ok=True)
+    return False
 
 
 def record_failure(outdir: Path, message: str, details: str = "") -> Path:

@@ -103,7 +103,7 @@ def main(cfg: DictConfig) -> None:
     sweep = hydra_cfg.mode == RunMode.MULTIRUN
     try:
         fingerprint = jobs.fingerprint(OmegaConf.to_container(cfg, resolve=True))
-        if jobs.skip(outdir, fingerprint):
+        if jobs.begin(outdir, fingerprint):
             # One write, flushed: parallel workers share the sweep's stdout, and print()'s
             # separate text and newline writes interleave with theirs.
             sys.stdout.write(f"already complete, skipped: {outdir}\n")
@@ -111,7 +111,6 @@ def main(cfg: DictConfig) -> None:
             return
         setup = build_setup(cfg)  # bad input stops the run here, before anything starts
         tables = output_tables(cfg)
-        jobs.begin(outdir, fingerprint)  # valid: the directory is this job's now
         figures = cfg.run.figures and tables.issuperset(FIGURE_TABLES)
         with _painter(setup, figures, sweep) as painter:
             from .. import report  # noqa: PLC0415 - after the figure helpers have started
