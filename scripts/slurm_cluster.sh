@@ -2,17 +2,30 @@
 # A one-node SLURM cluster on this machine, for CI (.ci/run): munged, slurmctld and slurmd
 # on localhost, one partition "debug" with every core. Debian's slurm-wlm and munge are
 # installed when missing (root: CI machines). Idempotent: a running cluster is left as is.
+# Only for a throwaway machine: it refuses to touch a SLURM set-up it did not write.
 #   scripts/slurm_cluster.sh start   # install if needed, configure, start, wait until idle
 #   scripts/slurm_cluster.sh stop
 set -euo pipefail
 action=${1:-start}
 conf=/etc/slurm/slurm.conf
 
+ours() { [ ! -e "$conf" ] || grep -q '^ClusterName=carequeue-ci$' "$conf"; }
+
 stop() {
+  ours || { echo "slurm: $conf is not this script's: not stopping anything" >&2; return 0; }
   for d in slurmd slurmctld munged; do pkill -x "$d" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    pgrep -x slurmd >/dev/null || pgrep -x slurmctld >/dev/null || pgrep -x munged >/dev/null \
+      || return 0
+    sleep 0.2
+  done
 }
 
 if [ "$action" = stop ]; then stop; exit 0; fi
+if ! ours; then
+  echo "slurm: $conf exists and is not this script's: a real SLURM set-up, left alone" >&2
+  exit 1
+fi
 
 if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
   apt-get update -qq
@@ -26,6 +39,7 @@ stop
 
 # munge: a key of our own, daemon as root (the packaged service wants systemd).
 mkdir -p /etc/munge /var/lib/munge /var/log/munge /run/munge
+chown -R root:root /var/log/munge /var/lib/munge /run/munge /etc/munge
 [ -s /etc/munge/munge.key ] || dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null
 chmod 400 /etc/munge/munge.key
 munged --force
@@ -36,7 +50,7 @@ hw=$(slurmd -C | head -1 | sed -e "s/NodeName=[^ ]*/NodeName=$node/" -e 's/ UpTi
 mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
 cat > "$conf" <<CONF
 ClusterName=carequeue-ci
-SlurmctldHost=$node
+SlurmctldHost=$node(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
 MpiDefault=none

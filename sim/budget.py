@@ -28,6 +28,8 @@ __all__ = ["BASE_BYTES", "Estimate", "available_bytes", "check", "estimate"]
 
 #: Interpreter, NumPy, pandas, Arrow and the config: a run of a few contacts peaks near this.
 BASE_BYTES = 300 * 2**20
+#: Each replication worker process beyond the first (forked: it shares the libraries).
+WORKER_BYTES = 100 * 2**20
 #: Per contact of one replication: its drawn attributes and the engine's working set at the
 #: peak (measured growth 251 B a contact for one replication, with margin).
 BYTES_PER_DRAWN = 300
@@ -105,24 +107,40 @@ def estimate(scenario: Scenario, horizon_min: float, replications: int,
         driver = ("incident", max(range(len(surges)), key=surges.__getitem__))
     contacts = per_rep * replications
     parallel = max(1, min(workers, replications))
-    memory = BASE_BYTES * parallel + BYTES_PER_DRAWN * per_rep * parallel + BYTES_PER_KEPT * contacts
+    memory = (BASE_BYTES + WORKER_BYTES * (parallel - 1) + BYTES_PER_DRAWN * per_rep * parallel
+              + BYTES_PER_KEPT * contacts)
     return Estimate(per_rep, contacts, memory, driver)
 
 
 def available_bytes() -> float:
-    """Memory this machine can give a new process now (Linux: MemAvailable; else the
-    physical memory)."""
+    """Memory this process can have now: the machine's (Linux: MemAvailable; else the
+    physical memory), within its control group's limit (a SLURM job's ``mem``, a
+    container's) when it has one."""
+    found = math.inf
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
+                    found = float(line.split()[1]) * 1024
     except OSError:
-        pass
-    try:
-        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return math.inf
+        try:
+            found = float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError, AttributeError):
+            pass
+    for limit, used in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                        ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                         "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            with open(limit, encoding="ascii") as f:
+                cap = f.read().strip()
+            with open(used, encoding="ascii") as f:
+                taken = float(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if cap.isdigit() and float(cap) < 2**60:  # "max" or a huge value: no limit
+            found = min(found, max(float(cap) - taken, 0.0))
+        break
+    return found
 
 
 def _size(n: float) -> str:

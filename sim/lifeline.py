@@ -28,6 +28,8 @@ __all__ = ["PARENT_ENV", "mark_parent", "watch_parent"]
 #: The command's process id, for the workers it starts.
 PARENT_ENV = "CAREQUEUE_PARENT_PID"
 _watching: set[int] = set()
+#: Set in a job a scheduler runs (SLURM, submitit): such a job is never watched.
+_SCHEDULED = ("SLURM_JOB_ID", "SUBMITIT_EXECUTOR", "SUBMITIT_FOLDER")
 
 
 def mark_parent() -> None:
@@ -54,6 +56,8 @@ def watch_parent(parent: int | None = None, interval_s: float = 0.5) -> bool:
     whether a watch runs.
     """
     if parent is None:
+        if any(k in os.environ for k in _SCHEDULED):
+            return False  # a scheduler's task: it outlives the command that submitted it
         host, _, pid = os.environ.get(PARENT_ENV, "").rpartition(":")
         if host != socket.gethostname() or not pid.isdigit():
             return False

@@ -456,6 +456,9 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         (stage / "job.json").write_text(json.dumps(record, indent=1, default=str) + "\n",
                                         encoding="utf-8")
         results.summary.to_csv(stage / "summary.csv", index=False)
+        for name in TABLES:  # streamed into the stage but not asked for: not written
+            if name not in keep:
+                (stage / f"{name}.parquet").unlink(missing_ok=True)
         names = sorted(p.name for p in stage.iterdir())
         for name in sorted(names, key=lambda n: n == "summary.csv"):
             _move_in(stage / name, outdir / name)

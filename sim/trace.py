@@ -219,6 +219,9 @@ def read_trace(path: str | Path, channels: Sequence[str] | None = None) -> dict[
     return replays
 
 
+_MAX_HEADER = 64 * 1024  # characters of a header line, at most
+
+
 def _check_file(path: Path) -> None:
     """A regular file, readable and not empty; raises TraceError (never opening anything
     else: a FIFO or a device such as /dev/zero would block or never end)."""
@@ -250,7 +253,13 @@ def _header(path: Path) -> list[str]:
     _check_file(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            first = next(csv.reader(f), None)
+            # A bounded read: a huge file with no line break (a sparse or binary file)
+            # must not be read whole before it is found not to be a trace.
+            line = f.readline(_MAX_HEADER)
+            if len(line) >= _MAX_HEADER and not line.endswith("\n"):
+                raise TraceError(path, [(1, f"the first line is longer than {_MAX_HEADER:,} "
+                                            "characters: not a trace's header")])
+            first = next(csv.reader([line]), None)
     except FileNotFoundError:
         raise TraceError(path, [(0, "no such file")]) from None
     except OSError as err:
@@ -317,7 +326,8 @@ def _read_rows(path: Path, names: list[str]
             if found:
                 skipped.append((int(found.group(1)), found.group(2).rstrip(".")))
     skipped = sorted(skipped)
-    return frame.reset_index(drop=True), skipped, [p for p in kept_long if p not in skipped]
+    lines = {line for line, _ in skipped}
+    return frame.reset_index(drop=True), skipped, [p for p in kept_long if p[0] not in lines]
 
 
 def _long_rows(path: Path, width: int) -> list[tuple[int, str]]:

@@ -184,6 +184,23 @@ def test_a_sweep_and_a_run_keep_their_modes_with_one_composition(tmp_path):
     assert (tmp_path / "sweep" / "1" / "summary.csv").is_file()
 
 
+def test_a_reused_directory_holds_only_the_new_jobs_results(tmp_path):
+    """A different job run into a directory first removes the files CareQueue wrote for
+    the earlier one: a summary-only re-run leaves no contact records of the full run for a
+    comparison to read as its own."""
+    full = run_cli(tmp_path, "scenario=erlang", "run.horizon=6h", "run.warmup=0",
+                   "run.replications=2", "run.progress=false")
+    assert full.returncode == 0 and (tmp_path / "run" / "contacts.parquet").is_file()
+    (tmp_path / "run" / "mine.txt").write_text("keep")
+    small = run_cli(tmp_path, "scenario=erlang", "run.horizon=6h", "run.warmup=0",
+                    "run.replications=2", "run.progress=false", "run.tables=summary")
+    assert small.returncode == 0, small.stderr
+    out = tmp_path / "run"
+    assert not (out / "contacts.parquet").exists() and not (out / "intervals.parquet").exists()
+    assert not list((out / "figures").glob("*.png"))
+    assert (out / "mine.txt").read_text() == "keep" and (out / "summary.csv").is_file()
+
+
 def test_a_reused_results_directory_keeps_files_carequeue_did_not_write(tmp_path):
     """Running into a directory that holds a user's files (notes beside the results, a
     note in figures/) replaces only CareQueue's own files (issue #13: figures/ used to be

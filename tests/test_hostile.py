@@ -37,6 +37,8 @@ REFUSED = {
     "scenario.channels.chat.negative_share=nan": ("scenario.channels.chat.negative_share",
                                                   "finite"),
     "routing=priority routing.order=twitter": ("routing.order", "must be a list of channel"),
+    "scenario.channels.phone.handle={dist:lognormal,mean:5min,cv:1e200}": (
+        "scenario.channels.phone.handle.cv", "for a lognormal"),
     "scenario.trace=": ("scenario.trace", "must be the path of a CSV file"),
     "escalation._target_=builtins.open": ("escalation._target_", "the standard library"),
     "routing._target_=os.system": ("routing._target_", "the standard library"),

@@ -75,6 +75,10 @@ def test_fingerprint_ignores_keys_that_do_not_change_results():
     assert fingerprint([*SMALL, "run.progress=true"]) == base
     assert fingerprint([*SMALL, "seed=2"]) != base
     assert fingerprint([*SMALL, "scenario.agents=12"]) != base
+    # Keys added later leave the fingerprint alone at their defaults (sweeps run before
+    # them are still complete), and count when set.
+    assert fingerprint([*SMALL, "run.tables=all"]) == base
+    assert fingerprint([*SMALL, "run.tables=summary"]) != base
 
 
 # ---------------------------------------------------------------- skip complete jobs

@@ -110,7 +110,8 @@ def test_a_summary_only_sweep_is_compared_and_gives_one_dataset(tmp_path):
     paired = pd.read_csv(sweep / "paired.csv")
     assert len(paired) and set(paired["n_pairs"]) == {4}
     assert not (sweep / "figures" / "frt_cdf_overlay.png").exists()
-    assert "wrote no contact records (run.tables=summary)" in (sweep / "comparison.html").read_text()
+    assert "wrote no contact records (run.tables without contacts)" in (
+        sweep / "comparison.html").read_text()
     per_job = sum(len(pd.read_parquet(sweep / str(j) / "per_replication.parquet"))
                   for j in range(4))
     data = pd.read_parquet(sweep / DATASET)
@@ -162,6 +163,8 @@ def test_the_dataset_holds_every_complete_job_and_replaces_only_its_own(tmp_path
     assert write_dataset(jobs, out) == path  # its own dataset: replaced
     back = pd.read_parquet(path)
     assert len(back) == len(frame)
+    assert write_dataset([], out) is None and not path.exists()  # no job: no stale dataset
+    write_dataset(jobs, out)
     (out / DATASET / MARK).unlink()  # now it could be anyone's
     with pytest.raises(FileExistsError):
         write_dataset(jobs, out)

@@ -304,6 +304,17 @@ def test_paths_that_are_not_trace_files_are_refused_at_once(tmp_path, kind, phra
     assert time.perf_counter() - start < 5
 
 
+def test_a_huge_first_line_is_not_read_whole(tmp_path):
+    """A file with no line break (a sparse or binary file) is refused from a bounded read."""
+    path = tmp_path / "sparse.csv"
+    with path.open("wb") as f:
+        f.truncate(2 * 2**30)  # 2 GiB of zero bytes, nothing on disk
+    start = time.perf_counter()
+    with pytest.raises(TraceError, match="longer than"):
+        read_trace(path, ["phone"])
+    assert time.perf_counter() - start < 5
+
+
 def test_unreadable_file_is_refused(tmp_path):
     path = write(tmp_path, "channel,arrival_min\nphone,1\n")
     path.chmod(0)

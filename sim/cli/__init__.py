@@ -41,5 +41,16 @@ def restore_launcher(name: str, state: dict) -> object:
 
 def run_chunk(launcher: object, jobs: list) -> list:
     """One array task of a chunked sweep: ``launcher``'s jobs in turn, in this process
-    (a function of this package so that the job's process can unpickle it)."""
-    return [launcher.run_job(*job) for job in jobs]  # type: ignore[attr-defined]
+    (a function of this package so that the job's process can unpickle it). A job that
+    fails even before it runs (its config cannot be loaded) is that job's failure only."""
+    from hydra.core.utils import JobReturn, JobStatus  # noqa: PLC0415
+
+    results = []
+    for job in jobs:
+        try:
+            results.append(launcher.run_job(*job))  # type: ignore[attr-defined]
+        except Exception as err:  # noqa: BLE001 - recorded as the job's result
+            failed = JobReturn(overrides=list(job[0]), status=JobStatus.FAILED)
+            failed.return_value = err
+            results.append(failed)
+    return results

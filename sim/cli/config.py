@@ -184,7 +184,9 @@ def _check_size(cfg: DictConfig, scenario: Any, spec: RunSpec) -> None:
             raise ConfigError("scenario.trace", cfg.scenario.trace, err.valid) from None
         if "channels" in cfg.scenario:
             key = f"scenario.channels.{what}.rate_per_hour"
-            value = cfg.scenario.channels[what].rate_per_hour
+            node = (cfg.scenario.channels.get(what)
+                    or cfg.scenario.get("added_channels", {}).get(what) or {})
+            value = node.get("rate_per_hour")
         else:
             key, value = "scenario.rate_per_hour", cfg.scenario.rate_per_hour
         raise ConfigError(key, value, err.valid) from None

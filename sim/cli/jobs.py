@@ -20,10 +20,16 @@ from typing import Any, Mapping
 import yaml
 from hydra.errors import CompactHydraException
 
+from ..outputs import FIGURE_NAMES, TABLES
+
 FORCE_ENV = "CAREQUEUE_FORCE"
 DONE, JOB, ERROR = "summary.csv", "job.json", "error.txt"
 #: Keys that change how a job runs, not what it computes (results are identical).
 NOT_RESULTS = {"run": ("progress", "workers")}
+#: Keys added after jobs were first fingerprinted: left out at their defaults, so that a
+#: sweep run before them is still found complete.
+LATER_DEFAULTS = {"run": {"tables": "all"},
+                  "scenario": {"added_channels": {}, "added_pools": {}}}
 
 
 class JobFailed(CompactHydraException):
@@ -43,6 +49,10 @@ def fingerprint(config: Mapping[str, Any]) -> str:
     for node, keys in NOT_RESULTS.items():
         for key in keys:
             if isinstance(data.get(node), dict):
+                data[node].pop(key, None)
+    for node, defaults in LATER_DEFAULTS.items():
+        for key, default in defaults.items():
+            if isinstance(data.get(node), dict) and data[node].get(key, default) == default:
                 data[node].pop(key, None)
     return hashlib.sha256(yaml.safe_dump(data, sort_keys=False).encode()).hexdigest()
 
@@ -67,8 +77,10 @@ def begin(outdir: Path, fp: str) -> bool:
     """Prepare ``outdir`` for the job ``fp``; True when it is already complete (skip it).
 
     Either way, staging folders a killed writer left behind and a stale ``error.txt`` go.
-    A job about to run also loses the completion marks of an earlier, different job in the
-    same directory, so that the directory does not look complete while it runs.
+    A job about to run also loses the files an earlier, different job wrote in the same
+    directory (its tables, figures, report and completion marks), so that the directory
+    does not look complete while it runs and holds only this job's results after; files
+    CareQueue did not write stay.
     """
     outdir.mkdir(parents=True, exist_ok=True)
     for stale in outdir.glob(".writing-*"):
@@ -76,8 +88,12 @@ def begin(outdir: Path, fp: str) -> bool:
     (outdir / ERROR).unlink(missing_ok=True)
     if not forced() and is_complete(outdir, fp):
         return True
-    for name in (DONE, JOB):
+    # An earlier, different job's results: CareQueue's own files go (the job about to run
+    # may keep fewer tables, and a comparison must not read the other job's); nothing else.
+    for name in (DONE, JOB, "report.html", *(f"{t}.parquet" for t in TABLES)):
         (outdir / name).unlink(missing_ok=True)
+    for name in FIGURE_NAMES:
+        (outdir / "figures" / f"{name}.png").unlink(missing_ok=True)
     return False
 
 

@@ -76,8 +76,10 @@ def _made(cls: Callable[..., Any], key: str, node: Any = None, **kwargs: Any) ->
         raise _refused(err, key, node) from None
 
 
-#: The largest sigma of a lognormal given by median and sigma (see :func:`_dist`).
+#: The largest sigma of a lognormal given by median and sigma (see :func:`_dist`), and the
+#: coefficient of variation it has (for one given by mean and cv).
 MAX_SIGMA = 10.0
+MAX_LOGNORMAL_CV = math.sqrt(math.expm1(MAX_SIGMA**2))
 
 
 def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
@@ -97,6 +99,9 @@ def _dist(node: DictConfig | None, key: str) -> distributions.Distribution:
                               "of a lognormal is e^(sigma^2/2) times its median, beyond 1e21 "
                               "times from there on (no duration or audience has such a tail)")
         mean, cv = median * math.exp(sigma**2 / 2), math.sqrt(math.expm1(sigma**2))
+    elif node.dist == "lognormal" and isinstance(cv, (int, float)) and not cv <= MAX_LOGNORMAL_CV:
+        raise ConfigError(f"{key}.cv", cv, f"must be <= {MAX_LOGNORMAL_CV:.2g} for a lognormal "
+                          f"(sigma <= {MAX_SIGMA:g}: see {key}.sigma)")
     values = (None if node["values"] is None else
               [parse_duration(v, f"{key}.values", allow_zero=True) for v in node["values"]])
     return _made(distributions.make, key, node, kind=node.dist, mean=mean, cv=cv, values=values)
@@ -157,6 +162,7 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
     """
     profiles = {"flat": ProfileConf()}
     profiles.update(node.profiles)
+    channel_nodes = {**node.channels, **_added(node, "channels", ChannelConf, key, "a channel")}
     replays = None
     if node.trace is not None:
         if not str(node.trace).strip():
@@ -164,14 +170,13 @@ def build_operation(node: DictConfig, key: str = "scenario") -> Scenario:
                               "arrivals (docs/traces.md), or null to draw arrivals from the "
                               "rate profiles")
         try:
-            replays = read_trace(to_absolute_path(str(node.trace)), list(node.channels))
+            replays = read_trace(to_absolute_path(str(node.trace)), list(channel_nodes))
         except TraceError as err:
             raise ConfigError(f"{key}.trace", node.trace, f"cannot replay it: {err}") from None
         if node.incidents:
             raise ConfigError(f"{key}.incidents", OmegaConf.to_container(node.incidents),
                               "must be empty when scenario.trace replays the arrivals "
                               "(the trace already holds whatever surges happened)")
-    channel_nodes = {**node.channels, **_added(node, "channels", ChannelConf, key, "a channel")}
     channels = [_channel(name, ch, f"{key}.channels.{name}", profiles, replays, key)
                 for name, ch in channel_nodes.items()]
     pool_nodes = {**node.pools, **_added(node, "pools", PoolConf, key, "a pool")}

@@ -76,12 +76,14 @@ def write_dataset(jobs: Sequence[Job], out_dir: Path | str) -> Path | None:
     import pyarrow.dataset as ds  # noqa: PLC0415
 
     data = dataset_frame(jobs)
-    if data.empty:
-        return None
     out = Path(out_dir)
     target = out / DATASET
     if target.exists() and not (target / MARK).is_file():
         raise FileExistsError(f"{target} exists and is not a CareQueue dataset: not replaced")
+    if data.empty:  # no complete job: an earlier dataset would describe other results
+        if target.exists():
+            shutil.rmtree(target)
+        return None
     tmp = Path(tempfile.mkdtemp(prefix=f".{DATASET}-", dir=out))
     try:
         table = pa.Table.from_pandas(data, preserve_index=False)

@@ -268,7 +268,7 @@ def comparison_page(jobs: Sequence[Job], table: pd.DataFrame, paired: pd.DataFra
     without = sum(not j.has_contacts for j in complete)
     if without:
         parts.append(f'<p class="caption">{without} of {len(complete)} complete jobs wrote no '
-                     "contact records (run.tables=summary): the wait distributions and the "
+                     "contact records (run.tables without contacts): the wait distributions and the "
                      "dissatisfaction causes are drawn from those that did"
                      + (" (none here)." if without == len(complete) else ".") + "</p>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

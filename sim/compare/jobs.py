@@ -8,6 +8,7 @@ mid-run). Failed and missing jobs are listed with their error, never dropped.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -83,7 +84,14 @@ class Job:
 
     @property
     def has_contacts(self) -> bool:
-        """Whether the job wrote ``contacts.parquet`` (a summary-only job did not)."""
+        """Whether the job wrote ``contacts.parquet`` (a summary-only job did not): as its
+        ``job.json`` lists, else as the directory holds."""
+        try:
+            tables = json.loads((self.path / "job.json").read_text(encoding="utf-8"))["tables"]
+        except (OSError, ValueError, KeyError, TypeError):
+            tables = None
+        if isinstance(tables, list) and "contacts" not in tables:
+            return False
         return (self.path / "contacts.parquet").is_file()
 
     def contacts(self, columns: Sequence[str] | None = None,

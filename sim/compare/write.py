@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,10 @@ def compare(jobs: Sequence[Job], out_dir: Path | str, *, baseline: str | None = 
     paired = paired_differences(jobs, baseline, treat=treatment, margins=margins)
     table.to_csv(out / "comparison.csv", index=False)
     paired.to_csv(out / "paired.csv", index=False)
-    write_dataset(jobs, out)
+    try:
+        write_dataset(jobs, out)
+    except OSError as err:  # a folder of someone else's in the way: compare all the same
+        print(f"compare: per_replication/ dataset not written: {err}", file=sys.stderr)
     drawn = comparison_figures(jobs)
     spread = sensitivity_rows(paired, objective)
     if spread is not None:
