@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+
+import pytest
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -82,6 +84,7 @@ def test_fingerprint_ignores_keys_that_do_not_change_results():
 
 
 # ---------------------------------------------------------------- skip complete jobs
+@pytest.mark.slow  # three sweeps end to end (~20 s); .ci/run's launcher step re-runs one too
 def test_rerun_skips_complete_jobs_and_reruns_only_changed_ones(tmp_path):
     first = sweep(tmp_path, "scenario.agents=11,12", "seed=1,2")
     assert first.returncode == 0, first.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from .conftest import run_command
 
@@ -25,6 +26,7 @@ def _write_trace(path, rng: np.random.Generator) -> pd.DataFrame:
     return trace
 
 
+@pytest.mark.slow  # the whole command on a long trace (~16 s)
 def test_replay_reproduces_the_trace_exactly(tmp_path) -> None:
     trace = _write_trace(tmp_path / "trace.csv", np.random.default_rng(5))
     done = run_command(tmp_path, "sim", "scenario.trace=trace.csv", "run.horizon=1d",
