@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from . import plots
-from .outputs import FIGURE_TABLES
+from .outputs import FIGURE_NAMES, FIGURE_TABLES
 
 __all__ = ["DPI", "FIGURES", "Tables", "draw", "figures", "save", "serve", "shares"]
 
@@ -85,12 +85,14 @@ def _dissatisfaction(t: Tables) -> Figure | None:
 #: The report's figures in report order: file stem -> figure of a run's tables (None: the
 #: tables hold nothing for it to show), and its relative cost to build and save (measured
 #: on a 300,000-contact run; helpers share the figures by cost).
-FIGURES: dict[str, tuple[Callable[[Tables], Figure | None], float]] = {
-    "first_response_cdf": (_frt_cdf, 1.9),
-    "interval_profile": (lambda t: plots.interval_profile(t.intervals), 3.1),
-    "service_level": (lambda t: plots.service_level_bars(t.summary), 1.0),
-    "dissatisfaction": (_dissatisfaction, 1.2),
-}
+#: Keyed by :data:`sim.outputs.FIGURE_NAMES`, the one list of their names (a re-run job
+#: removes these files without importing matplotlib).
+FIGURES: dict[str, tuple[Callable[[Tables], Figure | None], float]] = dict(zip(FIGURE_NAMES, (
+    (_frt_cdf, 1.9),
+    (lambda t: plots.interval_profile(t.intervals), 3.1),
+    (lambda t: plots.service_level_bars(t.summary), 1.0),
+    (_dissatisfaction, 1.2),
+), strict=True))
 
 
 def figures(contacts: pd.DataFrame, intervals: pd.DataFrame,

@@ -15,7 +15,8 @@ from typing import Any
 
 from .errors import InvalidValue
 
-__all__ = ["ALL", "FIGURE_NAMES", "FIGURE_TABLES", "SUMMARY", "TABLES", "describe", "kept"]
+__all__ = ["ALL", "FIGURE_NAMES", "FIGURE_TABLES", "SUMMARY", "TABLES", "describe",
+           "drawable", "kept"]
 
 #: Every table a run can write, as ``<name>.parquet`` (``summary`` also as ``summary.csv``).
 TABLES = ("summary", "per_replication", "contacts", "segments", "journeys", "intervals",
@@ -26,7 +27,7 @@ SUMMARY = frozenset({"summary", "per_replication"})
 ALL = frozenset(TABLES)
 #: The tables the figures are drawn from (:mod:`sim.figures`).
 FIGURE_TABLES = ("contacts", "intervals", "summary")
-#: The figures a run draws, ``figures/<name>.png`` (the names of :data:`sim.figures.FIGURES`).
+#: The figures a run draws, ``figures/<name>.png``, in order (:data:`sim.figures.FIGURES`).
 FIGURE_NAMES = ("first_response_cdf", "interval_profile", "service_level", "dissatisfaction")
 _VALID = ("'all', 'summary', or a list of tables among " + ", ".join(TABLES)
           + " (summary and per_replication are always written)")
@@ -55,6 +56,11 @@ def kept(value: Any) -> frozenset[str]:
     if unknown:
         raise InvalidValue("tables", names, f"{unknown[0]!r} is not a table; must be {_VALID}")
     return SUMMARY | frozenset(names)
+
+
+def drawable(tables: frozenset[str]) -> bool:
+    """Whether the figures can be drawn from ``tables`` (all of :data:`FIGURE_TABLES`)."""
+    return tables.issuperset(FIGURE_TABLES)
 
 
 def describe(tables: frozenset[str]) -> str:

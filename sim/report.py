@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .kpis import COLUMNS as KPI_COLUMNS, SERVICE_GOAL, headline
-from .outputs import ALL, FIGURE_TABLES, TABLES, describe
+from .outputs import ALL, FIGURE_TABLES, TABLES, describe, drawable
 from .painter import Painter
 
 __all__ = ["format_summary", "write_html_report", "write_results"]
@@ -409,11 +409,14 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
     stage = staged or Path(tempfile.mkdtemp(prefix=".writing-", dir=outdir))
     try:
         keep = tables
-        drawable = keep.issuperset(FIGURE_TABLES)
-        figures_note = ("" if figures and drawable else "not drawn (run.figures=false)"
-                        if not figures else f"not drawn (run.tables={describe(keep)}: "
-                        "figures need the contacts and intervals tables)")
-        figures = figures and drawable
+        if not figures:
+            figures_note = "not drawn (run.figures=false)"
+        elif not drawable(keep):
+            figures_note = (f"not drawn (run.tables={describe(keep)}: figures need the "
+                            "contacts and intervals tables)")
+            figures = False
+        else:
+            figures_note = ""
         tables = {name: table for name, table in vars(results).items()
                   if isinstance(table, pd.DataFrame) and name in keep
                   and not (stage / f"{name}.parquet").exists()}

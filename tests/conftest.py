@@ -36,6 +36,19 @@ def simulate(overrides: Sequence[str] = ()) -> Results:
     return run_replications(build_setup(compose_config(["run.progress=false", *overrides])))
 
 
+def assert_config_error(overrides: Sequence[str], key: str, phrase: str) -> str:
+    """Building the config of ``overrides`` stops with a ConfigError on ``key`` whose
+    message says ``phrase``; returns the message."""
+    from sim.errors import ConfigError  # noqa: PLC0415
+
+    with pytest.raises(ConfigError) as info:
+        build_setup(compose_config(overrides))
+    message = str(info.value)
+    assert message.startswith(f"{key}="), message
+    assert phrase in message, message
+    return message
+
+
 def summary_row(results: Results, metric: str, channel: str = "all"):
     """The summary row of one metric (mean, ci_low, ci_high, n)."""
     s = results.summary

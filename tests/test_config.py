@@ -10,7 +10,7 @@ from sim.cli.config import build_setup
 from sim.errors import ConfigError
 from sim.durations import parse_duration
 
-from .conftest import compose_config
+from .conftest import assert_config_error, compose_config
 
 BAD = {
     # override -> (key named in the message, words that say what is valid)
@@ -90,12 +90,7 @@ BAD = {
 
 @pytest.mark.parametrize("override", BAD)
 def test_bad_value_is_a_config_error_naming_key_and_valid(override):
-    key, valid = BAD[override]
-    with pytest.raises(ConfigError) as info:
-        build_setup(compose_config(override.split()))
-    message = str(info.value)
-    assert message.startswith(f"{key}="), message
-    assert valid in message, message
+    assert_config_error(override.split(), *BAD[override])
 
 
 @pytest.mark.parametrize("override", ["scenario=erlang scenario.agents=0",

@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..errors import ConfigError
 from ..painter import Painter, cores
-from ..outputs import FIGURE_TABLES
+from ..outputs import drawable
 from ..replications import Setup, expected_arrivals, run_replications
 from . import jobs
 from .config import CONF_DIR, build_setup, output_tables, register
@@ -111,7 +111,7 @@ def main(cfg: DictConfig) -> None:
             return
         setup = build_setup(cfg)  # bad input stops the run here, before anything starts
         tables = output_tables(cfg)
-        figures = cfg.run.figures and tables.issuperset(FIGURE_TABLES)
+        figures = cfg.run.figures and drawable(tables)
         with _painter(setup, figures, sweep) as painter:
             from .. import report  # noqa: PLC0415 - after the figure helpers have started
             from ..progress import progress_bar  # noqa: PLC0415
