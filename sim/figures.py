@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from . import plots
 from .outputs import FIGURE_NAMES, FIGURE_TABLES
 
-__all__ = ["DPI", "FIGURES", "Tables", "draw", "figures", "save", "serve", "shares"]
+__all__ = ["DPI", "FIGURES", "Tables", "draw", "figures", "save", "serve"]
 
 DPI = 110
 """Resolution of the report's figures, dots per inch."""
@@ -83,15 +83,14 @@ def _dissatisfaction(t: Tables) -> Figure | None:
 
 
 #: The report's figures in report order: file stem -> figure of a run's tables (None: the
-#: tables hold nothing for it to show), and its relative cost to build and save (measured
-#: on a 300,000-contact run; helpers share the figures by cost).
-#: Keyed by :data:`sim.outputs.FIGURE_NAMES`, the one list of their names (a re-run job
-#: removes these files without importing matplotlib).
-FIGURES: dict[str, tuple[Callable[[Tables], Figure | None], float]] = dict(zip(FIGURE_NAMES, (
-    (_frt_cdf, 1.9),
-    (lambda t: plots.interval_profile(t.intervals), 3.1),
-    (lambda t: plots.service_level_bars(t.summary), 1.0),
-    (_dissatisfaction, 1.2),
+#: tables hold nothing for it to show). Keyed by :data:`sim.outputs.FIGURE_INPUTS`, where
+#: the tables each reads and its cost are (a re-run job removes these files, and the
+#: painter shares them out, without importing matplotlib).
+FIGURES: dict[str, Callable[[Tables], Figure | None]] = dict(zip(FIGURE_NAMES, (
+    _frt_cdf,
+    lambda t: plots.interval_profile(t.intervals),
+    lambda t: plots.service_level_bars(t.summary),
+    _dissatisfaction,
 ), strict=True))
 
 
@@ -99,7 +98,7 @@ def figures(contacts: pd.DataFrame, intervals: pd.DataFrame,
             summary: pd.DataFrame) -> dict[str, Figure]:
     """The report's figures, by file stem, from a run's tables (:mod:`sim.plots`)."""
     tables = Tables(contacts=contacts, intervals=intervals, summary=summary)
-    drawn = {name: make(tables) for name, (make, _) in FIGURES.items()}
+    drawn = {name: make(tables) for name, make in FIGURES.items()}
     return {name: fig for name, fig in drawn.items() if fig is not None}
 
 
@@ -141,35 +140,19 @@ def draw(directory: str | Path, names: Sequence[str] | None = None,
     directory = Path(directory)
     tables = Tables(directory)
     wanted = FIGURES if names is None else names
-    drawn = {name: FIGURES[name][0](tables) for name in FIGURES if name in wanted}
+    drawn = {name: FIGURES[name](tables) for name in FIGURES if name in wanted}
     return save({n: f for n, f in drawn.items() if f is not None}, directory / "figures", dpi)
-
-
-def shares(names: Sequence[str], helpers: int) -> list[list[str]]:
-    """``names`` split among ``helpers`` so that drawing costs are about even (each next
-    most costly figure to the least loaded helper); empty shares are dropped."""
-    load = [0.0] * helpers
-    out: list[list[str]] = [[] for _ in range(helpers)]
-    for name in sorted(names, key=lambda n: -FIGURES[n][1]):
-        i = load.index(min(load))
-        out[i].append(name)
-        load[i] += FIGURES[name][1]
-    return [share for share in out if share]
 
 
 def serve(requests: IO[str], answers: IO[str]) -> None:
     """A figure helper's loop (:class:`sim.painter.Painter`): one JSON request per line in,
-    ``{"directory", "share", "helpers"}``, one JSON line out per request: ``figures`` (name
-    -> PNG path of share number ``share`` of :func:`shares` among ``helpers``) and ``order``
-    (every figure name, in report order), or ``error`` (a traceback)."""
+    ``{"directory", "names"}``, one JSON line out per request: ``figures`` (name -> PNG path
+    of each figure drawn) or ``error`` (a traceback)."""
     for line in requests:
         try:
             request = json.loads(line)
-            share = shares(list(FIGURES), request["helpers"])
-            names = share[request["share"]] if request["share"] < len(share) else []
-            drawn = draw(request["directory"], names)
-            answer: dict[str, object] = {"figures": {n: str(p) for n, p in drawn.items()},
-                                         "order": list(FIGURES)}
+            drawn = draw(request["directory"], request["names"])
+            answer: dict[str, object] = {"figures": {n: str(p) for n, p in drawn.items()}}
         except Exception:  # noqa: BLE001 - reported to the run, which raises it
             answer = {"error": traceback.format_exc()}
         answers.write(json.dumps(answer) + "\n")

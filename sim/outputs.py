@@ -15,8 +15,8 @@ from typing import Any
 
 from .errors import InvalidValue
 
-__all__ = ["ALL", "FIGURE_NAMES", "FIGURE_TABLES", "SUMMARY", "TABLES", "describe",
-           "drawable", "kept"]
+__all__ = ["ALL", "FIGURE_INPUTS", "FIGURE_NAMES", "FIGURE_TABLES", "SUMMARY", "TABLES",
+           "describe", "drawable", "figures_from", "kept"]
 
 #: Every table a run can write, as ``<name>.parquet`` (``summary`` also as ``summary.csv``).
 TABLES = ("summary", "per_replication", "contacts", "segments", "journeys", "intervals",
@@ -27,8 +27,23 @@ SUMMARY = frozenset({"summary", "per_replication"})
 ALL = frozenset(TABLES)
 #: The tables the figures are drawn from (:mod:`sim.figures`).
 FIGURE_TABLES = ("contacts", "intervals", "summary")
-#: The figures a run draws, ``figures/<name>.png``, in order (:data:`sim.figures.FIGURES`).
-FIGURE_NAMES = ("first_response_cdf", "interval_profile", "service_level", "dissatisfaction")
+#: The figures a run draws, ``figures/<name>.png``, in report order
+#: (:data:`sim.figures.FIGURES`): the tables each is drawn from (it can be drawn as soon as
+#: they are written) and its relative cost to build and save, measured on a
+#: 300,000-contact run (figure helpers share the figures by cost, :mod:`sim.painter`).
+FIGURE_INPUTS: dict[str, tuple[tuple[str, ...], float]] = {
+    "first_response_cdf": (("contacts",), 1.9),
+    "interval_profile": (("intervals",), 3.1),
+    "service_level": (("summary",), 1.0),
+    "dissatisfaction": (("contacts",), 1.2),
+}
+FIGURE_NAMES = tuple(FIGURE_INPUTS)
+
+
+def figures_from(written: Iterable[str]) -> list[str]:
+    """The figures that can be drawn once the tables ``written`` are, in report order."""
+    have = set(written)
+    return [name for name, (inputs, _) in FIGURE_INPUTS.items() if have.issuperset(inputs)]
 _VALID = ("'all', 'summary', or a list of tables among " + ", ".join(TABLES)
           + " (summary and per_replication are always written)")
 

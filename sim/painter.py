@@ -4,9 +4,10 @@ A single ``python -m sim`` run spends about half a second importing matplotlib a
 second drawing its figures, after the simulation. A :class:`Painter` started before the
 simulation moves both off the path the user waits for, as far as the machine has cores: each
 helper (``python -m sim.figures``, at lower priority than the run) imports matplotlib while
-the model runs, and the helpers then share the figures (:func:`sim.figures.shares`) and draw
-them at the same time, from the tables the run has written. Stdlib only: the run itself never
-imports matplotlib.
+the model runs, and the helpers then draw the figures at the same time (shared out by cost,
+:func:`shares`), from the tables the run has written: each figure as soon as the tables it
+reads are (:data:`sim.outputs.FIGURE_INPUTS`; the contact figures while the run still
+computes its metrics). Stdlib only: the run itself never imports matplotlib.
 
 A helper reads one JSON request per line and answers each with one JSON line
 (:func:`sim.figures.serve`); it exits at end of input, so it never outlives the run that
@@ -19,15 +20,30 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["Painter", "cores"]
+from .outputs import FIGURE_INPUTS, FIGURE_NAMES
+
+__all__ = ["Painter", "cores", "shares"]
 
 # The helper lowers its priority before importing anything (while the run simulates, the
 # run comes first) and ignores Ctrl-C, which the terminal sends to it too: it ends when the
 # run closes its input or dies.
 _HELPER = ("import os, runpy, signal; os.nice(10); signal.signal(signal.SIGINT, signal.SIG_IGN); "
            "runpy.run_module('sim.figures', run_name='__main__', alter_sys=True)")
+
+
+def shares(names: Sequence[str], load: list[float]) -> list[list[str]]:
+    """``names`` shared among ``len(load)`` helpers so that drawing costs even out: each
+    next most costly figure to the helper with the least to do, counting ``load`` (each
+    helper's cost already asked for, updated in place). Some shares may be empty."""
+    out: list[list[str]] = [[] for _ in load]
+    for name in sorted(names, key=lambda n: -FIGURE_INPUTS[n][1]):
+        i = load.index(min(load))
+        out[i].append(name)
+        load[i] += FIGURE_INPUTS[name][1]
+    return out
 
 
 def cores() -> int:
@@ -59,6 +75,9 @@ class Painter:
         env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
         self._procs: list[subprocess.Popen[str]] = []
         self._directory: Path | None = None
+        self._asked: list[str] = []   # figures asked for since the last finish, in order
+        self._load: list[float] = []  # cost asked of each helper since then
+        self._answers: list[int] = []  # answers each helper owes
         try:
             for _ in range(max(1, helpers)):
                 self._procs.append(subprocess.Popen(
@@ -73,38 +92,53 @@ class Painter:
         self.start(directory)
         return self.finish()
 
-    def start(self, directory: Path) -> None:
-        """Have the helpers draw the figures of ``directory`` (its tables written) while this
-        process goes on; :meth:`finish` waits for them."""
-        self._directory = directory = Path(directory).resolve()
+    def start(self, directory: Path, names: Sequence[str] | None = None) -> None:
+        """Have the helpers draw the figures ``names`` of ``directory`` (default: every
+        figure not yet asked for; the tables they read written) while this process goes
+        on; :meth:`finish` waits for every figure asked for."""
+        directory = Path(directory).resolve()
+        if self._directory is not None and directory != self._directory:
+            raise RuntimeError(f"Painter.start({directory}) before the figures of "
+                               f"{self._directory} were finished")
+        self._directory = directory
+        if names is None:
+            names = [n for n in FIGURE_NAMES if n not in self._asked]
+        names = [n for n in names if n not in self._asked]
+        self._asked += names
         procs = self._procs
         if not procs or any(p.poll() is not None for p in procs):
             self.close()  # a helper is gone: :meth:`finish` draws here
             return
-        for i, proc in enumerate(procs):
-            assert proc.stdin is not None
-            proc.stdin.write(json.dumps({"directory": str(directory), "share": i,
-                                         "helpers": len(procs)}) + "\n")
-            proc.stdin.flush()
+        if not self._load:
+            self._load, self._answers = [0.0] * len(procs), [0] * len(procs)
+        for i, share in enumerate(shares(names, self._load)):
+            if share:
+                stdin = procs[i].stdin
+                assert stdin is not None
+                stdin.write(json.dumps({"directory": str(directory), "names": share}) + "\n")
+                stdin.flush()
+                self._answers[i] += 1
 
     def finish(self) -> dict[str, Path]:
         """The figures :meth:`start` asked for: the PNG file of each, in report order."""
-        directory = self._directory
+        directory, asked = self._directory, self._asked
         if directory is None:
             raise RuntimeError("Painter.finish() before start()")
-        self._directory = None
+        owed = self._answers
+        self._directory, self._asked, self._load, self._answers = None, [], [], []
         if not self._procs:
             from .figures import draw  # noqa: PLC0415 - no helper: matplotlib here after all
 
-            return draw(directory)
+            return draw(directory, asked)
         # Every answer is read before any error is raised: none is left for a later call.
-        answers = [self._answer(proc, directory) for proc in self._procs]
+        answers = [self._answer(proc, directory)
+                   for proc, n in zip(self._procs, owed) for _ in range(n)]
         for answer in answers:
             if "error" in answer:
                 raise RuntimeError(f"drawing the figures of {directory} failed in a figure "
                                    f"helper:\n{answer['error']}")
         drawn = {name: Path(p) for answer in answers for name, p in answer["figures"].items()}
-        return {name: drawn[name] for name in answers[0]["order"] if name in drawn}
+        return {name: drawn[name] for name in FIGURE_NAMES if name in drawn}
 
     @staticmethod
     def _answer(proc: subprocess.Popen[str], directory: Path) -> dict:

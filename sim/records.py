@@ -178,12 +178,15 @@ class TableWriter:
         self._buffers: dict[str, list[dict[str, np.ndarray]]] = {}
         self._cats: dict[str, Mapping[str, Sequence[str]]] = {}
         self._rows: dict[str, int] = {}
+        self._finished: set[str] = set()
 
     def append(self, name: str, columns: dict[str, np.ndarray],
                cats: Mapping[str, Sequence[str]]) -> None:
         """Add rows to ``<name>.parquet`` (the first rows fix its columns)."""
         if self.keep is not None and name not in self.keep:
             return
+        if name in self._finished:
+            raise RuntimeError(f"{name}.parquet was finished: no more rows may be added")
         self._buffers.setdefault(name, []).append(columns)
         self._cats[name] = cats
         self._rows[name] = self._rows.get(name, 0) + len(next(iter(columns.values())))
@@ -236,12 +239,27 @@ class TableWriter:
             source = pq.ParquetFile(path)
             for i in range(source.num_row_groups):
                 table = source.read_row_group(i)
+                if path.stem in self._finished:
+                    raise RuntimeError(f"{path.name} was finished: no more rows may be added")
                 writer = self._writers.get(path.stem)
                 if writer is None:
                     writer = self._writers[path.stem] = pq.ParquetWriter(
                         self.directory / path.name, table.schema)
                 writer.write_table(table.cast(writer.schema))
             path.unlink()
+
+    def finish(self, name: str) -> None:
+        """Write what is buffered of ``<name>.parquet`` and close it: the file is complete
+        (readable by another process) while the others go on. Nothing may be added to it
+        after."""
+        if name in self._buffers:
+            self._flush(name)
+        self._wait()
+        writer = self._writers.pop(name, None)
+        if writer is not None:
+            writer.close()
+        self._buffers.pop(name, None)
+        self._finished.add(name)
 
     def close(self) -> None:
         """Write what is buffered and close every file."""

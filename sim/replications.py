@@ -136,14 +136,18 @@ def organised(setup: Setup) -> Scenario:
 
 def run_replication(setup: Setup, replication: int,
                     progress: Callable[[float], None] | None = None,
-                    writer: records.TableWriter | None = None) -> tuple[pd.DataFrame, ...]:
+                    writer: records.TableWriter | None = None,
+                    simulated: Callable[[], None] | None = None) -> tuple[pd.DataFrame, ...]:
     """Run one replication: (contacts, staffing, segments, intervals, per-replication
     metrics). With ``writer``, full contact and segment tables stream there and
-    ``contacts`` holds the :data:`sim.records.ANALYSIS` columns."""
+    ``contacts`` holds the :data:`sim.records.ANALYSIS` columns. ``simulated`` is called
+    once the model has run, before the metrics are computed."""
     spec = setup.run
     collector = records.Collector(organised(setup), replication, spec.warmup_min, writer)
     model = build_model(setup, replication, collector, progress)
     model.run()
+    if simulated is not None:
+        simulated()
     scenario = model.scenario
     contacts, staffing, segments = collector.tables()
     serving = {c.name: [p.name for p in scenario.pools_for(c.name)] for c in scenario.channels}
@@ -170,15 +174,17 @@ def _run_part(args: tuple[Setup, int, str | None, frozenset[str] | None]
 
 
 def _run_batch(setup: Setup, reps: range, progress: Callable[[float], None] | None,
-               writer: records.TableWriter | None,
-               directory: Path | None) -> list[tuple[pd.DataFrame, ...]]:
+               writer: records.TableWriter | None, directory: Path | None,
+               last: Callable[[], None] | None = None) -> list[tuple[pd.DataFrame, ...]]:
     """Replications ``reps``: the first in this process when it is replication 0 (its
     progress is drawn as it goes, a failure shows at once), the others over
-    ``setup.run.workers`` processes."""
+    ``setup.run.workers`` processes. ``last`` is called once the last replication run in
+    this process has been simulated, if it is the batch's last (see :func:`run_replication`)."""
     spec = setup.run
     parts = []
     if reps.start == 0:
-        parts.append(run_replication(setup, 0, progress, writer))
+        parts.append(run_replication(setup, 0, progress, writer,
+                                     last if len(reps) == 1 else None))
         reps = reps[1:]
     workers = min(spec.workers or os.cpu_count() or 1, len(reps))
     if workers > 1:
@@ -201,7 +207,8 @@ def _run_batch(setup: Setup, reps: range, progress: Callable[[float], None] | No
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     else:
-        parts += [run_replication(setup, r, progress, writer) for r in reps]
+        parts += [run_replication(setup, r, progress, writer, last if r == reps[-1] else None)
+                  for r in reps]
     return parts
 
 
@@ -222,7 +229,8 @@ def _with_journeys(parts: list[tuple[pd.DataFrame, ...]],
 def run_replications(setup: Setup, progress: Callable[[float], None] | None = None,
                      directory: Path | None = None, keep_journeys: bool = False,
                      note: Callable[[str], None] | None = None,
-                     tables: frozenset[str] = ALL) -> Results:
+                     tables: frozenset[str] = ALL,
+                     contacts_written: Callable[[], None] | None = None) -> Results:
     """All replications of a setup, then the summary across them.
 
     ``progress`` is called with simulated minutes as they pass (in-process runs) or with a
@@ -236,15 +244,29 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
     ``setup.run.replications`` until the targets are met; ``note`` is told of each batch.
     ``tables`` (:mod:`sim.outputs`) are those written to ``directory``: the others are
     computed but never written (summary-only jobs write no contact record).
+    ``contacts_written`` is called once ``contacts.parquet`` in ``directory`` is complete:
+    as soon as the last replication has been simulated when it runs in this process (the
+    figures that read only the contacts can then be drawn while the metrics are computed),
+    at the end otherwise.
     """
     spec = setup.run
     window = (spec.warmup_min, spec.horizon_min)
     writer = None if directory is None else records.TableWriter(Path(directory), keep=tables)
     batches, done, total, outcome = [], 0, spec.replications, ""
+    told: list[bool] = []
+
+    def written() -> None:
+        if writer is not None and contacts_written is not None and not told:
+            writer.finish("contacts")
+            told.append(True)
+            contacts_written()
+
+    # In precision mode a batch is known to be the last only after its metrics.
+    early = written if spec.precision is None else None
     try:
         while total > done:
             batches.append(_with_journeys(_run_batch(setup, range(done, total), progress,
-                                                     writer, directory), window))
+                                                     writer, directory, early), window))
             done = total
             if spec.precision is not None:
                 per_rep = pd.concat([b[0][4] for b in batches], ignore_index=True)
@@ -256,6 +278,8 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
     finally:
         if writer is not None:
             writer.close()
+    if not told:
+        written()
     parts = [b[0] for b in batches]
     contacts, staffing, segments, ivals, per_rep = (
         pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*parts))

@@ -423,7 +423,7 @@ def write_results(outdir: Path, results: Any, config_yaml: str, *, seed: int | N
         for name in [n for n in tables if n in FIGURE_TABLES]:
             tables.pop(name).to_parquet(stage / f"{name}.parquet", index=False)
         if figures and painter is not None:
-            painter.start(stage)  # the helpers draw while the other tables are written
+            painter.start(stage)  # the figures not yet asked for, drawn while the other tables are written
         for name, table in tables.items():
             table.to_parquet(stage / f"{name}.parquet", index=False)
         contacts = results.contacts

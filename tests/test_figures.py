@@ -18,7 +18,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from sim import figures
-from sim.painter import Painter
+from sim.outputs import FIGURE_INPUTS, FIGURE_TABLES, figures_from
+from sim.painter import Painter, shares
 from sim.report import PNG_SIGNATURE
 from tests.test_plots import make_contacts, make_intervals
 
@@ -90,12 +91,35 @@ def test_the_helper_draws_the_same_bytes_as_this_process(tables, tmp_path_factor
 
 def test_shares_split_the_drawing_cost_evenly() -> None:
     names = list(figures.FIGURES)
-    assert figures.shares(names, 1) == [sorted(names, key=lambda n: -figures.FIGURES[n][1])]
-    two = figures.shares(names, 2)
-    assert sorted(sum(two, [])) == sorted(names) and len(two) == 2
-    costs = [sum(figures.FIGURES[n][1] for n in share) for share in two]
-    assert max(costs) <= max(f[1] for f in figures.FIGURES.values()) + min(costs)
-    assert figures.shares(names[:1], 3) == [names[:1]]  # no helper gets an empty share
+    cost = {name: FIGURE_INPUTS[name][1] for name in names}
+    assert shares(names, [0.0]) == [sorted(names, key=lambda n: -cost[n])]
+    load = [0.0, 0.0]
+    two = shares(names, load)
+    assert sorted(sum(two, [])) == sorted(names) and all(two)
+    assert load == [sum(cost[n] for n in share) for share in two]
+    assert max(load) <= max(cost.values()) + min(load)
+    assert shares(names[:1], [0.0] * 3) == [names[:1], [], []]
+    # What a helper was already asked to draw counts: the next figure goes to the other.
+    assert shares(["service_level"], [5.0, 1.0]) == [[], ["service_level"]]
+
+
+def test_figures_are_asked_for_as_their_tables_are_written(tables, tmp_path_factory) -> None:
+    """The contact figures first (the run is still computing its metrics), then the rest:
+    the same figures, in report order, as drawn all at once."""
+    assert figures_from({"contacts"}) == ["first_response_cdf", "dissatisfaction"]
+    assert figures_from(FIGURE_TABLES) == list(figures.FIGURES)
+    here = {name: p.read_bytes() for name, p in figures.draw(tables).items()}
+    other = tmp_path_factory.mktemp("staged")
+    (other / "contacts.parquet").write_bytes((tables / "contacts.parquet").read_bytes())
+    with Painter(2) as painter:
+        painter.start(other, figures_from({"contacts"}))
+        for name in ("intervals.parquet", "summary.parquet"):
+            (other / name).write_bytes((tables / name).read_bytes())
+        painter.start(other)
+        drawn = painter.finish()
+        assert painter.draw(other).keys() == drawn.keys()  # ready for the next run
+    assert list(drawn) == list(here)
+    assert {name: p.read_bytes() for name, p in drawn.items()} == here
 
 
 def test_a_failure_in_the_helper_is_raised_with_its_traceback(tmp_path) -> None:

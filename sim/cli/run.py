@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..errors import ConfigError
 from ..painter import Painter, cores
-from ..outputs import drawable
+from ..outputs import drawable, figures_from
 from ..replications import Setup, expected_arrivals, run_replications
 from . import jobs
 from .config import CONF_DIR, build_setup, output_tables, register
@@ -120,10 +120,14 @@ def main(cfg: DictConfig) -> None:
             started = time.perf_counter()
             with report.staging(outdir) as stage:
                 # Contacts and segments stream into the staging folder as the run goes.
+                # The figures of the contacts alone are drawn while the metrics are computed.
+                early = (None if painter is None or not figures else
+                         lambda: painter.start(stage, figures_from({"contacts"})))
                 with progress_bar(setup, enabled=cfg.run.progress) as progress:
                     results = run_replications(setup, progress, directory=stage,
                                                keep_journeys=painter is not None,
-                                               note=_note, tables=tables)
+                                               note=_note, tables=tables,
+                                               contacts_written=early)
                 wall = time.perf_counter() - started
                 report.write_results(
                     outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,

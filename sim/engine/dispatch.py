@@ -135,8 +135,12 @@ class Dispatcher:
 
     def fill(self, agent: Agent) -> None:
         """Let ``agent``, who just got room, take work until full or routing says stop."""
-        routing = self.routing
-        while (c := routing.next_contact(agent)) is not None:
+        routing, least = self.routing, self.pools[agent.pool].least
+        # An agent with no room for any channel takes nothing: routing is not asked.
+        while agent.free >= least and not agent.leaving:
+            c = routing.next_contact(agent)
+            if c is None:
+                return
             self.assign(agent, c)
 
     def _choose(self, channel: int, candidates: list[Agent]) -> Agent:

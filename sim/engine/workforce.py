@@ -86,6 +86,8 @@ class PoolState:
         # Handle-time multiplier: the agents' proficiency times their set-up's tool quality.
         self.proficiency = [pool.skills.get(c, 0.0) * pool.tool_quality for c in channel_names]
         self.skilled = [k for k, s in enumerate(slots) if s]
+        # Capacity an agent needs free to take anything at all (none: never).
+        self.least = min((n for n in self.need if n), default=self.capacity + 1)
         # Minutes a contact must have waited before this pool may take it (overflow).
         self.delay = [pool.delay.get(c, 0.0) for c in channel_names]
         # dicts used as ordered sets: insertion order = longest since it last got room.
