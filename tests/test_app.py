@@ -16,6 +16,7 @@ import pytest
 
 from sim import erlang
 from sim.app import lab
+from sim.replications import run_replications
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,17 +74,7 @@ def test_queue_trace_conserves_the_waiting_time(twelve: lab.Exploration) -> None
 
 def _replication_waits(queue: lab.Queue, end: float) -> float:
     """Total minutes the first replication's contacts waited, cut at ``end``."""
-    from sim.policies import Spec
-    from sim.policies.escalation import NoEscalation
-    from sim.policies.routing import FCFS
-    from sim.policies.staffing import Fixed
-    from sim.replications import RunSpec, Setup, run_replications
-
-    setup = Setup(scenario=queue.scenario(), routing=FCFS, staffing=Spec(Fixed),
-                  escalation=NoEscalation,
-                  run=RunSpec(horizon_min=end, warmup_min=lab.WARMUP_MIN,
-                              replications=1, seed=1))
-    c = run_replications(setup).contacts
+    c = run_replications(lab.setup(queue, replications=1)).contacts
     start = c["arrival_min"].to_numpy()
     stop = np.fmin(np.nan_to_num(start + c["wait_min"].to_numpy(), nan=np.inf), end)
     return float(np.sum(stop - start))

@@ -189,6 +189,15 @@ def replications_for(queue: Queue) -> int:
     return max(MIN_REPLICATIONS, min(REPLICATIONS, int(MAX_CONTACTS // max(per_day, 1.0))))
 
 
+def setup(queue: Queue, replications: int, seed: int = 1) -> Setup:
+    """``queue`` staffed all day, first come first served, for ``replications`` days after
+    a warm-up hour each."""
+    return Setup(scenario=queue.scenario(), routing=FCFS, staffing=Spec(Fixed),
+                 escalation=NoEscalation,
+                 run=RunSpec(horizon_min=WARMUP_MIN + DAY_MIN, warmup_min=WARMUP_MIN,
+                             replications=replications, seed=seed))
+
+
 def explore(queue: Queue, seed: int = 1) -> Exploration:
     """Simulate ``queue`` for a bounded number of days beside its prediction.
 
@@ -203,12 +212,8 @@ def explore(queue: Queue, seed: int = 1) -> Exploration:
     if expected > MAX_CONTACTS:
         raise ValueError(f"{expected:,.0f} contacts would take too long for the page: keep "
                          f"rate_per_hour x {reps} days under {MAX_CONTACTS:,}")
-    setup = Setup(scenario=queue.scenario(), routing=FCFS, staffing=Spec(Fixed),
-                  escalation=NoEscalation,
-                  run=RunSpec(horizon_min=WARMUP_MIN + DAY_MIN, warmup_min=WARMUP_MIN,
-                              replications=reps, seed=seed))
     started = time.perf_counter()
-    results = run_replications(setup)
+    results = run_replications(setup(queue, reps, seed))
     seconds = time.perf_counter() - started
     counted = results.contacts[~results.contacts["warmup"]]
     answered = counted["answered"].to_numpy(bool)
