@@ -1,11 +1,16 @@
 """Teaching lab: Erlang C against simulation, the pooling effect, square-root staffing.
 
-    python experiments/teaching_lab/lab.py
+    python experiments/teaching_lab/lab.py                                  # figures -> a scratch dir
+    python experiments/teaching_lab/lab.py --out experiments/teaching_lab/figures   # the README's
 
 Simulates the textbook M/M/c queue (``scenario=erlang``: Poisson arrivals, exponential
 handle times, no abandonment) through ``sim.api``, puts the closed forms of ``sim.erlang``
-on top, writes three figures into ``experiments/teaching_lab/figures/`` and prints every
-number the lab sheet (README.md) quotes. About a minute on two idle cores.
+on top, writes three figures and prints every number the lab sheet (README.md) quotes.
+About a minute on two idle cores.
+
+The figures go into a new temporary directory (its path is printed) unless ``--out`` names
+one: the tracked figures in ``experiments/teaching_lab/figures/`` are rewritten only when
+asked for explicitly, so running the lab (in class, in a test) never modifies the checkout.
 
 Every run uses seed 1 and the steady-state set-up of ``run=steady`` (a warm-up deleted, no
 drain), shortened to keep the lab quick; intervals are 95% Student-t across replications.
@@ -13,7 +18,9 @@ drain), shortened to keep the lab quick; intervals are 95% Student-t across repl
 
 from __future__ import annotations
 
+import argparse
 import math
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +32,6 @@ import numpy as np  # noqa: E402
 
 from sim import api, erlang  # noqa: E402
 
-FIGURES = Path(__file__).resolve().parent / "figures"
 RATE, HANDLE, TARGET_S = 100.0, 6.0, 20  # the study's queue: 100 calls/h x 6 min = 10 Erlangs
 
 
@@ -51,7 +57,7 @@ def band(ax, x, stats, key, scale=1.0, **kw):
 
 
 # ---------------------------------------------------------------------------------------
-def part1_erlang_c() -> None:
+def part1_erlang_c(out: Path) -> None:
     """Service level and ASA against agents: simulation (dots, 95% CI) vs Erlang C (line)."""
     agents = list(range(11, 17))
     # Exactly the study's jobs (python -m sim.study experiments/teaching_lab): same numbers.
@@ -82,11 +88,11 @@ def part1_erlang_c() -> None:
         ax.legend(fontsize=8)
     fig.suptitle("M/M/c, 100 calls/h x 6 min = 10 Erlangs: each extra agent", fontsize=11)
     fig.tight_layout()
-    fig.savefig(FIGURES / "erlang_c_vs_simulation.png", dpi=110)
+    fig.savefig(out / "erlang_c_vs_simulation.png", dpi=110)
 
 
 # ---------------------------------------------------------------------------------------
-def part2_pooling() -> None:
+def part2_pooling(out: Path) -> None:
     """k separate teams merged into one, occupancy held at 5/6: waits fall with size."""
     ks = [1, 2, 4, 8]
     base_agents, base_rate = 6, 50.0  # one team: 6 agents, 50 calls/h x 6 min = 5 Erlangs
@@ -125,11 +131,11 @@ def part2_pooling() -> None:
                 arrowprops={"arrowstyle": "->", "lw": 0.8})
     fig.suptitle("The pooling effect: same occupancy, bigger pool, shorter waits", fontsize=11)
     fig.tight_layout()
-    fig.savefig(FIGURES / "pooling.png", dpi=110)
+    fig.savefig(out / "pooling.png", dpi=110)
 
 
 # ---------------------------------------------------------------------------------------
-def part3_sqrt_staffing() -> None:
+def part3_sqrt_staffing(out: Path) -> None:
     """Staffing rules as the load grows: only N = R + beta sqrt(R) keeps P(wait) level."""
     # Perfect squares with even roots: R + 0.5 sqrt(R) and R + sqrt(R) are whole agents, so
     # beta is exactly 0.5 and 1 (no rounding up).
@@ -185,13 +191,34 @@ def part3_sqrt_staffing() -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    fig.savefig(FIGURES / "sqrt_staffing.png", dpi=110)
+    fig.savefig(out / "sqrt_staffing.png", dpi=110)
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """Run the three parts; returns the directory the figures went into.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``); ``--out DIR`` chooses where the
+        figures go, otherwise a new temporary directory.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None,
+                        help="directory for the three figures (default: a new temporary "
+                             "directory); the README's: experiments/teaching_lab/figures")
+    args = parser.parse_args(argv)
+    # A scratch directory by default: a class or a test running the lab must not rewrite
+    # the figures the README shows (and git tracks).
+    out = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="teaching_lab-"))
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    part1_erlang_c(out)
+    part2_pooling(out)
+    part3_sqrt_staffing(out)
+    print(f"\nfigures -> {out} ({time.perf_counter() - start:.0f} s)")
+    return out
 
 
 if __name__ == "__main__":
-    FIGURES.mkdir(exist_ok=True)
-    start = time.perf_counter()
-    part1_erlang_c()
-    part2_pooling()
-    part3_sqrt_staffing()
-    print(f"\nfigures -> {FIGURES} ({time.perf_counter() - start:.0f} s)")
+    main()
