@@ -10,6 +10,7 @@ all-channel paired differences are the comparison's own ``paired.csv``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,37 @@ def paired(policy: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
     """Paired differences policy - baseline over the replications both ran (same seed)."""
     common = policy.index.intersection(baseline.index)
     return summary(policy.loc[common] - baseline.loc[common])
+
+
+def switched(results: Path | str, switch: str, context: Sequence[str],
+             shown: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
+    """A feature switched on against off, at each value of the swept ``context`` keys.
+
+    ``switch`` is a ``...enabled`` key swept false/true; the jobs with it off at every
+    context value are the same customers and results, each the baseline of the jobs with
+    it on at the same values. ``shown``: (per-replication column ``<channel>.<metric>``,
+    label, scale). One row per job with the feature on and per shown column: its context
+    values, ``diff`` (on - off, paired over replications, scaled) with ``lo``, ``hi``, and
+    both means (``on``, ``off``).
+    """
+    setting = lambda job, key: str(job.setting(key)).lower()  # noqa: E731
+    done = jobs(results)
+    columns = [c for c, _, _ in shown]
+    off = {tuple(setting(j, k) for k in context): per_replication(j)[columns]
+           for j in done if setting(j, switch) == "false"}
+    rows = []
+    for job in done:
+        if setting(job, switch) != "true":
+            continue
+        where = tuple(setting(job, k) for k in context)
+        on = per_replication(job)[columns]
+        diff = paired(on, off[where])
+        for (col, label, scale), (_, d) in zip(shown, diff.iterrows()):
+            rows.append({**dict(zip(context, where)), "metric": label,
+                         "diff": d["mean"] * scale, "lo": d["ci_low"] * scale,
+                         "hi": d["ci_high"] * scale, "on": float(on[col].mean()) * scale,
+                         "off": float(off[where][col].mean()) * scale})
+    return pd.DataFrame(rows)
 
 
 def fmt(mean: float, lo: float, hi: float, digits: int = 3) -> str:

@@ -72,9 +72,12 @@ class Switch:
             raise InvalidValue("after_min", self.after_min, "must be > 0 (minutes)")
 
 
-#: Causes of a dissatisfied contact, in precedence order (a contact gets the first that
-#: applies, so causes never double count).
-CAUSES = ("abandoned", "forced_switch", "late")
+#: Causes of a dissatisfied contact (a contact gets one: the first that applies in the order
+#: abandoned, forced_switch, unhelped, late, repeated, so causes never double count).
+#: ``unhelped``: a self-service front door ended the contact without helping (false
+#: containment); ``repeated``: a front door escalated it without context, and the customer
+#: told it all again (sim/selfservice.py).
+CAUSES = ("abandoned", "forced_switch", "late", "unhelped", "repeated")
 
 
 @dataclass(frozen=True)

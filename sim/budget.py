@@ -99,6 +99,8 @@ def estimate(scenario: Scenario, horizon_min: float, replications: int,
         base = own[c.name] + share
         if c.pileon is not None:
             base *= 1 + c.negative_share * c.pileon.mean_cluster
+        if c.self_service is not None:
+            base *= 2  # at most one human contact for each the front door escalates
         total[c.name] = base
     per_rep = float(sum(total.values()))
     busiest = max(own, key=lambda n: own[n]) if own else ""

@@ -31,10 +31,11 @@ if TYPE_CHECKING:
 
 #: Where a contact came from (``contacts.parquet`` column ``origin``): the arrival process,
 #: or the model itself.
-ORIGINS = ("arrival", "escalation", "pileon", "switch", "retrial")
-ARRIVAL, ESCALATION, PILEON, SWITCH, RETRIAL = range(len(ORIGINS))
-#: Follow-up contacts of a customer's journey (the same person, the same problem).
-FOLLOW_UPS = (ESCALATION, SWITCH, RETRIAL)
+ORIGINS = ("arrival", "escalation", "pileon", "switch", "retrial", "self_service")
+ARRIVAL, ESCALATION, PILEON, SWITCH, RETRIAL, SELF_SERVICE = range(len(ORIGINS))
+#: Follow-up contacts of a customer's journey (the same person, the same problem);
+#: ``self_service``: the human contact a front door escalated (sim/selfservice.py).
+FOLLOW_UPS = (ESCALATION, SWITCH, RETRIAL, SELF_SERVICE)
 
 Draw = Callable[["Channel", Callable[[str], np.random.Generator], int], np.ndarray]
 
@@ -93,16 +94,41 @@ def _uniform(stream: str) -> Draw:
     return lambda ch, s, n: s(stream).random(n)
 
 
+def _bot_duration(ch: "Channel", s, n: int) -> np.ndarray:
+    """Minutes with the channel's front door (0 without one: nothing is drawn)."""
+    door = ch.self_service
+    return door.duration.sample(s("self_service"), n) if door is not None else np.zeros(n)
+
+
+def _untagged(ch: "Channel", s, n: int) -> np.ndarray:
+    """Posts that do not tag the brand (only where the channel's listening is modelled)."""
+    ear = ch.listening
+    return s("untagged").random(n) < ear.untagged if ear is not None else np.zeros(n, bool)
+
+
+def _discovery(ch: "Channel", s, n: int) -> np.ndarray:
+    """Minutes from posting until the listening finds an untagged post (inf: never)."""
+    ear = ch.listening
+    if ear is None:
+        return np.zeros(n)
+    found = s("listening_coverage").random(n) < ear.coverage
+    return np.where(found, ear.delay.sample(s("listening"), n), np.inf)
+
+
+def _bot_uniform(ch: "Channel", s, n: int) -> np.ndarray:
+    return s("self_service_outcome").random(n) if ch.self_service is not None else np.ones(n)
+
+
 ATTRIBUTES: tuple[Attribute, ...] = (
-    Attribute("handle_min", "f8", _duration("handle"), True, (RETRIAL,),
+    Attribute("handle_min", "f8", _duration("handle"), True, (RETRIAL, SELF_SERVICE),
               "work content for a proficiency-1 agent, minutes", 1.0),
     Attribute("patience_min", "f8", _optional("patience", np.inf), True, (),
               "time before an unanswered customer abandons, minutes (inf: never)", np.inf),
-    Attribute("expectation_min", "f8", _duration("expectation"), True, (RETRIAL,),
+    Attribute("expectation_min", "f8", _duration("expectation"), True, (RETRIAL, SELF_SERVICE),
               "first-response time the customer expects, minutes"),
-    Attribute("reach", "f8", _optional("reach", 0.0), True, (RETRIAL,),
+    Attribute("reach", "f8", _optional("reach", 0.0), True, (RETRIAL, SELF_SERVICE),
               "followers of the author (0: a private contact)"),
-    Attribute("negative", "?", _share("negative_share", "negative"), True, (RETRIAL,),
+    Attribute("negative", "?", _share("negative_share", "negative"), True, (RETRIAL, SELF_SERVICE),
               "a negative complaint (a switch after a failure always is)"),
     Attribute("needs_secure", "?", _share("secure_share", "secure"), True, FOLLOW_UPS,
               "needs account-specific work (identity, payments)"),
@@ -116,6 +142,15 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               "uniform(0, 1): a chat abandonment is silent when < silent_share", 1.0),
     Attribute("upset_u", "f4", _uniform("upset"), False, (),
               "uniform(0, 1): a forced switch dissatisfies when < its probability"),
+    Attribute("untagged", "?", _untagged, True, (),
+              "a public post that does not tag the brand: seen only when found (sim/listening.py)"),
+    Attribute("discovery_min", "f4", _discovery, False, (),
+              "minutes from posting until the listening finds an untagged post (inf: never)"),
+    Attribute("bot_min", "f4", _bot_duration, False, (),
+              "minutes with the channel's self-service front door, if it has one"),
+    Attribute("bot_u", "f4", _bot_uniform, False, (),
+              "uniform(0, 1): what the front door does (sim.selfservice.SelfService.outcome)",
+              1.0),
 )
 
 

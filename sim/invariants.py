@@ -31,6 +31,9 @@ def broken(res: Results) -> list[str]:
     """The invariants ``res`` violates, one sentence each (empty when none)."""
     out = []
     c = res.contacts
+    if "self_service" in c and (c["self_service"] != "none").any():
+        out += _front_doors(c)
+        c = c[c["self_service"] == "none"]  # the queue's contacts: the checks below
     answered, abandoned, in_system = c["answered"], c["abandoned"], c["in_system_at_end"]
     if (answered & abandoned).any():
         out.append("a contact was both answered and abandoned")
@@ -68,4 +71,24 @@ def broken(res: Results) -> list[str]:
                                  "dissatisfaction_rate", "occupancy"])]["mean"].dropna()
     if not ((shares >= 0) & (shares <= 1 + 1e-9)).all():
         out.append("a share outside [0, 1] in the summary")
+    return out
+
+
+def _front_doors(c: pd.DataFrame) -> list[str]:
+    """Conservation through self-service front doors: each contact at a door is never
+    answered, is still there exactly when it is in the system at the end, and each it
+    escalated is exactly one human contact of its journey, arriving when the door let go."""
+    out = []
+    met = c[c["self_service"] != "none"]
+    if met["answered"].any():
+        out.append("an agent answered a contact still at its self-service front door")
+    if not (met["in_system_at_end"] == (met["self_service"] == "in_progress")).all():
+        out.append("a contact at a front door neither finished with it nor stayed in the system")
+    key = ["replication", "journey_id"]
+    escalated = met[met["self_service"] == "escalated"][[*key, "arrival_min", "self_service_min"]]
+    humans = c[c["origin"] == "self_service"][[*key, "arrival_min"]]
+    pairs = escalated.merge(humans, on=key, suffixes=("", "_human"))
+    if not (len(pairs) == len(escalated) == len(humans)) or not np.allclose(
+            pairs["arrival_min_human"], pairs["arrival_min"] + pairs["self_service_min"]):
+        out.append("a front door's escalation is not exactly one human contact of its journey")
     return out

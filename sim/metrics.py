@@ -28,8 +28,18 @@ JOURNEY_METRICS = ("journey_resolution_rate", "journey_resolution_p50_min",
 #: Summary metrics of staff and money (:func:`replication_metrics` with ``pay``): paid hours
 #: and full-time equivalents always, costs when some pool has an hourly cost.
 MONEY_METRICS = ("paid_hours", "fte", "cost", "cost_per_contact", "cost_per_resolution")
+#: Summary metrics of self-service front doors (:mod:`sim.selfservice`), in scenarios with
+#: one: of the contacts a front door finished with, the share it contained and the share it
+#: escalated to a human (the rest abandoned it); of those it contained, the share it did not
+#: help (false containment).
+SELF_SERVICE_METRICS = ("containment_rate", "bot_escalation_rate", "false_containment_rate")
+#: Summary metrics of listening (:mod:`sim.listening`), in scenarios with it: of the public
+#: posts that do not tag the brand, the share found by the end of the run, and the mean
+#: minutes from posting to discovery of those found.
+LISTENING_METRICS = ("discovered_share", "time_to_discovery_min")
 #: Every summary metric, in the order they are reported.
-METRICS = CONTACT_METRICS + JOURNEY_METRICS + MONEY_METRICS
+METRICS = (CONTACT_METRICS + JOURNEY_METRICS + MONEY_METRICS + SELF_SERVICE_METRICS
+           + LISTENING_METRICS)
 #: Metrics of a channel that are a share of pooled staff time handed out by busy time
 #: (:func:`channel_agent_minutes`): a pooled team's hours are not any channel's, so a
 #: comparison gives them no per-channel verdict, only the ``all`` row's.
@@ -97,7 +107,7 @@ def t_two_sided_p(estimate: float, standard_error: float, df: int) -> float:
 #: interval is cut at these bounds (a share's interval never runs past 100%).
 SHARES = ("frac_delayed", "service_level", "abandon_rate", "occupancy", "dissatisfaction_rate",
           "expectation_violation_rate", "forced_switch_rate", "journey_resolution_rate",
-          "journey_dissatisfaction_rate")
+          "journey_dissatisfaction_rate", *SELF_SERVICE_METRICS, "discovered_share")
 BOUNDS = {m: (0.0, 1.0) if m in SHARES else (0.0, math.inf) for m in METRICS}
 _OPEN = (-math.inf, math.inf)
 #: Fewest replications from which times and counts get Cox's interval (see summary_ci).
@@ -311,7 +321,8 @@ _ALL = "all"  # the summary's row for every channel together
 _REPLICATION_COLUMNS = ("channel", "warmup", "answered", "wait_min", "waited_min", "public",
                         "origin", "negative", "abandoned", "target_min", "dissatisfied",
                         "expectation_violated", "forced_switch", "public_exposure",
-                        "dissatisfaction_index", "in_system_at_end")
+                        "dissatisfaction_index", "in_system_at_end", "self_service",
+                        "untagged", "arrival_min", "discovered_min")
 
 
 def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float],
@@ -365,8 +376,15 @@ def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float],
 def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataFrame,
                         serving: dict[str, list[str]], window: tuple[float, float],
                         pay: Mapping[str, tuple[float, float]] | None = None,
-                        fte_hours_per_week: float = FTE_HOURS_PER_WEEK) -> pd.DataFrame:
+                        fte_hours_per_week: float = FTE_HOURS_PER_WEEK,
+                        front_doors: bool = False, listening: bool = False) -> pd.DataFrame:
     """Metrics of one replication: long table ``channel, metric, value``.
+
+    With self-service front doors (``front_doors``), the contacts a front door handled
+    (``self_service`` other than ``none``) are left out of the queue's metrics (waits,
+    service level, abandonment, counts: theirs is no queue) but kept in
+    ``dissatisfaction_rate`` and ``dissatisfaction_index`` (a customer the bot failed is a
+    dissatisfied customer), and :data:`SELF_SERVICE_METRICS` are added.
 
     Parameters
     ----------
@@ -387,6 +405,10 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
         :func:`money`); pools not listed cost nothing and shrink by nothing.
     fte_hours_per_week : float
         Paid hours of one full-time equivalent in a week (for ``fte``).
+    front_doors : bool
+        Whether some channel of the scenario has a self-service front door.
+    listening : bool
+        Whether some channel's listening is modelled (:data:`LISTENING_METRICS` are added).
     """
     edges = np.asarray(window, float)
     # Only the columns read, so that the row selections below copy those and no more.
@@ -400,7 +422,13 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
                                   (_ALL, sorted({p for ps in serving.values() for p in ps}))])
     by_pool = channel_pool_minutes(staffing, segments, serving, edges)
     charged = _by_channel(by_pool, serving)
-    for name, g, pools in groups:
+    for name, everyone, pools in groups:
+        if front_doors:
+            door = everyone["self_service"].to_numpy()
+            met = door != "none"
+            g = _rows(everyone, ~met)  # the queue's contacts
+        else:
+            g = everyone
         n = len(g)
         answered = g["answered"].to_numpy()
         wait = g["wait_min"].to_numpy()
@@ -424,19 +452,24 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
             "service_level": rate(answered & (wait <= g["target_min"].to_numpy())),
             "abandon_rate": rate(g["abandoned"].to_numpy()),
             "occupancy": float(busy[0] / staffed[0]) if staffed[0] > 0 else math.nan,
-            "dissatisfaction_rate": rate(g["dissatisfied"].to_numpy()),
+            "dissatisfaction_rate": (float(everyone["dissatisfied"].mean()) if len(everyone)
+                                     else math.nan),
             "expectation_violation_rate": rate(g["expectation_violated"].to_numpy()),
             "forced_switch_rate": rate(g["forced_switch"].to_numpy()),
             "public_exposure": (float(g["public_exposure"].to_numpy()[public].mean())
                                 if public.any() else math.nan),
             "pileons_per_complaint": (float(pileon.sum()) / complaints if complaints
                                       else math.nan),
-            "dissatisfaction_index": (float(g["dissatisfaction_index"].mean()) if n
-                                      else math.nan),
+            "dissatisfaction_index": (float(everyone["dissatisfaction_index"].mean())
+                                      if len(everyone) else math.nan),
             "in_system_at_end": int(g["in_system_at_end"].sum()),
             "agent_hours": float(charged.get(name, staffed[0]) / 60.0),
         }
         rows += [(name, m, float(values[m])) for m in CONTACT_METRICS]
+        if front_doors:
+            rows += [(name, m, v) for m, v in _door_rates(door[met]).items()]
+        if listening:
+            rows += [(name, m, v) for m, v in _discovery(g).items()]
         if pay is not None:
             minutes = {p: sum(v for (ch, pp), v in by_pool.items() if pp == p
                               and (name is _ALL or ch == name)) for p in pools}
@@ -444,6 +477,29 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
             rows += [(name, m, v) for m, v in money(minutes, pay, weeks, fte_hours_per_week,
                                                     int(values["answered"])).items()]
     return pd.DataFrame(rows, columns=["channel", "metric", "value"])
+
+
+def _door_rates(outcomes: np.ndarray) -> dict[str, float]:
+    """:data:`SELF_SERVICE_METRICS` of the front-door outcomes (labels) of some contacts;
+    those still with the door when the run stopped are left out."""
+    count = {o: int(np.sum(outcomes == o)) for o in ("contained", "false_containment",
+                                                      "escalated", "abandoned")}
+    done = sum(count.values())
+    contained = count["contained"] + count["false_containment"]
+    return {"containment_rate": contained / done if done else math.nan,
+            "bot_escalation_rate": count["escalated"] / done if done else math.nan,
+            "false_containment_rate": (count["false_containment"] / contained if contained
+                                       else math.nan)}
+
+
+def _discovery(contacts: pd.DataFrame) -> dict[str, float]:
+    """:data:`LISTENING_METRICS` of some contacts (their untagged posts)."""
+    untagged = contacts["untagged"].to_numpy(bool)
+    found = contacts["discovered_min"].to_numpy(float)[untagged]
+    delay = found - contacts["arrival_min"].to_numpy(float)[untagged]
+    seen = ~np.isnan(found)
+    return {"discovered_share": float(seen.mean()) if len(seen) else math.nan,
+            "time_to_discovery_min": float(delay[seen].mean()) if seen.any() else math.nan}
 
 
 def money(minutes: Mapping[str, float], pay: Mapping[str, tuple[float, float]], weeks: float,

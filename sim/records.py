@@ -20,11 +20,16 @@ import pandas as pd
 
 from .behaviour import CAUSES
 from .customers import ATTRIBUTES, ORIGINS, is_identity
+from .customers import SELF_SERVICE as SELF_SERVICE_ORIGIN
 from .engine import STATES
 from .scenario import Scenario
+from .selfservice import FALSE_CONTAINMENT, IN_PROGRESS, OUTCOMES
+from .selfservice import NONE as NO_DOOR
 
 ABANDONED, DONE = STATES.index("abandoned"), STATES.index("done")
-IN_SYSTEM = [STATES.index(s) for s in ("waiting", "serving", "away")]
+IN_SYSTEM = [STATES.index(s) for s in ("waiting", "serving", "away", "self_service", "unseen")]
+#: Waiting for a first response when the run stopped: in a queue, or posted and not yet found.
+WAITING = [STATES.index(s) for s in ("waiting", "unseen")]
 
 #: Contact columns kept in memory for metrics, journeys and figures when the full table
 #: streams to disk.
@@ -32,7 +37,7 @@ ANALYSIS = ("replication", "contact_id", "journey_id", "channel", "origin", "arr
             "wait_min", "waited_min", "answered", "abandoned", "resolved_min", "target_min",
             "public", "negative", "forced_switch", "public_exposure", "in_system_at_end",
             "expectation_violated", "dissatisfied", "dissatisfaction_cause",
-            "dissatisfaction_index", "warmup")
+            "dissatisfaction_index", "warmup", "self_service", "untagged", "discovered_min")
 #: Segment columns kept in memory when the full table streams to disk (occupancy and the
 #: agent-hours of each channel are computed from them).
 SEGMENT_ANALYSIS = ("replication", "pool", "channel", "start_min", "end_min", "share")
@@ -47,8 +52,14 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
     abandoned ones, and NaN for contacts still waiting when the run stopped. Dissatisfaction
     follows ``scenario.dissatisfaction`` (:class:`sim.behaviour.Dissatisfaction`): the
     ``dissatisfaction_cause`` is the first of abandoned, forced switch (if the customer
-    minds), late (waited longer than expected, answered or still waiting at the end); the
-    ``dissatisfaction_index`` adds the weighted pile-ons caused and public exposure.
+    minds), unhelped (a self-service front door's false containment), late (waited longer
+    than expected, answered or still waiting at the end), repeated (escalated by a front
+    door without context: told it all again); the ``dissatisfaction_index`` adds the
+    weighted pile-ons caused and public exposure. ``self_service`` says what a front door
+    did with the contact (:data:`sim.selfservice.OUTCOMES`), ``self_service_min`` how long
+    it took (0 for contacts that met none); ``discovered_min`` when the listening found an
+    ``untagged`` public post (NaN for tagged posts and those never found,
+    :mod:`sim.listening`). An untagged post not yet found counts as waiting.
     """
     c = raw
     state = c["state"]
@@ -56,7 +67,7 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
     channel = c["channel"]
     answered = ~np.isnan(first)
     abandoned = state == ABANDONED
-    waiting_at_end = state == STATES.index("waiting")
+    waiting_at_end = np.isin(state, WAITING)
     wait = np.where(answered, first - arrival, np.where(abandoned, left - arrival, np.nan))
     waited_so_far = np.where(waiting_at_end, end_min - arrival, wait)
     targets = np.array([ch.target_min for ch in scenario.channels])[channel]
@@ -67,7 +78,14 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
     scoring = scenario.dissatisfaction
     upset = c["forced"] & (c["upset_u"].astype(float) < scoring.forced_switch)
     late = waited_so_far > c["expectation_min"]
-    cause = np.select([abandoned, upset, late], [1, 2, 3], 0).astype(np.int8)
+    door = c["door"]
+    unhelped = door == FALSE_CONTAINMENT
+    blind = np.array([ch.self_service is not None and not ch.self_service.context
+                      for ch in scenario.channels])
+    repeated = (c["origin"] == SELF_SERVICE_ORIGIN) & blind[channel]
+    # Codes index ["none", *CAUSES]; the order of the conditions is the precedence.
+    cause = np.select([abandoned, upset, unhelped, late, repeated], [1, 2, 4, 3, 5],
+                      0).astype(np.int8)
     weights = np.array([0.0] + [scoring.weights[k] for k in CAUSES])
     index = (weights[cause] + scoring.pileon_weight * c["pileons"]
              + scoring.exposure_weight * exposure / 60_000.0)
@@ -110,12 +128,17 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
         "dissatisfaction_cause": cause,
         "dissatisfaction_index": index,
         "warmup": arrival < warmup_min,
+        "self_service": door.astype(np.int8),
+        "self_service_min": np.where(door == NO_DOOR, 0.0,
+                                     np.where(door == IN_PROGRESS, end_min, left) - arrival),
+        "discovered_min": c["found_min"],
     })
     return out
 
 
 #: Categorical columns of the contact table: codes in the engine, labels for users.
-_CATEGORIES = {"origin": list(ORIGINS), "dissatisfaction_cause": ["none", *CAUSES]}
+_CATEGORIES = {"origin": list(ORIGINS), "dissatisfaction_cause": ["none", *CAUSES],
+               "self_service": list(OUTCOMES)}
 #: Order of the columns in ``contacts.parquet``.
 CONTACT_COLUMNS = ("replication", "contact_id", "journey_id", "thread_id", "channel",
                    "origin", "arrival_min", "first_response_min", "wait_min", "waited_min",
@@ -124,7 +147,8 @@ CONTACT_COLUMNS = ("replication", "contact_id", "journey_id", "thread_id", "chan
                    "patience_min", "expectation_min", "target_min", "public", "reach",
                    "negative", "needs_secure", "forced_switch", "pileons", "public_exposure",
                    "in_system_at_end", "expectation_violated", "dissatisfied",
-                   "dissatisfaction_cause", "dissatisfaction_index", "warmup")
+                   "dissatisfaction_cause", "dissatisfaction_index", "warmup",
+                   "self_service", "self_service_min", "untagged", "discovered_min")
 
 
 def _ordered(columns: Mapping[str, np.ndarray]) -> list[str]:
@@ -400,7 +424,9 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     ``forced_switches`` (involuntary ones: the operation told the customer to move),
     ``dissatisfied`` (any contact of the journey was, or the journey ended unresolved: the
     customer gave up; journeys still open at the end count only their contacts),
-    ``warmup`` (started in the warm-up). Rows are sorted by replication and journey.
+    ``warmup`` (started in the warm-up), ``self_service`` (what a front door did with the
+    journey's first contact: ``none`` without one, :data:`sim.selfservice.OUTCOMES`). Rows
+    are sorted by replication and journey.
 
     Vectorised over the contacts sorted by journey (most journeys are one contact): memory
     stays a few columns, never a copy of the contact table.
@@ -453,4 +479,6 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
         "forced_switches": reduce(np.add, sorted_("forced_switch", bool).astype(np.int64)),
         "dissatisfied": dissatisfied,
         "warmup": sorted_("warmup", bool)[starts],
+        **({"self_service": contacts["self_service"].iloc[order[starts]].reset_index(drop=True)
+            .array} if "self_service" in contacts else {}),
     })

@@ -157,7 +157,9 @@ def run_replication(setup: Setup, replication: int,
     pay = {p.name: (p.cost_per_hour, p.shrinkage) for p in scenario.pools}
     per_rep = metrics.replication_metrics(contacts, staffing, segments, serving,
                                           (spec.warmup_min, spec.horizon_min), pay,
-                                          scenario.fte_hours_per_week)
+                                          scenario.fte_hours_per_week,
+                                          any(c.self_service for c in scenario.channels),
+                                          any(c.listening for c in scenario.channels))
     per_rep.insert(0, "replication", replication)
     return contacts, staffing, segments, ivals, per_rep
 

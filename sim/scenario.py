@@ -16,6 +16,8 @@ from .behaviour import Dissatisfaction, Retrial, Switch
 from .distributions import Distribution
 from .errors import InvalidValue
 from .pileons import PileOn
+from .listening import Listening
+from .selfservice import SelfService
 
 
 class Mode(str, Enum):
@@ -80,6 +82,13 @@ class Channel:
         agent who picks one up spends ``silent_notice_min`` before noticing.
     silent_notice_min : float
         Agent time spent on a silent abandoner, minutes.
+    self_service : SelfService or None
+        A front door (bot, IVR) the channel's contacts meet before its queue
+        (:mod:`sim.selfservice`); None: straight to the queue. Not for public channels.
+    listening : Listening or None
+        Public channels: a share of posts does not tag the brand and joins the queue only
+        when the brand's listening finds it (:mod:`sim.listening`); None: every post is
+        seen at once.
     """
 
     name: str
@@ -101,6 +110,8 @@ class Channel:
     switch: Switch | None = None
     silent_share: float = 0.0
     silent_notice_min: float = 1.0
+    self_service: SelfService | None = None
+    listening: Listening | None = None
 
     def __post_init__(self) -> None:
         bad = lambda field, value, valid: InvalidValue(field, value, valid)  # noqa: E731
@@ -148,6 +159,12 @@ class Channel:
                 raise bad("switch.probability", sw.probability, "plus retrial.probability="
                           f"{self.retrial.probability} must be at most 1 (a failed customer "
                           "does one or the other)")
+        if self.self_service is not None and self.public:
+            raise bad("self_service.enabled", True, "is for private channels: a public "
+                      "post is seen before anyone can put a bot in front of it")
+        if self.listening is not None and not self.public:
+            raise bad("listening.enabled", True, "is for public channels: a private message "
+                      "always reaches the brand")
         if self.silent_share > 0 and (self.mode is not Mode.CHAT or self.patience is None):
             raise bad("silent_share", self.silent_share, "needs a chat channel with a "
                       "patience distribution (silent abandonment is a chat behaviour)")

@@ -22,6 +22,8 @@ from ..durations import parse_duration
 from ..errors import ConfigError, InvalidValue
 from ..pileons import PileOn
 from ..scenario import Channel, Mode, Pool, Scenario
+from ..listening import Listening
+from ..selfservice import SelfService
 from ..trace import TraceError, read_trace
 from .schema import ChannelConf, DistConf, PoolConf, ProfileConf
 
@@ -230,7 +232,12 @@ def _channel(name: str, ch: DictConfig, k: str, profiles: dict, replays: dict | 
         retrial=None if ch.retrial.probability == 0 else _made(
             Retrial, f"{k}.retrial", ch.retrial, probability=ch.retrial.probability,
             delay=_dist(ch.retrial.delay, f"{k}.retrial.delay")),
-        switch=_switch(ch.switch, k) if ch.switch.probability != 0 else None)
+        switch=_switch(ch.switch, k) if ch.switch.probability != 0 else None,
+        self_service=_self_service(ch.self_service, f"{k}.self_service"),
+        listening=None if not ch.listening.enabled else _made(
+            Listening, f"{k}.listening", ch.listening, untagged=ch.listening.untagged,
+            delay=_dist(ch.listening.delay, f"{k}.listening.delay"),
+            coverage=ch.listening.coverage))
     return _made(Channel, k, ch, name=name, mode=mode,
                  target_min=parse_duration(ch.target, f"{k}.target"), arrivals=arrivals,
                  handle=_dist(ch.handle, f"{k}.handle"),
@@ -242,6 +249,18 @@ def _channel(name: str, ch: DictConfig, k: str, profiles: dict, replays: dict | 
                  silent_share=ch.silent_share,
                  silent_notice_min=parse_duration(ch.silent_notice, f"{k}.silent_notice"),
                  **behaviour)
+
+
+def _self_service(node: DictConfig, key: str) -> SelfService | None:
+    """The channel's front door, or None when it is off (``enabled: false``; its other keys
+    are then unused, as a pile-on's are at zero branching, so that a sweep can switch it)."""
+    if not node.enabled:
+        return None
+    return _made(SelfService, key, node, duration=_dist(node.duration, f"{key}.duration"),
+                 containment=node.containment, containment_secure=node.containment_secure,
+                 abandon=node.abandon, false_containment=node.false_containment,
+                 context=bool(node.context), context_factor=node.context_factor,
+                 repeat_factor=node.repeat_factor)
 
 
 def _switch(node: DictConfig, key: str) -> Switch:

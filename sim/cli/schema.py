@@ -66,6 +66,38 @@ class SwitchConf:
 
 
 @dataclass
+class SelfServiceConf:
+    """A self-service front door (bot, IVR) before the channel's queue (sim/selfservice.py).
+
+    Off unless ``enabled``; every default is ASSUMED but ``containment_secure`` (docs/
+    selfservice.md has the sources and what each parameter does).
+    """
+
+    enabled: bool = False
+    duration: DistConf = field(
+        default_factory=lambda: DistConf(dist="lognormal", mean="3min", cv=1.0))
+    containment: float = 0.3           # of those who do not abandon it
+    containment_secure: Optional[float] = 0.17  # needs_secure contacts (billing, identity)
+    abandon: float = 0.1
+    false_containment: float = 0.2     # of the contained: not helped, back as after a failure
+    context: bool = True               # escalations hand over what the bot learnt
+    context_factor: float = 0.9        # handle-time multiplier with context
+    repeat_factor: float = 1.2         # ... without: the customer repeats themselves
+
+
+@dataclass
+class ListeningConf:
+    """Public channels: posts that do not tag the brand, found by its listening
+    (sim/listening.py). Off unless ``enabled``; every default is ASSUMED (docs/listening.md)."""
+
+    enabled: bool = False
+    untagged: float = 0.3   # share of posts that do not tag the brand
+    delay: DistConf = field(
+        default_factory=lambda: DistConf(dist="lognormal", mean="2h", cv=1.0))
+    coverage: float = 0.8   # share of untagged posts the listening ever finds
+
+
+@dataclass
 class DissatisfactionConf:
     """Scoring of contacts (docs/dissatisfaction.md)."""
 
@@ -103,6 +135,8 @@ class ChannelConf:
     switch: SwitchConf = field(default_factory=SwitchConf)
     silent_share: float = 0.0         # chat: share of abandoners who leave without telling
     silent_notice: Any = "1min"       # agent time spent on one before noticing
+    self_service: SelfServiceConf = field(default_factory=SelfServiceConf)
+    listening: ListeningConf = field(default_factory=ListeningConf)
 
 
 @dataclass

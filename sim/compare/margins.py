@@ -27,12 +27,15 @@ _RELATIVE = {
     "journey_resolution_p50_min": "5%", "journey_resolution_p90_min": "5%",
     "forced_switches_per_journey": "5%", "contacts_per_resolution": "2%",
     "agent_hours": "1%", "paid_hours": "1%", "fte": "1%", "cost": "1%",
-    "cost_per_contact": "1%", "cost_per_resolution": "1%",
+    "cost_per_contact": "1%", "cost_per_resolution": "1%", "time_to_discovery_min": "5%",
 }
 #: Metric -> default margin: a number (absolute, in the metric's unit) or "N%" (of the
 #: larger of the two means).
-DEFAULT_MARGINS: dict[str, float | str] = {**{m: 0.01 for m in SHARES if m != "occupancy"},
-                                           **_RELATIVE}  # occupancy: neither way is better
+#: Occupancy, containment and bot escalation are shares that are neither better higher nor
+#: lower (sim/compare/paired.py): no margin.
+_UNDIRECTED = ("occupancy", "containment_rate", "bot_escalation_rate")
+DEFAULT_MARGINS: dict[str, float | str] = {**{m: 0.01 for m in SHARES if m not in _UNDIRECTED},
+                                           **_RELATIVE}
 
 
 class MarginError(ValueError):

@@ -32,17 +32,20 @@ from .margins import absolute, margins as default_margins, verdict
 from .settings import parse_setting, same_value, varying
 from .treatment import NEUTRAL_KEYS, Treatment, choose_treatment, pairable
 
-_HIGHER = ("service_level", "journey_resolution_rate")
+_HIGHER = ("service_level", "journey_resolution_rate", "discovered_share")
 _LOWER = ("mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
           "dissatisfaction_rate", "dissatisfaction_index", "expectation_violation_rate",
           "forced_switch_rate", "public_exposure", "pileons_per_complaint", "frac_delayed",
           "agent_hours", "journey_resolution_p50_min", "journey_resolution_p90_min",
           "journey_dissatisfaction_rate", "forced_switches_per_journey",
           "contacts_per_resolution", "paid_hours", "fte", "cost", "cost_per_contact",
-          "cost_per_resolution")
+          "cost_per_resolution", "false_containment_rate", "time_to_discovery_min")
 # Counts rise with volume (pile-ons, retrials, a longer horizon): more answered contacts can
 # mean more contacts, not better service; their rates (abandon_rate...) carry the verdict.
-_NONE = ("arrivals", "answered", "abandoned", "occupancy", "in_system_at_end")
+# A front door that contains more is not better in itself (false containment counts
+# against it); its escalations are where its customers go.
+_NONE = ("arrivals", "answered", "abandoned", "occupancy", "in_system_at_end",
+         "containment_rate", "bot_escalation_rate")
 #: Metric -> +1 (higher is better), -1 (lower is better) or 0 (no direction).
 DIRECTIONS: dict[str, int] = {**{m: 1 for m in _HIGHER}, **{m: -1 for m in _LOWER},
                               **{m: 0 for m in _NONE}}

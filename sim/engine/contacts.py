@@ -20,8 +20,12 @@ from ..customers import ATTRIBUTES, Customers, threads
 
 #: Life of a contact. Only contacts that arrived exist; a potential pile-on whose parent was
 #: answered first never becomes one.
-WAITING, SERVING, ABANDONED, DONE, ESCALATED, AWAY = range(6)
-STATES = ("waiting", "serving", "abandoned", "done", "escalated", "away")
+#: ``self_service``: with the channel's front door (:mod:`sim.selfservice`); ``unhelped``:
+#: ended by the front door without being helped (false containment); ``unseen``: a public
+#: post that does not tag the brand, not yet found by its listening (:mod:`sim.listening`).
+WAITING, SERVING, ABANDONED, DONE, ESCALATED, AWAY, SELF_SERVICE, UNHELPED, UNSEEN = range(9)
+STATES = ("waiting", "serving", "abandoned", "done", "escalated", "away", "self_service",
+          "unhelped", "unseen")
 
 
 class ContactTable:
@@ -126,7 +130,8 @@ class Contact:
 
     __slots__ = ("id", "channel", "arrival_min", "handle_min", "patience_min", "journey",
                  "origin", "table", "state", "first_response_min", "left_min", "pool", "agent",
-                 "replies_left", "slot_since", "held_min", "pileons", "forced", "silent")
+                 "replies_left", "slot_since", "held_min", "pileons", "forced", "silent",
+                 "door", "found_min")
 
     def __init__(self, table: ContactTable, id: int, channel: int, arrival_min: float,
                  handle_min: float, patience_min: float, journey: int, origin: int) -> None:
@@ -149,6 +154,8 @@ class Contact:
         self.pileons = 0    # pile-ons it caused
         self.forced = False  # told to switch channel
         self.silent = False  # abandoned without telling: still queued until found
+        self.door = 0  # what a self-service front door did (sim.selfservice.OUTCOMES)
+        self.found_min = math.nan  # when the listening found it (untagged posts only)
 
     def __repr__(self) -> str:
         return (f"Contact(id={self.id}, channel={self.channel}, "

@@ -17,13 +17,16 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ..errors import InvalidValue
-from ..customers import ESCALATION, ORIGINS, Customers, draw_attributes, pileons
+from .. import selfservice
+from ..customers import ESCALATION, ORIGINS, SELF_SERVICE, Customers, draw_attributes, pileons
 from ..policies.base import (AgentSelection, ContractError, EscalationPolicy, Routing,
                              Staffing)
 from ..rng import Streams
 from ..scenario import Scenario
 from .clock import Clock, at
-from .contacts import ABANDONED, DONE, ESCALATED, WAITING, Contact, ContactTable
+from .contacts import (ABANDONED, DONE, ESCALATED, UNHELPED, UNSEEN, WAITING, Contact,
+                       ContactTable)
+from .contacts import SELF_SERVICE as WITH_DOOR
 from .dispatch import Dispatcher
 from .followups import after_failure, carried_over
 from .recorder import Discard, Recorder, RecordSink
@@ -108,6 +111,8 @@ class Model:
         self._kids_created: dict[int, list[int]] = {}
         self._overdue_after = [c.switch.after_min if c.switch else None
                                for c in scenario.channels]
+        self._doors = [c.self_service for c in scenario.channels]
+        self._listened = [c.listening is not None for c in scenario.channels]
         # Overflow: pools that take a channel only after a wait; re-offer when it elapses.
         self._wakeups = [sorted({p.delay[c] for p in scenario.pools if p.delay.get(c, 0) > 0})
                          for c in names]
@@ -209,6 +214,9 @@ class Model:
     def _arrive(self, c: Contact) -> None:
         env = self.env
         k = c.channel
+        if self._doors[k] is not None and c.origin != SELF_SERVICE:
+            self._enter_door(c)
+            return
         if c.id in self._kid_ranges or c.id in self._kids_created:
             for kid in self._kids(c.id):
                 at(env, self.table.get("arrival_min", kid) - env.now, self._pile_on, kid)
@@ -216,6 +224,27 @@ class Model:
         if after is not None:
             at(env, after, self._overdue, c)
         self.live[c.id] = c
+        if self._listened[k] and self.table.get("untagged", c.id):
+            # Public and unanswered from now (pile-ons and exposure run), but in no queue
+            # until the listening finds it, if it ever does.
+            c.state = UNSEEN
+            found = self.table.get("discovery_min", c.id)
+            if found < math.inf:
+                at(env, found, self._found, c)
+            return
+        self._join(c)
+
+    def _found(self, c: Contact) -> None:
+        """The listening found the untagged post ``c``: it joins its channel's queue."""
+        if c.state != UNSEEN:
+            return  # it left meanwhile
+        c.state = WAITING
+        c.found_min = self.env.now
+        self._join(c)
+
+    def _join(self, c: Contact) -> None:
+        """``c`` joins its channel's queue: taken at once if an agent may, else it waits."""
+        env, k = self.env, c.channel
         self.dispatch.push(c)
         self.dispatch.offer(k)
         if c.state == WAITING:
@@ -223,6 +252,34 @@ class Model:
                 at(env, c.patience_min, self._abandon, c)
             for delay in self._wakeups[k]:
                 at(env, delay, self._reoffer, k)
+
+    def _enter_door(self, c: Contact) -> None:
+        """``c`` meets its channel's self-service front door (sim/selfservice.py): no agent,
+        no queue, no patience clock until it is over."""
+        c.state = WITH_DOOR
+        c.door = selfservice.IN_PROGRESS
+        self.live[c.id] = c
+        at(self.env, self.table.get("bot_min", c.id), self._leave_door, c)
+
+    def _leave_door(self, c: Contact) -> None:
+        """The front door is done with ``c``: contained, escalated to the queue (a new
+        contact of the journey, now), or abandoned."""
+        k = c.channel
+        door = self._doors[k]
+        c.door = outcome = door.outcome(self.table.get("bot_u", c.id),
+                                        self.table.get("needs_secure", c.id))
+        c.left_min = self.env.now
+        del self.live[c.id]
+        if outcome == selfservice.ESCALATED:
+            c.state = ESCALATED
+            self._spawn(c, self.scenario.channels[k].name, SELF_SERVICE, 0.0,
+                        door.handle_factor)
+        elif outcome == selfservice.CONTAINED:
+            c.state = DONE
+        else:  # abandoned, or contained without being helped: back as after a failure
+            c.state = ABANDONED if outcome == selfservice.ABANDONED else UNHELPED
+            self._follow_up(c, abandoned=True)
+        self._leave(c)
 
     def _pile_on(self, kid: int) -> None:
         """A potential pile-on's moment: it is posted if its parent is still unanswered."""
@@ -294,9 +351,11 @@ class Model:
         else:
             self.recorder.finished(c)
 
-    def _spawn(self, parent: Contact, channel: str, origin: int, delay_min: float) -> None:
+    def _spawn(self, parent: Contact, channel: str, origin: int, delay_min: float,
+               handle_factor: float = 1.0) -> None:
         """Create a follow-up contact of ``parent``'s journey in ``channel``, arriving
-        ``delay_min`` from now, with the potential pile-ons it may cause."""
+        ``delay_min`` from now, with the potential pile-ons it may cause (its handle time
+        times ``handle_factor``)."""
         if channel not in self._channel_index:
             raise ContractError("escalation", self.escalation,
                                 f"escalated to {channel!r}, which is not a channel")
@@ -310,6 +369,8 @@ class Model:
                draw_attributes(ch, k, self.streams, 1, self._extra, f"/{how}").items()}
         row.update(carried_over(origin, lambda name: getattr(parent, name)))
         row.update(arrival_min=now + delay_min, origin=origin, parent=-1)
+        if handle_factor != 1.0:
+            row["handle_min"] *= handle_factor
         i = self.table.add(row)
         if ch.pileon is not None and row["negative"]:
             new = pileons(ch, k, self.streams, np.array([i]), np.array([row["arrival_min"]]),

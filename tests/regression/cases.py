@@ -2,8 +2,8 @@
 
 Each case is a list of overrides of ``python -m sim``: the default study (shortened), every
 option of every policy group on the default study, and the model's less common paths
-(threaded conversations, incidents, the teaching scenario with abandonment, reputation
-weighting, most-proficient agent selection).
+(threaded conversations, incidents, self-service front doors, listening for untagged posts,
+the teaching scenario with abandonment, reputation weighting, most-proficient agent selection).
 """
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ CASES: dict[str, list[str]] = {
                   *SHORT],
     "reputation": ["routing=cmu", "routing.reputation=true", *SHORT],
     "most-proficient": ["routing=blended", "routing/agent_selection=most_proficient", *SHORT],
+    "self-service": ["scenario.channels.chat.self_service.enabled=true",
+                     "scenario.channels.messages.self_service.enabled=true",
+                     "scenario.channels.messages.self_service.context=false",
+                     "scenario.channels.phone.self_service.enabled=true", *SHORT],
+    "listening": ["scenario.channels.twitter.listening.enabled=true",
+                  "scenario.channels.facebook.listening.enabled=true",
+                  "scenario.channels.facebook.listening.coverage=0.5", *SHORT],
     "erlang-a": ["scenario=erlang", "scenario.agents=10", "scenario.mean_patience_min=5",
                  "run.horizon=3d", "run.warmup=6h", "run.replications=2"],
 }
