@@ -77,12 +77,13 @@ def paired(policy: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
 
 
 def switched(results: Path | str, switch: str, context: Sequence[str],
-             shown: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
+             shown: Sequence[tuple[str, str, float]], off: str = "false",
+             on: str = "true") -> pd.DataFrame:
     """A feature switched on against off, at each value of the swept ``context`` keys.
 
-    ``switch`` is a ``...enabled`` key swept false/true; the jobs with it off at every
-    context value are the same customers and results, each the baseline of the jobs with
-    it on at the same values. ``shown``: (per-replication column ``<channel>.<metric>``,
+    ``switch`` is a key swept between ``off`` and ``on`` (an ``...enabled`` key, or a
+    policy); the job with it off at each context value is the baseline of the job with it
+    on at the same values (an unused context key gives the same customers and results). ``shown``: (per-replication column ``<channel>.<metric>``,
     label, scale). One row per job with the feature on and per shown column: its context
     values, ``diff`` (on - off, paired over replications, scaled) with ``lo``, ``hi``, and
     both means (``on``, ``off``).
@@ -90,21 +91,37 @@ def switched(results: Path | str, switch: str, context: Sequence[str],
     setting = lambda job, key: str(job.setting(key)).lower()  # noqa: E731
     done = jobs(results)
     columns = [c for c, _, _ in shown]
-    off = {tuple(setting(j, k) for k in context): per_replication(j)[columns]
-           for j in done if setting(j, switch) == "false"}
+    baseline = {tuple(setting(j, k) for k in context): per_replication(j)[columns]
+                for j in done if setting(j, switch) == off}
     rows = []
     for job in done:
-        if setting(job, switch) != "true":
+        if setting(job, switch) != on:
             continue
         where = tuple(setting(job, k) for k in context)
-        on = per_replication(job)[columns]
-        diff = paired(on, off[where])
+        treated = per_replication(job)[columns]
+        diff = paired(treated, baseline[where])
         for (col, label, scale), (_, d) in zip(shown, diff.iterrows()):
             rows.append({**dict(zip(context, where)), "metric": label,
                          "diff": d["mean"] * scale, "lo": d["ci_low"] * scale,
-                         "hi": d["ci_high"] * scale, "on": float(on[col].mean()) * scale,
-                         "off": float(off[where][col].mean()) * scale})
+                         "hi": d["ci_high"] * scale, "on": float(treated[col].mean()) * scale,
+                         "off": float(baseline[where][col].mean()) * scale})
     return pd.DataFrame(rows)
+
+
+def finish(fig, table: pd.DataFrame, here: Path, name: str, digits: int = 4) -> pd.DataFrame:
+    """Save ``fig`` as ``figures/<name>.png`` next to the study's script (``here``) and
+    print ``table`` with ``digits`` significant digits; returns the table."""
+    (here / "figures").mkdir(exist_ok=True)
+    fig.savefig(here / "figures" / f"{name}.png", dpi=110)
+    pd.set_option("display.width", 180)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.{digits}g}"))
+    return table
+
+
+def results_dir(here: Path, argv: Sequence[str]) -> Path:
+    """The study's results directory: the command line's, else
+    ``results/experiments/<study>`` of the repository."""
+    return Path(argv[1]) if len(argv) > 1 else here.parents[1] / "results" / "experiments" / here.name
 
 
 def fmt(mean: float, lo: float, hi: float, digits: int = 3) -> str:

@@ -75,6 +75,41 @@ class Attribute:
     neutral: float = 0.0
 
 
+def _constant(value: float, n: int) -> np.ndarray:
+    """``n`` copies of ``value`` as a read-only view of one number: an attribute a
+    channel does not use (no reach, no front door...) costs no memory a contact."""
+    return np.broadcast_to(np.asarray(value), (n,))
+
+
+def _column(values: np.ndarray, dtype: str, n: int) -> np.ndarray:
+    """``values`` as a column of ``dtype``; a constant (:func:`_constant`) stays a view."""
+    values = np.asarray(values)
+    if values.ndim == 1 and values.strides == (0,):
+        return np.broadcast_to(np.full(1, values[0] if n else 0, dtype), (n,))
+    return np.asarray(values, dtype)
+
+
+def constant_value(column: np.ndarray) -> object | None:
+    """The value of a constant column (:func:`_constant`; empty counts as any), else None."""
+    if column.ndim != 1 or column.strides != (0,):
+        return None
+    return column[0].item() if len(column) else _ANY
+
+
+_ANY = object()  # the "value" of an empty constant column: merges with any other
+
+
+def merge(columns: list[np.ndarray]) -> np.ndarray:
+    """``np.concatenate(columns)``, but the same constant in every part stays a view."""
+    values = [constant_value(c) for c in columns]
+    known = [v for v in values if v is not _ANY]
+    if None not in values and len(set(map(repr, known))) <= 1:
+        total = sum(len(c) for c in columns)
+        dtype = np.result_type(*columns)
+        return np.broadcast_to(np.full(1, known[0] if known else 0, dtype), (total,))
+    return np.concatenate(columns)
+
+
 def _duration(what: str) -> Draw:
     return lambda ch, s, n: getattr(ch, what).sample(s(what), n)
 
@@ -82,12 +117,14 @@ def _duration(what: str) -> Draw:
 def _optional(what: str, default: float) -> Draw:
     def draw(ch: "Channel", s, n: int) -> np.ndarray:
         dist = getattr(ch, what)
-        return dist.sample(s(what), n) if dist is not None else np.full(n, default)
+        return dist.sample(s(what), n) if dist is not None else _constant(default, n)
     return draw
 
 
 def _share(what: str, stream: str) -> Draw:
-    return lambda ch, s, n: s(stream).random(n) < getattr(ch, what)
+    # A share of 0 draws nothing (its own stream: no other number moves) and is all False.
+    return lambda ch, s, n: (s(stream).random(n) < getattr(ch, what) if getattr(ch, what) > 0
+                             else _constant(False, n))
 
 
 def _uniform(stream: str) -> Draw:
@@ -97,26 +134,31 @@ def _uniform(stream: str) -> Draw:
 def _bot_duration(ch: "Channel", s, n: int) -> np.ndarray:
     """Minutes with the channel's front door (0 without one: nothing is drawn)."""
     door = ch.self_service
-    return door.duration.sample(s("self_service"), n) if door is not None else np.zeros(n)
+    return door.duration.sample(s("self_service"), n) if door is not None else _constant(0.0, n)
 
 
 def _untagged(ch: "Channel", s, n: int) -> np.ndarray:
     """Posts that do not tag the brand (only where the channel's listening is modelled)."""
     ear = ch.listening
-    return s("untagged").random(n) < ear.untagged if ear is not None else np.zeros(n, bool)
+    return s("untagged").random(n) < ear.untagged if ear is not None else _constant(False, n)
 
 
 def _discovery(ch: "Channel", s, n: int) -> np.ndarray:
     """Minutes from posting until the listening finds an untagged post (inf: never)."""
     ear = ch.listening
     if ear is None:
-        return np.zeros(n)
+        return _constant(0.0, n)
     found = s("listening_coverage").random(n) < ear.coverage
     return np.where(found, ear.delay.sample(s("listening"), n), np.inf)
 
 
+def _advocate_uniform(ch: "Channel", s, n: int) -> np.ndarray:
+    return s("advocacy").random(n) if ch.advocacy is not None else _constant(1.0, n)
+
+
 def _bot_uniform(ch: "Channel", s, n: int) -> np.ndarray:
-    return s("self_service_outcome").random(n) if ch.self_service is not None else np.ones(n)
+    return (s("self_service_outcome").random(n) if ch.self_service is not None
+            else _constant(1.0, n))
 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
@@ -146,6 +188,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               "a public post that does not tag the brand: seen only when found (sim/listening.py)"),
     Attribute("discovery_min", "f4", _discovery, False, (),
               "minutes from posting until the listening finds an untagged post (inf: never)"),
+    Attribute("advocate_u", "f4", _advocate_uniform, False, (),
+              "uniform(0, 1): a complaint answered in time makes an advocate when < the "
+              "channel's advocacy probability (sim/advocacy.py)", 1.0),
     Attribute("bot_min", "f4", _bot_duration, False, (),
               "minutes with the channel's self-service front door, if it has one"),
     Attribute("bot_u", "f4", _bot_uniform, False, (),
@@ -231,7 +276,7 @@ def draw_attributes(channel: Channel, k: int, streams: Streams, n: int, extra: i
     """
     s = lambda what: streams(f"{what}/{channel.name}{suffix}")
     out = {"channel": np.full(n, k, dtype=np.int16)}
-    out.update({a.name: np.asarray(a.draw(channel, s, n), a.dtype) for a in ATTRIBUTES})
+    out.update({a.name: _column(a.draw(channel, s, n), a.dtype, n) for a in ATTRIBUTES})
     out["think_min"] = _think(channel, s, n, extra)
     return out
 
@@ -267,8 +312,8 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
     in_order = is_identity(order)
     cols = {}
     for name in list(parts[0]):
-        merged = np.concatenate([p.pop(name) for p in parts])
-        cols[name] = merged if in_order else merged[order]
+        merged = merge([p.pop(name) for p in parts])
+        cols[name] = merged if in_order or constant_value(merged) is not None else merged[order]
         del merged
     del parts
     cols["origin"] = np.zeros(n_roots, np.int8)
@@ -280,7 +325,7 @@ def draw_customers(scenario: Scenario, streams: Streams, horizon_min: float) -> 
         new = pileons(ch, k, streams, complaints, cols["arrival_min"][complaints],
                       cols["reach"][complaints], len(cols["arrival_min"]), horizon_min, extra)
         for name, v in new.items():
-            cols[name] = np.concatenate([cols[name], v])
+            cols[name] = merge([cols[name], v])
     return Customers(cols["arrival_min"], cols["channel"],
                      {a.name: cols[a.name] for a in ATTRIBUTES},
                      cols["think_min"], cols["origin"], cols["parent"], n_roots)

@@ -37,9 +37,15 @@ SELF_SERVICE_METRICS = ("containment_rate", "bot_escalation_rate", "false_contai
 #: posts that do not tag the brand, the share found by the end of the run, and the mean
 #: minutes from posting to discovery of those found.
 LISTENING_METRICS = ("discovered_share", "time_to_discovery_min")
+#: Summary metric of advocacy (:mod:`sim.advocacy`), in scenarios with it: advocates per
+#: original public complaint.
+ADVOCACY_METRICS = ("advocates_per_complaint",)
+#: Metrics >= 0 unless a term can make them negative (advocates count against the index):
+#: their interval is cut at 0 only when every replication's value is >= 0.
+_SIGNED = ("dissatisfaction_index",)
 #: Every summary metric, in the order they are reported.
 METRICS = (CONTACT_METRICS + JOURNEY_METRICS + MONEY_METRICS + SELF_SERVICE_METRICS
-           + LISTENING_METRICS)
+           + LISTENING_METRICS + ADVOCACY_METRICS)
 #: Metrics of a channel that are a share of pooled staff time handed out by busy time
 #: (:func:`channel_agent_minutes`): a pooled team's hours are not any channel's, so a
 #: comparison gives them no per-channel verdict, only the ``all`` row's.
@@ -154,6 +160,8 @@ def summary_ci(values: Iterable[float], metric: str,
     """
     bounds = BOUNDS.get(metric, _OPEN)
     x = np.asarray([v for v in values if not math.isnan(v)], dtype=float)
+    if metric in _SIGNED and np.any(x < 0):
+        bounds = _OPEN
     if metric in SHARES or len(x) < COX_FROM or not np.all(x > 0):
         return mean_ci(x, level, bounds)
     n, m = len(x), float(x.mean())
@@ -321,8 +329,7 @@ _ALL = "all"  # the summary's row for every channel together
 _REPLICATION_COLUMNS = ("channel", "warmup", "answered", "wait_min", "waited_min", "public",
                         "origin", "negative", "abandoned", "target_min", "dissatisfied",
                         "expectation_violated", "forced_switch", "public_exposure",
-                        "dissatisfaction_index", "in_system_at_end", "self_service",
-                        "untagged", "arrival_min", "discovered_min")
+                        "dissatisfaction_index", "in_system_at_end")
 
 
 def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float],
@@ -377,7 +384,8 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
                         serving: dict[str, list[str]], window: tuple[float, float],
                         pay: Mapping[str, tuple[float, float]] | None = None,
                         fte_hours_per_week: float = FTE_HOURS_PER_WEEK,
-                        front_doors: bool = False, listening: bool = False) -> pd.DataFrame:
+                        front_doors: bool = False, listening: bool = False,
+                        advocacy: bool = False) -> pd.DataFrame:
     """Metrics of one replication: long table ``channel, metric, value``.
 
     With self-service front doors (``front_doors``), the contacts a front door handled
@@ -409,10 +417,15 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
         Whether some channel of the scenario has a self-service front door.
     listening : bool
         Whether some channel's listening is modelled (:data:`LISTENING_METRICS` are added).
+    advocacy : bool
+        Whether some channel's complaints can make advocates (:data:`ADVOCACY_METRICS`).
     """
     edges = np.asarray(window, float)
     # Only the columns read, so that the row selections below copy those and no more.
-    c = contacts[[n for n in _REPLICATION_COLUMNS if n in contacts]]
+    read = [*_REPLICATION_COLUMNS, *(("self_service",) if front_doors else ()),
+            *(("untagged", "arrival_min", "discovered_min") if listening else ()),
+            *(("advocate",) if advocacy else ())]
+    c = contacts[[n for n in read if n in contacts]]
     if c["warmup"].any():
         c = c[~c["warmup"].to_numpy()]
     rows = []
@@ -470,6 +483,10 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
             rows += [(name, m, v) for m, v in _door_rates(door[met]).items()]
         if listening:
             rows += [(name, m, v) for m, v in _discovery(g).items()]
+        if advocacy:
+            advocates = int(g["advocate"].to_numpy(bool).sum())
+            rows.append((name, "advocates_per_complaint",
+                         advocates / complaints if complaints else math.nan))
         if pay is not None:
             minutes = {p: sum(v for (ch, pp), v in by_pool.items() if pp == p
                               and (name is _ALL or ch == name)) for p in pools}

@@ -37,7 +37,21 @@ ANALYSIS = ("replication", "contact_id", "journey_id", "channel", "origin", "arr
             "wait_min", "waited_min", "answered", "abandoned", "resolved_min", "target_min",
             "public", "negative", "forced_switch", "public_exposure", "in_system_at_end",
             "expectation_violated", "dissatisfied", "dissatisfaction_cause",
-            "dissatisfaction_index", "warmup", "self_service", "untagged", "discovered_min")
+            "dissatisfaction_index", "warmup")
+#: What the metrics and journeys read of each optional feature, kept only in scenarios that
+#: have it (a few bytes a contact each: the peak memory of a long run).
+_FEATURE_ANALYSIS = (("self_service", ("self_service",)),
+                     ("listening", ("untagged", "discovered_min")),
+                     ("advocacy", ("advocate",)))
+
+
+def analysis_columns(scenario: Scenario) -> tuple[str, ...]:
+    """:data:`ANALYSIS` and the columns of the optional features ``scenario`` uses."""
+    extra = [c for feature, cols in _FEATURE_ANALYSIS
+             if any(getattr(ch, feature) is not None for ch in scenario.channels) for c in cols]
+    return (*ANALYSIS, *extra)
+
+
 #: Segment columns kept in memory when the full table streams to disk (occupancy and the
 #: agent-hours of each channel are computed from them).
 SEGMENT_ANALYSIS = ("replication", "pool", "channel", "start_min", "end_min", "share")
@@ -59,7 +73,9 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
     did with the contact (:data:`sim.selfservice.OUTCOMES`), ``self_service_min`` how long
     it took (0 for contacts that met none); ``discovered_min`` when the listening found an
     ``untagged`` public post (NaN for tagged posts and those never found,
-    :mod:`sim.listening`). An untagged post not yet found counts as waiting.
+    :mod:`sim.listening`). An untagged post not yet found counts as waiting. ``advocate``:
+    the contact made its author an advocate (:mod:`sim.advocacy`), whose positive post the
+    index subtracts as exposure.
     """
     c = raw
     state = c["state"]
@@ -72,8 +88,11 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
     waited_so_far = np.where(waiting_at_end, end_min - arrival, wait)
     targets = np.array([ch.target_min for ch in scenario.channels])[channel]
     public = np.array([ch.public for ch in scenario.channels])[channel]
-    # A public post stays visible, unanswered, until someone answers (or the run ends).
-    exposure = np.where(public, c["reach"] * (np.where(answered, first, end_min) - arrival),
+    # A public post stays visible, unanswered, until someone answers (or the run ends); an
+    # answer given and settled in public publicises it a while longer (reply_exposure_min).
+    bump = np.array([ch.reply_exposure_min for ch in scenario.channels])[channel]
+    exposure = np.where(public, c["reach"] * (np.where(answered, first, end_min) - arrival
+                                              + np.where(answered & (state == DONE), bump, 0.0)),
                         0.0)
     scoring = scenario.dissatisfaction
     upset = c["forced"] & (c["upset_u"].astype(float) < scoring.forced_switch)
@@ -87,8 +106,13 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
     cause = np.select([abandoned, upset, unhelped, late, repeated], [1, 2, 4, 3, 5],
                       0).astype(np.int8)
     weights = np.array([0.0] + [scoring.weights[k] for k in CAUSES])
+    advocate = _advocates(c, scenario, answered, wait, public)
+    reach_min = np.array([ch.advocacy.reach_min if ch.advocacy else 0.0
+                          for ch in scenario.channels])[channel]
+    # An advocate's positive post is exposure that counts for the brand (sim/advocacy.py).
+    praise = np.where(advocate, c["reach"] * reach_min, 0.0)
     index = (weights[cause] + scoring.pileon_weight * c["pileons"]
-             + scoring.exposure_weight * exposure / 60_000.0)
+             + scoring.exposure_weight * (exposure - praise) / 60_000.0)
     in_system = np.isin(state, IN_SYSTEM)
     served = answered & ~in_system
     held = c["held_min"]
@@ -132,8 +156,27 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
         "self_service_min": np.where(door == NO_DOOR, 0.0,
                                      np.where(door == IN_PROGRESS, end_min, left) - arrival),
         "discovered_min": c["found_min"],
+        "advocate": advocate,
     })
     return out
+
+
+def _advocates(c: Mapping[str, np.ndarray], scenario: Scenario, answered: np.ndarray,
+               wait: np.ndarray, public: np.ndarray) -> np.ndarray:
+    """Which contacts made their authors advocates: public complaints (not pile-ons)
+    answered within their channel's advocacy time, then resolved there or taken on without
+    being forced elsewhere, whose ``advocate_u`` falls under its probability."""
+    ears = [ch.advocacy for ch in scenario.channels]
+    if not any(ears):
+        return np.zeros(len(answered), bool)
+    channel = c["channel"]
+    p = np.array([a.probability if a else 0.0 for a in ears])[channel]
+    within = np.array([a.within_min if a else 0.0 for a in ears])[channel]
+    state = c["state"]
+    kept_on = (state == DONE) | ((state == STATES.index("escalated")) & ~c["forced"])
+    complaint = public & c["negative"] & (c["origin"] != ORIGINS.index("pileon"))
+    in_time = answered & (np.nan_to_num(wait, nan=np.inf) <= within)
+    return complaint & in_time & kept_on & (c["advocate_u"].astype(float) < p)
 
 
 #: Categorical columns of the contact table: codes in the engine, labels for users.
@@ -148,7 +191,8 @@ CONTACT_COLUMNS = ("replication", "contact_id", "journey_id", "thread_id", "chan
                    "negative", "needs_secure", "forced_switch", "pileons", "public_exposure",
                    "in_system_at_end", "expectation_violated", "dissatisfied",
                    "dissatisfaction_cause", "dissatisfaction_index", "warmup",
-                   "self_service", "self_service_min", "untagged", "discovered_min")
+                   "self_service", "self_service_min", "untagged", "discovered_min",
+                   "advocate")
 
 
 def _ordered(columns: Mapping[str, np.ndarray]) -> list[str]:
@@ -329,6 +373,7 @@ class Collector:
         # the last row, for no pool, 0): its weight in occupancy.
         self._share = np.array([[p.share(c) for c in self._channels] for p in scenario.pools]
                                + [[0.0] * len(self._channels)])
+        self._analysis = analysis_columns(scenario)
         self._contacts: list[dict[str, np.ndarray]] = []
         self._segments: list[dict[str, np.ndarray]] = []
         self.staffing: pd.DataFrame | None = None
@@ -336,7 +381,7 @@ class Collector:
     def contacts(self, chunk: dict[str, np.ndarray], end_min: float) -> None:
         cols = contact_columns(chunk, self.scenario, self.replication, self.warmup_min, end_min)
         if self.writer is not None:
-            kept = {n: cols[n] for n in ANALYSIS}
+            kept = {n: cols[n] for n in self._analysis}
             self.writer.append("contacts", {n: cols[n] for n in _ordered(cols)}, self._cats)
             cols = kept
         self._contacts.append(cols)
@@ -479,6 +524,7 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
         "forced_switches": reduce(np.add, sorted_("forced_switch", bool).astype(np.int64)),
         "dissatisfied": dissatisfied,
         "warmup": sorted_("warmup", bool)[starts],
-        **({"self_service": contacts["self_service"].iloc[order[starts]].reset_index(drop=True)
-            .array} if "self_service" in contacts else {}),
+        "self_service": (contacts["self_service"].iloc[order[starts]].reset_index(drop=True)
+                         .array if "self_service" in contacts else  # no front door: none
+                         pd.Categorical.from_codes(np.zeros(len(starts), np.int8), OUTCOMES)),
     })

@@ -159,7 +159,8 @@ def run_replication(setup: Setup, replication: int,
                                           (spec.warmup_min, spec.horizon_min), pay,
                                           scenario.fte_hours_per_week,
                                           any(c.self_service for c in scenario.channels),
-                                          any(c.listening for c in scenario.channels))
+                                          any(c.listening for c in scenario.channels),
+                                          any(c.advocacy for c in scenario.channels))
     per_rep.insert(0, "replication", replication)
     return contacts, staffing, segments, ivals, per_rep
 

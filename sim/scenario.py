@@ -16,6 +16,7 @@ from .behaviour import Dissatisfaction, Retrial, Switch
 from .distributions import Distribution
 from .errors import InvalidValue
 from .pileons import PileOn
+from .advocacy import Advocacy
 from .listening import Listening
 from .selfservice import SelfService
 
@@ -89,6 +90,13 @@ class Channel:
         Public channels: a share of posts does not tag the brand and joins the queue only
         when the brand's listening finds it (:mod:`sim.listening`); None: every post is
         seen at once.
+    advocacy : Advocacy or None
+        Public channels: complaints answered fast may make their authors advocates
+        (:mod:`sim.advocacy`); None: never.
+    reply_exposure_min : float
+        Public channels: a complaint answered and resolved in public draws this many more
+        minutes of its author's reach in exposure (the answer publicises it); one taken
+        private (:class:`sim.policies.escalation.TakePrivate`) does not. 0: none.
     """
 
     name: str
@@ -112,6 +120,8 @@ class Channel:
     silent_notice_min: float = 1.0
     self_service: SelfService | None = None
     listening: Listening | None = None
+    advocacy: Advocacy | None = None
+    reply_exposure_min: float = 0.0
 
     def __post_init__(self) -> None:
         bad = lambda field, value, valid: InvalidValue(field, value, valid)  # noqa: E731
@@ -162,6 +172,14 @@ class Channel:
         if self.self_service is not None and self.public:
             raise bad("self_service.enabled", True, "is for private channels: a public "
                       "post is seen before anyone can put a bot in front of it")
+        if not (_real(self.reply_exposure_min) and self.reply_exposure_min >= 0):
+            raise bad("reply_exposure_min", self.reply_exposure_min, "must be >= 0 (minutes)")
+        if self.reply_exposure_min > 0 and not self.public:
+            raise bad("reply_exposure_min", self.reply_exposure_min, "is for public channels: "
+                      "a private answer publicises nothing")
+        if self.advocacy is not None and not self.public:
+            raise bad("advocacy.enabled", True, "is for public channels: an advocate is a "
+                      "complaint answered in public")
         if self.listening is not None and not self.public:
             raise bad("listening.enabled", True, "is for public channels: a private message "
                       "always reaches the brand")

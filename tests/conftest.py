@@ -87,3 +87,28 @@ def run_command(tmp_path: Path, module: str, *overrides: str,
     return subprocess.run(
         [sys.executable, "-m", module, f"hydra.run.dir={tmp_path / name}", *overrides],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+
+
+def public_posts(agents: int = 3, days: float = 4, drain_days: float = 1, seed: int = 1,
+                 replications: int = 2, **channel: object) -> Results:
+    """Simulate a public complaints channel "posts" (30 posts/h, 5-min replies, reach
+    exponential with mean 100, every post a complaint) with extra Channel fields
+    ``channel`` (a pile-on, listening, advocacy...), one pool of ``agents``."""
+    from sim import distributions  # noqa: PLC0415
+    from sim.arrivals import ProfiledPoisson  # noqa: PLC0415
+    from sim.policies import Spec  # noqa: PLC0415
+    from sim.policies.escalation import NoEscalation  # noqa: PLC0415
+    from sim.policies.routing import FCFS  # noqa: PLC0415
+    from sim.policies.staffing import Fixed  # noqa: PLC0415
+    from sim.replications import RunSpec, Setup, run_replications  # noqa: PLC0415
+    from sim.scenario import Channel, Mode, Pool, Scenario  # noqa: PLC0415
+
+    posts = Channel(name="posts", mode=Mode.ASYNC, target_min=60.0,
+                    arrivals=ProfiledPoisson(30.0), handle=distributions.Exponential(5.0),
+                    expectation=distributions.Exponential(60.0), public=True,
+                    reach=distributions.Exponential(100.0), negative_share=1.0, **channel)
+    scenario = Scenario(channels=(posts,), pools=(Pool("team", {"posts": 1.0}, agents=agents),))
+    return run_replications(Setup(
+        scenario=scenario, routing=FCFS, staffing=Spec(Fixed), escalation=NoEscalation,
+        run=RunSpec(horizon_min=days * 1440.0, drain_min=drain_days * 1440.0,
+                    replications=replications, seed=seed)))

@@ -14,33 +14,17 @@ from sim import api, distributions
 from sim.errors import InvalidValue
 from sim.listening import Listening
 from sim.pileons import PileOn
-from sim.replications import Results, RunSpec, Setup, run_replications
-from sim.scenario import Channel, Mode, Pool, Scenario
-from sim.arrivals import ProfiledPoisson
-from sim.policies import Spec
-from sim.policies.escalation import NoEscalation
-from sim.policies.routing import FCFS
-from sim.policies.staffing import Fixed
+from sim.replications import Results
 
-from .conftest import assert_config_error
+from .conftest import assert_config_error, public_posts
 
 HOUR, DAY = 60.0, 1440.0
 
 
-def _run(ear: Listening, *, branching: float = 0.0, agents: int = 3, days: float = 4,
-         drain_days: float = 1, seed: int = 1) -> Results:
+def _run(ear: Listening, *, branching: float = 0.0, **run: object) -> Results:
     """A public complaints channel (30 posts/h, 5-min replies) behind ``ear``."""
-    posts = Channel(name="posts", mode=Mode.ASYNC, target_min=HOUR,
-                    arrivals=ProfiledPoisson(30.0),
-                    handle=distributions.Exponential(5.0),
-                    expectation=distributions.Exponential(HOUR), public=True,
-                    reach=distributions.Exponential(100.0), negative_share=1.0,
-                    pileon=PileOn(branching, HOUR, 0.0) if branching else None, listening=ear)
-    scenario = Scenario(channels=(posts,), pools=(Pool("team", {"posts": 1.0}, agents=agents),))
-    setup = Setup(scenario=scenario, routing=FCFS, staffing=Spec(Fixed), escalation=NoEscalation,
-                  run=RunSpec(horizon_min=days * DAY, drain_min=drain_days * DAY,
-                              replications=2, seed=seed))
-    return run_replications(setup)
+    return public_posts(listening=ear, **run,
+                        pileon=PileOn(branching, HOUR, 0.0) if branching else None)
 
 
 EAR = Listening(untagged=0.4, delay=distributions.Deterministic(30.0), coverage=0.6)

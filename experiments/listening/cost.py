@@ -68,13 +68,8 @@ def main(results: Path) -> pd.DataFrame:
     axes[0].set_ylabel("30% untagged − all tagged")
     fig.suptitle("Untagged Twitter complaints, found by listening (80% of them, ASSUMED), "
                  "against all tagged: same customers, 10 paired weeks, 95% CI", fontsize=11)
-    (HERE / "figures").mkdir(exist_ok=True)
-    fig.savefig(HERE / "figures" / "cost.png", dpi=110)
-    pd.set_option("display.width", 160)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    return table
+    return common.finish(fig, table, HERE, "cost", 3)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1
-         else HERE.parents[1] / "results" / "experiments" / "listening")
+    main(common.results_dir(HERE, sys.argv))

@@ -57,14 +57,9 @@ def main(results: Path) -> pd.DataFrame:
     axes[0].legend(fontsize=8)
     fig.suptitle("A chat bot against none, same customers (10 paired weeks, 95% CI)",
                  fontsize=11)
-    (HERE / "figures").mkdir(exist_ok=True)
-    fig.savefig(HERE / "figures" / "payoff.png", dpi=110)
-    pd.set_option("display.width", 160)
-    print(table.rename(columns={"on": "bot", "off": "no_bot"}).to_string(
-        index=False, float_format=lambda v: f"{v:.2f}"))
-    return table
+    return common.finish(fig, table.rename(columns={"on": "bot", "off": "no_bot"}), HERE,
+                         "payoff", 3)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1
-         else HERE.parents[1] / "results" / "experiments" / "self_service")
+    main(common.results_dir(HERE, sys.argv))

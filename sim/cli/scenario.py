@@ -22,6 +22,7 @@ from ..durations import parse_duration
 from ..errors import ConfigError, InvalidValue
 from ..pileons import PileOn
 from ..scenario import Channel, Mode, Pool, Scenario
+from ..advocacy import Advocacy
 from ..listening import Listening
 from ..selfservice import SelfService
 from ..trace import TraceError, read_trace
@@ -38,7 +39,9 @@ def _positive(value: Any, key: str, what: str) -> float:
 #: durations with a unit in config).
 _CONFIG_NAMES = {"target_min": "target", "silent_notice_min": "silent_notice",
                  "decay_min": "decay", "after_min": "after", "duration_min": "duration",
-                 "start_min": "at", "interval_min": "interval"}
+                 "start_min": "at", "interval_min": "interval",
+                 "reply_exposure_min": "reply_exposure", "within_min": "within",
+                 "reach_min": "reach_time"}
 
 
 def _config_key(key: str, field: str) -> str:
@@ -237,7 +240,11 @@ def _channel(name: str, ch: DictConfig, k: str, profiles: dict, replays: dict | 
         listening=None if not ch.listening.enabled else _made(
             Listening, f"{k}.listening", ch.listening, untagged=ch.listening.untagged,
             delay=_dist(ch.listening.delay, f"{k}.listening.delay"),
-            coverage=ch.listening.coverage))
+            coverage=ch.listening.coverage),
+        advocacy=None if not ch.advocacy.enabled else _made(
+            Advocacy, f"{k}.advocacy", ch.advocacy, probability=ch.advocacy.probability,
+            within_min=parse_duration(ch.advocacy.within, f"{k}.advocacy.within"),
+            reach_min=parse_duration(ch.advocacy.reach_time, f"{k}.advocacy.reach_time")))
     return _made(Channel, k, ch, name=name, mode=mode,
                  target_min=parse_duration(ch.target, f"{k}.target"), arrivals=arrivals,
                  handle=_dist(ch.handle, f"{k}.handle"),
@@ -248,6 +255,8 @@ def _channel(name: str, ch: DictConfig, k: str, profiles: dict, replays: dict | 
                  exchanges=ch.exchanges, think=_optional_dist(ch.think, f"{k}.think"),
                  silent_share=ch.silent_share,
                  silent_notice_min=parse_duration(ch.silent_notice, f"{k}.silent_notice"),
+                 reply_exposure_min=parse_duration(ch.reply_exposure, f"{k}.reply_exposure",
+                                                   allow_zero=True),
                  **behaviour)
 
 

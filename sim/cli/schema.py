@@ -98,6 +98,17 @@ class ListeningConf:
 
 
 @dataclass
+class AdvocacyConf:
+    """Public channels: complaints answered fast may make their authors advocates
+    (sim/advocacy.py). Off unless ``enabled``; every default is ASSUMED (docs/advocacy.md)."""
+
+    enabled: bool = False
+    probability: float = 0.1  # of complaints answered within `within`
+    within: Any = "1h"
+    reach_time: Any = "1d"    # how long an advocate's positive post counts as exposure
+
+
+@dataclass
 class DissatisfactionConf:
     """Scoring of contacts (docs/dissatisfaction.md)."""
 
@@ -137,6 +148,9 @@ class ChannelConf:
     silent_notice: Any = "1min"       # agent time spent on one before noticing
     self_service: SelfServiceConf = field(default_factory=SelfServiceConf)
     listening: ListeningConf = field(default_factory=ListeningConf)
+    advocacy: AdvocacyConf = field(default_factory=AdvocacyConf)
+    # Public channels: exposure a public answer adds (it publicises the complaint); ASSUMED 0.
+    reply_exposure: Any = "0min"
 
 
 @dataclass

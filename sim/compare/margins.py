@@ -28,6 +28,7 @@ _RELATIVE = {
     "forced_switches_per_journey": "5%", "contacts_per_resolution": "2%",
     "agent_hours": "1%", "paid_hours": "1%", "fte": "1%", "cost": "1%",
     "cost_per_contact": "1%", "cost_per_resolution": "1%", "time_to_discovery_min": "5%",
+    "advocates_per_complaint": "5%",
 }
 #: Metric -> default margin: a number (absolute, in the metric's unit) or "N%" (of the
 #: larger of the two means).

@@ -32,7 +32,8 @@ from .margins import absolute, margins as default_margins, verdict
 from .settings import parse_setting, same_value, varying
 from .treatment import NEUTRAL_KEYS, Treatment, choose_treatment, pairable
 
-_HIGHER = ("service_level", "journey_resolution_rate", "discovered_share")
+_HIGHER = ("service_level", "journey_resolution_rate", "discovered_share",
+           "advocates_per_complaint")
 _LOWER = ("mean_wait_min", "asa_min", "frt_p50_min", "frt_p90_min", "abandon_rate",
           "dissatisfaction_rate", "dissatisfaction_index", "expectation_violation_rate",
           "forced_switch_rate", "public_exposure", "pileons_per_complaint", "frac_delayed",

@@ -140,6 +140,65 @@ class ToSecureChat(_SecureWork):
             raise InvalidValue("channel", self.channel, "must be a text channel")
 
 
+class TakePrivate(EscalationPolicy):
+    """Acknowledge public complaints in public and take the conversation private.
+
+    The first response to a negative post in a public channel is a public acknowledgment
+    ("sorry to hear that, we have sent you a message"): like any first response it stops the
+    post's pile-ons and its exposure clock, and, unlike a full public answer, it draws no
+    reply exposure (the channel's ``reply_exposure``: a public answer can publicise the
+    complaint). With probability ``follow`` (the customer's own compliance) the customer
+    continues in ``channel`` (private messages, or a secure chat) ``delay_min`` later, a new
+    contact of the same journey; otherwise the journey ends unresolved. The customer is
+    invited, not told to leave: not a forced switch.
+
+    Parameters
+    ----------
+    channel : str
+        The private channel the conversation continues in.
+    follow : float
+        Probability that the customer continues there.
+    delay_min : float
+        Minutes until they do.
+    sources : list of str, optional
+        The public channels whose complaints are taken private (None: every public channel).
+    """
+
+    def __init__(self, channel: str = "messages", follow: float = 0.8, delay_min: float = 5.0,
+                 sources: Sequence[str] | None = None) -> None:
+        self.channel = channel
+        self.follow = _check_share("follow", follow)
+        self.delay_min = _check_delay("delay_min", delay_min)
+        if sources is not None and (isinstance(sources, str) or not all(
+                isinstance(x, str) for x in sources)):
+            raise InvalidValue("sources", sources, "must be a list of channel names, or null "
+                               "(every public channel)")
+        self.sources = None if sources is None else list(sources)
+
+    def bind(self, model: ModelView) -> None:
+        super().bind(model)
+        channels = model.scenario.channels
+        names = [c.name for c in channels]
+        if self.channel not in names or channels[names.index(self.channel)].public:
+            raise InvalidValue("channel", self.channel, "must be a private channel; private "
+                               "channels: " + ", ".join(c.name for c in channels
+                                                        if not c.public))
+        public = [c.name for c in channels if c.public]
+        for source in self.sources or ():
+            if source not in public:
+                raise InvalidValue("sources", self.sources, f"names {source!r}, which is not a "
+                                   "public channel; public channels: " + ", ".join(public))
+        chosen = public if self.sources is None else self.sources
+        self._public = [c.name in chosen for c in channels]
+
+    def after_service(self, contact: ContactView) -> Escalation | None:
+        if not (self._public[contact.channel] and contact.negative):
+            return None
+        if contact.compliance < self.follow:
+            return Escalation(self.channel, self.delay_min, forced=False)
+        return Escalation(None, forced=False)  # never writes back: the journey ends unresolved
+
+
 class Tiered(EscalationPolicy):
     """A share of contacts need a tier-2 specialist after tier-1 handling.
 

@@ -2,7 +2,7 @@
 
 Each case is a list of overrides of ``python -m sim``: the default study (shortened), every
 option of every policy group on the default study, and the model's less common paths
-(threaded conversations, incidents, self-service front doors, listening for untagged posts,
+(threaded conversations, incidents, self-service front doors, listening for untagged posts, advocacy and reply exposure,
 the teaching scenario with abandonment, reputation weighting, most-proficient agent selection).
 """
 
@@ -44,6 +44,8 @@ CASES: dict[str, list[str]] = {
     "listening": ["scenario.channels.twitter.listening.enabled=true",
                   "scenario.channels.facebook.listening.enabled=true",
                   "scenario.channels.facebook.listening.coverage=0.5", *SHORT],
+    "advocacy": ["scenario.channels.twitter.advocacy.enabled=true",
+                 "scenario.channels.twitter.reply_exposure=1h", *SHORT],
     "erlang-a": ["scenario=erlang", "scenario.agents=10", "scenario.mean_patience_min=5",
                  "run.horizon=3d", "run.warmup=6h", "run.replications=2"],
 }
