@@ -41,10 +41,12 @@ def _check_delay(name: str, value: float) -> float:
     return float(value)
 
 
-class _SecureWork(EscalationPolicy):
-    """Shared logic: contacts needing secure work in a non-secure channel move to ``channel``."""
+class _Redirect(EscalationPolicy):
+    """Shared parameters: some contacts of the ``sources`` channels continue in ``channel``
+    (with probability ``follow``, ``delay_min`` later)."""
 
-    forced = True
+    #: What ``sources: null`` means, for the error message.
+    every = "every channel"
 
     def __init__(self, channel: str, follow: float, delay_min: float,
                  sources: Sequence[str] | None = None) -> None:
@@ -54,8 +56,15 @@ class _SecureWork(EscalationPolicy):
         if sources is not None and (isinstance(sources, str) or not all(
                 isinstance(x, str) for x in sources)):
             raise InvalidValue("sources", sources, "must be a list of channel names, or null "
-                               "(every non-secure channel)")
+                               f"({self.every})")
         self.sources = None if sources is None else list(sources)
+
+
+class _SecureWork(_Redirect):
+    """Shared logic: contacts needing secure work in a non-secure channel move to ``channel``."""
+
+    forced = True
+    every = "every non-secure channel"
 
     def bind(self, model: ModelView) -> None:
         super().bind(model)
@@ -140,7 +149,7 @@ class ToSecureChat(_SecureWork):
             raise InvalidValue("channel", self.channel, "must be a text channel")
 
 
-class TakePrivate(EscalationPolicy):
+class TakePrivate(_Redirect):
     """Acknowledge public complaints in public and take the conversation private.
 
     The first response to a negative post in a public channel is a public acknowledgment
@@ -164,16 +173,11 @@ class TakePrivate(EscalationPolicy):
         The public channels whose complaints are taken private (None: every public channel).
     """
 
+    every = "every public channel"
+
     def __init__(self, channel: str = "messages", follow: float = 0.8, delay_min: float = 5.0,
                  sources: Sequence[str] | None = None) -> None:
-        self.channel = channel
-        self.follow = _check_share("follow", follow)
-        self.delay_min = _check_delay("delay_min", delay_min)
-        if sources is not None and (isinstance(sources, str) or not all(
-                isinstance(x, str) for x in sources)):
-            raise InvalidValue("sources", sources, "must be a list of channel names, or null "
-                               "(every public channel)")
-        self.sources = None if sources is None else list(sources)
+        super().__init__(channel, follow, delay_min, sources)
 
     def bind(self, model: ModelView) -> None:
         super().bind(model)
