@@ -266,6 +266,7 @@ POLICIES: dict[str, tuple[str, ...]] = {
     "Public posts first (priority)": ("routing=priority",),
     "Earliest deadline first": ("routing=edf",),
     "Voice agents blend in text": ("routing=blended",),
+    "Public complaints: acknowledge, then a private message": ("escalation=take_private",),
     'Secure work: "please call us"': ("escalation=to_phone",),
     "Secure work: a secure chat link": ("escalation=to_secure_chat",),
 }
