@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from . import plots
+from .metrics import queue_contacts
 from .outputs import FIGURE_NAMES, FIGURE_TABLES
 
 __all__ = ["DPI", "FIGURES", "Tables", "draw", "figures", "save", "serve"]
@@ -33,7 +34,7 @@ DPI = 110
 
 #: ``contacts.parquet`` columns a figure reads (those a table lacks are not read).
 _CONTACT_COLUMNS = ("channel", "wait_min", "answered", "warmup", "target_min",
-                    "dissatisfaction_cause", "public", "origin", "negative")
+                    "dissatisfaction_cause", "public", "origin", "negative", "self_service")
 
 
 class Tables:
@@ -71,7 +72,9 @@ class Tables:
 
 
 def _frt_cdf(t: Tables) -> Figure:
-    contacts = t.contacts
+    # Waits of the queue: a front door's contacts never waited for an agent (the
+    # dissatisfaction figure keeps them: a customer the bot failed is dissatisfied).
+    contacts = queue_contacts(t.contacts)
     targets = (contacts.groupby("channel", observed=True)["target_min"].first()
                if "target_min" in contacts else None)
     return plots.frt_cdf(contacts, targets)

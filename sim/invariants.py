@@ -84,11 +84,14 @@ def _front_doors(c: pd.DataFrame) -> list[str]:
         out.append("an agent answered a contact still at its self-service front door")
     if not (met["in_system_at_end"] == (met["self_service"] == "in_progress")).all():
         out.append("a contact at a front door neither finished with it nor stayed in the system")
-    key = ["replication", "journey_id"]
-    escalated = met[met["self_service"] == "escalated"][[*key, "arrival_min", "self_service_min"]]
-    humans = c[c["origin"] == "self_service"][[*key, "arrival_min"]]
-    pairs = escalated.merge(humans, on=key, suffixes=("", "_human"))
-    if not (len(pairs) == len(escalated) == len(humans)) or not np.allclose(
-            pairs["arrival_min_human"], pairs["arrival_min"] + pairs["self_service_min"]):
+    # A journey may pass a door more than once (a retrial meets it again): pair each
+    # escalation with its human contact by journey and time.
+    escalated = met[met["self_service"] == "escalated"]
+    left = escalated["arrival_min"] + escalated["self_service_min"]
+    humans = c[c["origin"] == "self_service"]
+    key = lambda rep, journey, t: sorted(zip(rep.tolist(), journey.tolist(),  # noqa: E731
+                                             np.round(t.to_numpy(float), 6).tolist()))
+    if key(escalated["replication"], escalated["journey_id"], left) != key(
+            humans["replication"], humans["journey_id"], humans["arrival_min"]):
         out.append("a front door's escalation is not exactly one human contact of its journey")
     return out

@@ -238,6 +238,14 @@ def _staff_boxes(staffing: pd.DataFrame, end_min: float) -> tuple[np.ndarray, ..
     return t, np.append(t[1:], end_min), a
 
 
+def queue_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The contacts that went through a queue: all but those a self-service front door
+    handled (:mod:`sim.selfservice`: never answered, never waiting)."""
+    if "self_service" not in contacts:
+        return contacts
+    return _rows(contacts, contacts["self_service"] == "none")
+
+
 def _wait_end(contacts: pd.DataFrame) -> np.ndarray:
     """When each contact stopped waiting (first response or abandonment; inf if never)."""
     end = contacts["arrival_min"].to_numpy() + contacts["wait_min"].to_numpy()
@@ -569,8 +577,8 @@ def intervals(contacts: pd.DataFrame, staffing: pd.DataFrame, segments: pd.DataF
     base = {"interval": np.arange(n_int), "start_min": edges[:-1],
             "day": (edges[:-1] // 1440).astype(int) % 7}
     frames = []
-    read = contacts[["channel", "arrival_min", "answered", "abandoned", "wait_min",
-                     "target_min"]]
+    read = queue_contacts(contacts)[["channel", "arrival_min", "answered", "abandoned",
+                                     "wait_min", "target_min"]]
     for name in serving:
         g = _rows(read, read["channel"] == name)
         idx = np.searchsorted(edges, g["arrival_min"].to_numpy(), side="right") - 1

@@ -115,8 +115,13 @@ class Painter:
             if share:
                 stdin = procs[i].stdin
                 assert stdin is not None
-                stdin.write(json.dumps({"directory": str(directory), "names": share}) + "\n")
-                stdin.flush()
+                try:
+                    stdin.write(json.dumps({"directory": str(directory), "names": share})
+                                + "\n")
+                    stdin.flush()
+                except OSError:  # the helper died since poll(): :meth:`finish` draws here
+                    self.close()
+                    return
                 self._answers[i] += 1
 
     def finish(self) -> dict[str, Path]:
@@ -154,7 +159,10 @@ class Painter:
         procs, self._procs = self._procs, []
         for proc in procs:
             if proc.stdin is not None:
-                proc.stdin.close()
+                try:
+                    proc.stdin.close()
+                except OSError:  # a helper that died leaves a broken pipe
+                    pass
         for proc in procs:
             try:
                 proc.wait(timeout=10)

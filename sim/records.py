@@ -88,11 +88,13 @@ def contact_columns(raw: dict[str, np.ndarray], scenario: Scenario, replication:
     waited_so_far = np.where(waiting_at_end, end_min - arrival, wait)
     targets = np.array([ch.target_min for ch in scenario.channels])[channel]
     public = np.array([ch.public for ch in scenario.channels])[channel]
-    # A public post stays visible, unanswered, until someone answers (or the run ends); an
-    # answer given and settled in public publicises it a while longer (reply_exposure_min).
+    # A public post stays visible, unanswered, until someone answers (or the run ends); a
+    # complaint answered and settled in public is publicised a while longer
+    # (reply_exposure_min).
     bump = np.array([ch.reply_exposure_min for ch in scenario.channels])[channel]
     exposure = np.where(public, c["reach"] * (np.where(answered, first, end_min) - arrival
-                                              + np.where(answered & (state == DONE), bump, 0.0)),
+                                              + np.where(answered & (state == DONE)
+                                                         & c["negative"], bump, 0.0)),
                         0.0)
     scoring = scenario.dissatisfaction
     upset = c["forced"] & (c["upset_u"].astype(float) < scoring.forced_switch)
@@ -173,7 +175,8 @@ def _advocates(c: Mapping[str, np.ndarray], scenario: Scenario, answered: np.nda
     p = np.array([a.probability if a else 0.0 for a in ears])[channel]
     within = np.array([a.within_min if a else 0.0 for a in ears])[channel]
     state = c["state"]
-    kept_on = (state == DONE) | ((state == STATES.index("escalated")) & ~c["forced"])
+    kept_on = (state == DONE) | ((state == STATES.index("escalated")) & c["handed"]
+                                 & ~c["forced"])
     complaint = public & c["negative"] & (c["origin"] != ORIGINS.index("pileon"))
     in_time = answered & (np.nan_to_num(wait, nan=np.inf) <= within)
     return complaint & in_time & kept_on & (c["advocate_u"].astype(float) < p)

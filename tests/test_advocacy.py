@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from sim import api
 from sim.advocacy import Advocacy
 from sim.errors import InvalidValue
 from sim.metrics import summary_ci
@@ -84,3 +85,27 @@ def test_config_errors_name_the_key() -> None:
     assert_config_error([f"{key}.twitter.advocacy.enabled=true",
                          f"{key}.twitter.advocacy.reach_time=0s"],
                         f"{key}.twitter.advocacy.reach_time", "")
+
+
+def test_no_advocate_who_never_continued_in_private() -> None:
+    """Taken private, only the complaints whose customer wrote back can make advocates;
+    a public answer's reply exposure falls on complaints, not on praise."""
+    key = "scenario.channels.twitter"
+    res = api.run("escalation=take_private", "escalation.follow=0.5",
+                  f"{key}.advocacy.enabled=true", f"{key}.advocacy.probability=1",
+                  f"{key}.advocacy.within=1d", "run.horizon=1d", "run.replications=1",
+                  "run.warmup=0")
+    c = res.contacts
+    adv = c[c["advocate"]]
+    continued = set(c.loc[c["origin"] == "escalation", "journey_id"])
+    assert len(adv) and set(adv["journey_id"]) <= continued
+
+
+def test_reply_exposure_only_on_complaints() -> None:
+    res = api.run("escalation=none", "scenario.channels.twitter.reply_exposure=2h",
+                  "run.horizon=12h", "run.replications=1", "run.warmup=0")
+    c = res.contacts
+    praise = c[(c["channel"] == "twitter") & ~c["negative"] & c["answered"]]
+    assert len(praise) and np.allclose(
+        praise["public_exposure"], praise["reach"] * (praise["first_response_min"]
+                                                      - praise["arrival_min"]))

@@ -186,7 +186,7 @@ def test_dissatisfaction_causes_and_index() -> None:
         "pileons": np.array([0, 2, 0, 0, 0]), "silent": np.zeros(n, bool),
         "upset_u": np.array([0.5, 0.5, 0.5, 0.2, 0.9], np.float32),
         "door": np.zeros(n, np.int8), "found_min": np.full(n, np.nan),
-        "untagged": np.zeros(n, bool),
+        "untagged": np.zeros(n, bool), "handed": np.zeros(n, bool),
     }
     scoring = Dissatisfaction(forced_switch=0.5, weights={"late": 2.0}, pileon_weight=0.5,
                               exposure_weight=1.0)

@@ -113,3 +113,40 @@ def test_a_run_with_listening_reports_it() -> None:
     assert 0 < rates[("twitter", "discovered_share")] <= 1
     assert rates[("twitter", "time_to_discovery_min")] > 0
     assert np.isnan(rates[("phone", "discovered_share")])
+
+
+def test_patience_counts_from_the_post() -> None:
+    """An untagged post on a channel whose customers give up is abandoned at its patience
+    after posting, not after being found (the invariants hold)."""
+    from sim.invariants import broken
+
+    c_channel = replace(_chat_posts(), listening=Listening(0.5, distributions.Deterministic(30.0)))
+    res = _single(c_channel)
+    c = res.contacts
+    gone = c[c["abandoned"]]
+    assert len(gone) and np.allclose(gone["wait_min"], gone["patience_min"])
+    assert broken(res) == []
+
+
+def _chat_posts():
+    from sim.arrivals import ProfiledPoisson
+    from sim.scenario import Channel, Mode
+
+    return Channel(name="posts", mode=Mode.CHAT, target_min=HOUR, arrivals=ProfiledPoisson(30.0),
+                   handle=distributions.Exponential(5.0),
+                   expectation=distributions.Exponential(HOUR), public=True,
+                   patience=distributions.Exponential(20.0), negative_share=1.0)
+
+
+def _single(channel):
+    from sim.policies import Spec
+    from sim.policies.escalation import NoEscalation
+    from sim.policies.routing import FCFS
+    from sim.policies.staffing import Fixed
+    from sim.replications import RunSpec, Setup, run_replications
+    from sim.scenario import Pool, Scenario
+
+    scenario = Scenario(channels=(channel,), pools=(Pool("team", {"posts": 1.0}, agents=2),))
+    return run_replications(Setup(scenario=scenario, routing=FCFS, staffing=Spec(Fixed),
+                                  escalation=NoEscalation,
+                                  run=RunSpec(horizon_min=DAY, drain_min=HOUR, seed=1)))

@@ -29,8 +29,10 @@ def in_private():
 def test_a_public_answer_adds_its_reply_exposure(in_public) -> None:
     c = in_public.contacts
     done = c[c["public"] & c["answered"] & c["resolved_min"].notna()]
+    bumped = (done["channel"] == "twitter") & done["negative"]  # complaints only
     expected = done["reach"] * (done["first_response_min"] - done["arrival_min"]
-                                + np.where(done["channel"] == "twitter", 120.0, 0.0))
+                                + np.where(bumped, 120.0, 0.0))
+    assert bumped.any() and (~bumped).any()
     assert len(done) and np.allclose(done["public_exposure"], expected)
 
 

@@ -169,3 +169,42 @@ def test_config_errors_name_the_key() -> None:
                         f"{key}.repeat_factor", "multiplier")
     assert_config_error(["scenario.channels.twitter.self_service.enabled=true"],
                         "scenario.channels.twitter.self_service.enabled", "private channels")
+
+
+def test_retrials_of_escalated_contacts_are_scaled_once() -> None:
+    """A customer who abandons the queue after the door retries, meets the door again and is
+    escalated again: every human contact's handle time is the factor times the customer's
+    own, never the factor squared; and the invariants pair each escalation with its human
+    contact even when a journey passes the door twice."""
+    from sim.invariants import broken
+
+    door = replace(DOOR, context=False, repeat_factor=1.5, abandon=0.0)
+    res = _run(door, retrial=1.0, replications=1, agents=9)
+    c = res.contacts
+    base = c[c["origin"] == "arrival"].set_index(["replication", "journey_id"])["handle_min"]
+    humans = c[c["origin"] == "self_service"]
+    own = base.loc[list(zip(humans["replication"], humans["journey_id"]))].to_numpy()
+    assert humans["journey_id"].duplicated().any()  # some journeys passed the door twice
+    assert np.allclose(humans["handle_min"].to_numpy(), 1.5 * own, rtol=1e-12)
+    assert broken(res) == []
+
+
+def test_intervals_count_only_the_queue(door_run) -> None:
+    c = door_run.contacts
+    queue = c[(c["replication"] == 0) & (c["self_service"] == "none")]
+    iv = door_run.intervals
+    iv = iv[(iv["replication"] == 0) & (iv["scope"] == "channel")]
+    inside = queue["arrival_min"] < lab.WARMUP_MIN + lab.DAY_MIN
+    assert iv["arrivals"].sum() == inside.sum()
+
+
+def test_a_hand_over_by_an_agent_skips_the_door() -> None:
+    """Contacts an escalation policy sends to a channel with a front door go straight to
+    its queue: an agent's hand-over is not sent back to a bot."""
+    res = api.run("escalation=take_private", "scenario.channels.messages.self_service.enabled=true",
+                  "run.horizon=12h", "run.replications=1", "run.warmup=0")
+    c = res.contacts
+    handed = c[(c["origin"] == "escalation") & (c["channel"] == "messages")]
+    assert len(handed) and (handed["self_service"] == "none").all()
+    own = c[(c["origin"] == "arrival") & (c["channel"] == "messages")]
+    assert (own["self_service"] != "none").all()

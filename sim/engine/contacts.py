@@ -131,7 +131,7 @@ class Contact:
     __slots__ = ("id", "channel", "arrival_min", "handle_min", "patience_min", "journey",
                  "origin", "table", "state", "first_response_min", "left_min", "pool", "agent",
                  "replies_left", "slot_since", "held_min", "pileons", "forced", "silent",
-                 "door", "found_min")
+                 "door", "found_min", "handed")
 
     def __init__(self, table: ContactTable, id: int, channel: int, arrival_min: float,
                  handle_min: float, patience_min: float, journey: int, origin: int) -> None:
@@ -156,6 +156,7 @@ class Contact:
         self.silent = False  # abandoned without telling: still queued until found
         self.door = 0  # what a self-service front door did (sim.selfservice.OUTCOMES)
         self.found_min = math.nan  # when the listening found it (untagged posts only)
+        self.handed = False  # an escalation policy sent it on to another channel
 
     def __repr__(self) -> str:
         return (f"Contact(id={self.id}, channel={self.channel}, "

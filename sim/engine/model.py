@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import InvalidValue
 from .. import selfservice
-from ..customers import ESCALATION, ORIGINS, SELF_SERVICE, Customers, draw_attributes, pileons
+from ..customers import (ESCALATION, ORIGINS, RETRIAL, SELF_SERVICE, Customers,
+                         draw_attributes, pileons)
 from ..policies.base import (AgentSelection, ContractError, EscalationPolicy, Routing,
                              Staffing)
 from ..rng import Streams
@@ -34,6 +35,9 @@ from .service import Service
 from .workforce import Agent, PoolState, Workforce
 
 _BLOCK = 4096  # arrival-process contacts converted to Python values at a time
+#: Contacts a front door lets straight through: its own escalations, and those an agent
+#: handed on (an escalation policy's transfer is not sent back to a bot).
+_PAST_THE_DOOR = (SELF_SERVICE, ESCALATION)
 
 
 class PolicyError(ValueError):
@@ -214,7 +218,7 @@ class Model:
     def _arrive(self, c: Contact) -> None:
         env = self.env
         k = c.channel
-        if self._doors[k] is not None and c.origin != SELF_SERVICE:
+        if self._doors[k] is not None and c.origin not in _PAST_THE_DOOR:
             self._enter_door(c)
             return
         if c.id in self._kid_ranges or c.id in self._kids_created:
@@ -225,12 +229,14 @@ class Model:
             at(env, after, self._overdue, c)
         self.live[c.id] = c
         if self._listened[k] and self.table.get("untagged", c.id):
-            # Public and unanswered from now (pile-ons and exposure run), but in no queue
-            # until the listening finds it, if it ever does.
+            # Public and unanswered from now (pile-ons, exposure and patience run), but in
+            # no queue until the listening finds it, if it ever does.
             c.state = UNSEEN
             found = self.table.get("discovery_min", c.id)
             if found < math.inf:
                 at(env, found, self._found, c)
+            if c.patience_min < math.inf:
+                at(env, c.patience_min, self._abandon, c)
             return
         self._join(c)
 
@@ -240,15 +246,16 @@ class Model:
             return  # it left meanwhile
         c.state = WAITING
         c.found_min = self.env.now
-        self._join(c)
+        self._join(c, patience=False)  # its patience has run since it was posted
 
-    def _join(self, c: Contact) -> None:
-        """``c`` joins its channel's queue: taken at once if an agent may, else it waits."""
+    def _join(self, c: Contact, patience: bool = True) -> None:
+        """``c`` joins its channel's queue: taken at once if an agent may, else it waits
+        (and, with ``patience``, its patience starts)."""
         env, k = self.env, c.channel
         self.dispatch.push(c)
         self.dispatch.offer(k)
         if c.state == WAITING:
-            if c.patience_min < math.inf:
+            if patience and c.patience_min < math.inf:
                 at(env, c.patience_min, self._abandon, c)
             for delay in self._wakeups[k]:
                 at(env, delay, self._reoffer, k)
@@ -307,6 +314,12 @@ class Model:
 
     def _abandon(self, c: Contact) -> None:
         if c.state != WAITING:
+            if c.state == UNSEEN:  # gave up on a post nobody had found: in no queue
+                c.left_min = self.env.now
+                c.state = ABANDONED
+                del self.live[c.id]
+                self._follow_up(c, abandoned=True)
+                self._leave(c)
             return
         k = c.channel
         c.left_min = self.env.now
@@ -340,6 +353,7 @@ class Model:
             c.state = ESCALATED
             c.forced = escalation.forced
             if escalation.channel is not None:
+                c.handed = True
                 self._spawn(c, escalation.channel, ESCALATION, escalation.delay_min)
         self.service.release(agent, c)
         self._leave(c)
@@ -369,6 +383,10 @@ class Model:
                draw_attributes(ch, k, self.streams, 1, self._extra, f"/{how}").items()}
         row.update(carried_over(origin, lambda name: getattr(parent, name)))
         row.update(arrival_min=now + delay_min, origin=origin, parent=-1)
+        if origin == RETRIAL and parent.origin == SELF_SERVICE:
+            # The customer's own work content, not the hand-over's: the retrial meets the
+            # front door again, and its escalation scales it once.
+            row["handle_min"] /= self._doors[self._channel_index[channel]].handle_factor
         if handle_factor != 1.0:
             row["handle_min"] *= handle_factor
         i = self.table.add(row)

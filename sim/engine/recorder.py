@@ -13,7 +13,8 @@ thread), ``arrival_min``, ``first_response_min``, ``left_min`` (resolution or ab
 ``state`` (index into :data:`sim.engine.contacts.STATES`), ``pool`` (of the first response,
 -1: none), ``agent`` (the last agent, -1: none), ``held_min``, ``pileons``, ``forced``,
 ``silent``, ``door`` (what a self-service front door did: :data:`sim.selfservice.OUTCOMES`),
-``found_min`` (when the listening found an untagged post; NaN otherwise),
+``found_min`` (when the listening found an untagged post; NaN otherwise), ``handed`` (an
+escalation policy sent it on to another channel),
 and every attribute of :data:`sim.customers.ATTRIBUTES`.
 """
 
@@ -66,7 +67,7 @@ class Discard:
 _OUTCOME = (("id", "i8"), ("journey", "i8"), ("first_response_min", "f8"),
             ("left_min", "f8"), ("state", "i1"), ("pool", "i2"), ("agent", "i8"),
             ("held_min", "f8"), ("pileons", "i8"), ("forced", "?"), ("silent", "?"),
-            ("door", "i1"), ("found_min", "f8"))
+            ("door", "i1"), ("found_min", "f8"), ("handed", "?"))
 #: Engine columns of a chunk: the outcome, then these from the table.
 _ENGINE = (*_OUTCOME, ("channel", "i2"), ("origin", "i1"), ("arrival_min", "f8"))
 _SEGMENT_COLUMNS = (("contact", "i8"), ("agent", "i8"), ("channel", "i2"), ("start", "f8"),
