@@ -221,3 +221,15 @@ def test_an_incident_hits_its_channels_together_and_only_them():
         a = calm[calm["channel"] == ch]["arrival_min"].to_numpy()
         b = hit[hit["channel"] == ch]["arrival_min"].to_numpy()
         assert np.array_equal(a, b)
+
+
+def test_an_arrival_is_answered_no_earlier_than_it_arrives() -> None:
+    """Arrivals are scheduled at their own time, not at now + (arrival - now), which may
+    round a hair before it: this case was answered 7e-15 min before arriving (a negative
+    wait) when they were (found by the property test above)."""
+    schedule = [1] + [0] * 23
+    study = Setup(_one_channel(Mode.VOICE, 5.0, 1, 1), FCFS, lambda: Schedule({"p": schedule}),
+                  NoEscalation, RunSpec(horizon_min=1440.0, drain_min=120.0, replications=1,
+                                        seed=18))
+    c = run_replications(study).contacts
+    assert c["answered"].any() and (c.loc[c["answered"], "wait_min"] >= 0).all()

@@ -33,13 +33,19 @@ from typing import Any, Callable
 import simpy
 from simpy.events import NORMAL, URGENT
 
-__all__ = ["Clock", "at"]
+__all__ = ["Clock", "at", "at_time"]
 
 
 def at(env: "Clock", delay: float, fn: Callable[[Any], None], arg: Any = None,
        priority: int = NORMAL) -> None:
     """Call ``fn(arg)`` ``delay`` minutes from now (after what is already due then)."""
     heappush(env._queue, (env.now + delay, priority, next(env._eid), fn, arg))
+
+
+def at_time(env: "Clock", when: float, fn: Callable[[Any], None], arg: Any = None) -> None:
+    """Call ``fn(arg)`` at time ``when`` (minutes, not before now), after what is already
+    due then: exactly at ``when``, where ``now + (when - now)`` may round a bit before it."""
+    heappush(env._queue, (when, NORMAL, next(env._eid), fn, arg))
 
 
 class Clock(simpy.Environment):

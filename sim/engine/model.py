@@ -24,7 +24,7 @@ from ..policies.base import (AgentSelection, ContractError, EscalationPolicy, Ro
                              Staffing)
 from ..rng import Streams
 from ..scenario import Scenario
-from .clock import Clock, at
+from .clock import Clock, at, at_time
 from .contacts import (ABANDONED, DONE, ESCALATED, UNHELPED, UNSEEN, WAITING, Contact,
                        ContactTable)
 from .contacts import SELF_SERVICE as WITH_DOOR
@@ -196,7 +196,7 @@ class Model:
         """Schedule the arrival process's next contact."""
         c = next(self._feed, None)
         if c is not None:
-            at(self.env, c.arrival_min - self.env.now, self._arrival, c)
+            at_time(self.env, c.arrival_min, self._arrival, c)
 
     def _arrival(self, c: Contact) -> None:
         self._arrive(c)
@@ -223,7 +223,7 @@ class Model:
             return
         if c.id in self._kid_ranges or c.id in self._kids_created:
             for kid in self._kids(c.id):
-                at(env, self.table.get("arrival_min", kid) - env.now, self._pile_on, kid)
+                at_time(env, self.table.get("arrival_min", kid), self._pile_on, kid)
         after = self._overdue_after[k]
         if after is not None:
             at(env, after, self._overdue, c)
