@@ -75,17 +75,17 @@ class Attribute:
     neutral: float = 0.0
 
 
-def _constant(value: float, n: int) -> np.ndarray:
+def _constant(value: object, n: int, dtype: object = None) -> np.ndarray:
     """``n`` copies of ``value`` as a read-only view of one number: an attribute a
     channel does not use (no reach, no front door...) costs no memory a contact."""
-    return np.broadcast_to(np.asarray(value), (n,))
+    return np.broadcast_to(np.asarray(value, dtype), (n,))
 
 
 def _column(values: np.ndarray, dtype: str, n: int) -> np.ndarray:
     """``values`` as a column of ``dtype``; a constant (:func:`_constant`) stays a view."""
     values = np.asarray(values)
     if values.ndim == 1 and values.strides == (0,):
-        return np.broadcast_to(np.full(1, values[0] if n else 0, dtype), (n,))
+        return _constant(values[0] if n else 0, n, dtype)
     return np.asarray(values, dtype)
 
 
@@ -104,9 +104,8 @@ def merge(columns: list[np.ndarray]) -> np.ndarray:
     values = [constant_value(c) for c in columns]
     known = [v for v in values if v is not _ANY]
     if None not in values and len(set(map(repr, known))) <= 1:
-        total = sum(len(c) for c in columns)
-        dtype = np.result_type(*columns)
-        return np.broadcast_to(np.full(1, known[0] if known else 0, dtype), (total,))
+        return _constant(known[0] if known else 0, sum(len(c) for c in columns),
+                         np.result_type(*columns))
     return np.concatenate(columns)
 
 

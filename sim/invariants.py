@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .metrics import queue_contacts
 from .replications import Results
 
 __all__ = ["broken", "usage_peaks"]
@@ -33,7 +34,7 @@ def broken(res: Results) -> list[str]:
     c = res.contacts
     if "self_service" in c and (c["self_service"] != "none").any():
         out += _front_doors(c)
-        c = c[c["self_service"] == "none"]  # the queue's contacts: the checks below
+        c = queue_contacts(c)  # the checks below
     answered, abandoned, in_system = c["answered"], c["abandoned"], c["in_system_at_end"]
     if (answered & abandoned).any():
         out.append("a contact was both answered and abandoned")

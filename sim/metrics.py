@@ -444,12 +444,7 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
     by_pool = channel_pool_minutes(staffing, segments, serving, edges)
     charged = _by_channel(by_pool, serving)
     for name, everyone, pools in groups:
-        if front_doors:
-            door = everyone["self_service"].to_numpy()
-            met = door != "none"
-            g = _rows(everyone, ~met)  # the queue's contacts
-        else:
-            g = everyone
+        g = queue_contacts(everyone)  # all of them, unless a front door handled some
         n = len(g)
         answered = g["answered"].to_numpy()
         wait = g["wait_min"].to_numpy()
@@ -488,7 +483,8 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
         }
         rows += [(name, m, float(values[m])) for m in CONTACT_METRICS]
         if front_doors:
-            rows += [(name, m, v) for m, v in _door_rates(door[met]).items()]
+            rows += [(name, m, v) for m, v in
+                     _door_rates(everyone["self_service"].to_numpy()).items()]
         if listening:
             rows += [(name, m, v) for m, v in _discovery(g).items()]
         if advocacy:
@@ -506,7 +502,8 @@ def replication_metrics(contacts: pd.DataFrame, staffing: pd.DataFrame, segments
 
 def _door_rates(outcomes: np.ndarray) -> dict[str, float]:
     """:data:`SELF_SERVICE_METRICS` of the front-door outcomes (labels) of some contacts;
-    those still with the door when the run stopped are left out."""
+    those that met none, and those still with the door when the run stopped, are left
+    out."""
     count = {o: int(np.sum(outcomes == o)) for o in ("contained", "false_containment",
                                                       "escalated", "abandoned")}
     done = sum(count.values())

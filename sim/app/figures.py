@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import erlang
 from .lab import Comparison, Exploration, wait_cdf
 
 __all__ = ["METRIC_NAMES", "comparison_figure", "trace_figure", "wait_figure"]
@@ -22,19 +21,10 @@ _LAYOUT = dict(template="plotly_white", height=340, margin=dict(l=60, r=20, t=50
 def _theory_curve(e: Exploration, upto_min: float, points: int = 60) -> np.ndarray | None:
     """Share of all arrivals answered within each of ``points`` waits up to ``upto_min``,
     by the prediction's formula (None when it has none)."""
-    p, q = e.prediction, e.queue
-    if p.metrics is None:
+    if e.prediction.metrics is None:
         return None
-    m = q.concurrency
-    scenario = q.scenario()
-    rate, handle = q.rate_per_hour / 60.0, q.mean_handle_min / scenario.speed(m)
-    servers = q.agents * m
-    grid = np.linspace(0.0, upto_min, points)
-    if q.mean_patience_min is None:
-        return np.array([erlang.erlang_c_metrics(rate, handle, servers, t).service_level
-                         for t in grid])
-    return np.array([erlang.erlang_a_metrics(rate, handle, servers, q.mean_patience_min,
-                                             t).service_level for t in grid])
+    return np.array([e.prediction.at(t).service_level
+                     for t in np.linspace(0.0, upto_min, points)])
 
 
 def wait_figure(e: Exploration) -> go.Figure:

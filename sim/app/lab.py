@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -117,6 +117,16 @@ class Prediction:
     formula: str
     metrics: erlang.QueueMetrics | None
     note: str
+    #: The formula's inputs: arrivals a minute, minutes a server takes, servers, mean
+    #: patience (None: Erlang C).
+    inputs: tuple[float, float, int, float | None] = (0.0, 0.0, 0, None)
+
+    def at(self, target_min: float) -> erlang.QueueMetrics:
+        """The formula's metrics for another service-level target (minutes)."""
+        rate, handle, servers, patience = self.inputs
+        if patience is None:
+            return erlang.erlang_c_metrics(rate, handle, servers, target_min)
+        return erlang.erlang_a_metrics(rate, handle, servers, patience, target_min)
 
 
 def prediction(queue: Queue) -> Prediction:
@@ -137,19 +147,14 @@ def prediction(queue: Queue) -> Prediction:
     if queue.branching > 0:
         notes.append("pile-ons are not in the formula: it sees only the original arrivals")
     rate = queue.rate_per_hour / 60.0
-    target = queue.target_s / 60.0
-    if queue.mean_patience_min is None:
-        formula = "Erlang C"
-        if rate * handle >= servers:
-            notes.insert(0, f"offered load {rate * handle:.1f} Erlangs >= {servers} servers: "
-                            "the queue grows without bound (no steady state)")
-            return Prediction(formula, None, "; ".join(notes))
-        metrics = erlang.erlang_c_metrics(rate, handle, servers, target)
-    else:
-        formula = "Erlang A"
-        metrics = erlang.erlang_a_metrics(rate, handle, servers, queue.mean_patience_min,
-                                          target)
-    return Prediction(formula, metrics, "; ".join(notes))
+    inputs = (rate, handle, servers, queue.mean_patience_min)
+    formula = "Erlang C" if queue.mean_patience_min is None else "Erlang A"
+    if queue.mean_patience_min is None and rate * handle >= servers:
+        notes.insert(0, f"offered load {rate * handle:.1f} Erlangs >= {servers} servers: "
+                        "the queue grows without bound (no steady state)")
+        return Prediction(formula, None, "; ".join(notes), inputs)
+    p = Prediction(formula, None, "; ".join(notes), inputs)
+    return replace(p, metrics=p.at(queue.target_s / 60.0))
 
 
 @dataclass

@@ -313,28 +313,26 @@ class Model:
             self._spawn(c, then.channel, then.origin, delay)
 
     def _abandon(self, c: Contact) -> None:
-        if c.state != WAITING:
-            if c.state == UNSEEN:  # gave up on a post nobody had found: in no queue
-                c.left_min = self.env.now
-                c.state = ABANDONED
-                del self.live[c.id]
-                self._follow_up(c, abandoned=True)
-                self._leave(c)
-            return
+        state = c.state
+        if state != WAITING and state != UNSEEN:
+            return  # answered (or gone) before its patience ran out
         k = c.channel
         c.left_min = self.env.now
-        if c.silent_u < self.scenario.channels[k].silent_share:
+        queued = state == WAITING  # else a post nobody had found: in no queue
+        if queued and c.silent_u < self.scenario.channels[k].silent_share:
             # Nobody learns of it: the contact stays queued until an agent finds it gone.
             c.silent = True
         else:
             c.state = ABANDONED
-            self.dispatch.counts[k] -= 1
+            if queued:
+                self.dispatch.counts[k] -= 1
             del self.live[c.id]
         self._follow_up(c, abandoned=True)
         if not c.silent:
-            # A policy may hold agents back while a queue is non-empty (e.g. keep voice
-            # agents for waiting calls): a departure can free them for other work.
-            self.dispatch.offer_all()
+            if queued:
+                # A policy may hold agents back while a queue is non-empty (e.g. keep voice
+                # agents for waiting calls): a departure can free them for other work.
+                self.dispatch.offer_all()
             self._leave(c)
 
     def finish(self, agent: Agent, c: Contact) -> None:
