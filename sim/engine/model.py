@@ -95,6 +95,8 @@ class Model:
         self.dispatch = Dispatcher(self, routing, selection)
         self.service = Service(self)
         self.dispatch.bind(self.service)
+        self._release = self.service.release
+        self._push, self._offer = self.dispatch.push, self.dispatch.offer
         # What policies see: the dispatcher's queues, the model's clock.
         self.head = self.dispatch.head
         self.queue = self.dispatch.waiting
@@ -122,7 +124,6 @@ class Model:
                          for c in names]
         self._extra = max(c.exchanges for c in scenario.channels) - 1
         self._n_roots = customers.n_roots
-        self._feed = self._roots()
         self._tick = 0
         # The base policy resolves everything: no need to ask it (the result is the same).
         self._escalates = type(escalation).after_service is not EscalationPolicy.after_service
@@ -159,8 +160,8 @@ class Model:
     # ---- running -----------------------------------------------------------------------
     def run(self) -> float:
         """Simulate; the recorder's sink gets everything. Returns when it stopped (min)."""
-        self.clock.first(self._next_arrival)
         self._staffing_tick(None)
+        self.clock.stream(self._arrive, self._roots())
         # The cyclic garbage collector is paused while the events run: the engine makes no
         # reference cycles (contacts, events and their arguments are freed by reference
         # counting as they go), yet its generational passes, triggered by every few hundred
@@ -181,26 +182,18 @@ class Model:
         self.table.clear()
         return end
 
-    def _roots(self) -> Iterator[Contact]:
-        """The arrival process's contacts, in arrival order (Python values a block at a
-        time: lists for the whole horizon would cost ~100 bytes a contact)."""
+    def _roots(self) -> Iterator[tuple[float, Contact]]:
+        """The arrival process's contacts with their arrival times, in arrival order (Python
+        values a block at a time: lists for the whole horizon would cost ~100 bytes a
+        contact)."""
         cols, table, n = self.table.columns, self.table, self._n_roots
         for start in range(0, n, _BLOCK):
             stop = min(start + _BLOCK, n)
             arrival, channel, handle, patience = (cols[name][start:stop].tolist() for name in (
                 "arrival_min", "channel", "handle_min", "patience_min"))
             for b, i in enumerate(range(start, stop)):
-                yield Contact(table, i, channel[b], arrival[b], handle[b], patience[b], i, 0)
-
-    def _next_arrival(self, _: None = None) -> None:
-        """Schedule the arrival process's next contact."""
-        c = next(self._feed, None)
-        if c is not None:
-            at_time(self.env, c.arrival_min, self._arrival, c)
-
-    def _arrival(self, c: Contact) -> None:
-        self._arrive(c)
-        self._next_arrival()
+                t = arrival[b]
+                yield t, Contact(table, i, channel[b], t, handle[b], patience[b], i, 0)
 
     def _contact(self, i: int, journey: int) -> Contact:
         """The contact of table row ``i`` (a pile-on or a created contact), arriving now."""
@@ -252,8 +245,8 @@ class Model:
         """``c`` joins its channel's queue: taken at once if an agent may, else it waits
         (and, with ``patience``, its patience starts)."""
         env, k = self.env, c.channel
-        self.dispatch.push(c)
-        self.dispatch.offer(k)
+        self._push(c)
+        self._offer(k)
         if c.state == WAITING:
             if patience and c.patience_min < math.inf:
                 at(env, c.patience_min, self._abandon, c)
@@ -335,12 +328,15 @@ class Model:
                 self.dispatch.offer_all()
             self._leave(c)
 
-    def finish(self, agent: Agent, c: Contact) -> None:
-        """The last reply of ``c`` is done: resolve or escalate it, free the slot."""
+    def finish(self, served: tuple[Agent, Contact]) -> None:
+        """The last reply of contact ``c`` by ``agent``, ``served = (agent, c)``, is done:
+        resolve or escalate it, free the slot. (One tuple: it is the argument of the
+        completion event, called directly.)"""
+        agent, c = served
         del self.live[c.id]
         if c.silent:  # the agent found the silent abandoner gone
             c.state = ABANDONED
-            self.service.release(agent, c)
+            self._release(agent, c)
             self._leave(c)
             return
         c.left_min = self.env.now
@@ -353,7 +349,7 @@ class Model:
             if escalation.channel is not None:
                 c.handed = True
                 self._spawn(c, escalation.channel, ESCALATION, escalation.delay_min)
-        self.service.release(agent, c)
+        self._release(agent, c)
         self._leave(c)
 
     def _leave(self, c: Contact) -> None:

@@ -43,17 +43,16 @@ class Service:
         self._sync = [c.mode is not Mode.ASYNC for c in model.scenario.channels]
         self._segments = model.recorder.segments
         self._chunk = model.recorder.chunk
+        #: Called with ``(agent, contact)`` when a call (or any one-reply contact of a
+        #: one-at-a-time agent) is done: the model's end of service, with no step between.
+        self.complete = model.finish
+        self._fill = model.dispatch.fill
 
     def share(self, agent: Agent, c: Contact, work: float) -> None:
         """``agent`` starts a reply of ``work`` solo-minutes on ``c``, beside what it holds."""
         agent.advance(self.env.now)
         agent.work[c] = work
         self._retime(agent)
-
-    def complete(self, arg: tuple[Agent, Contact]) -> None:
-        """A call (or any one-reply contact of a one-at-a-time agent) is done."""
-        agent, c = arg
-        self.model.finish(agent, c)
 
     def _retime(self, agent: Agent) -> None:
         """Schedule the agent's replies in progress at its speed for what it holds now."""
@@ -71,7 +70,7 @@ class Service:
         del agent.work[c]
         c.replies_left -= 1
         if c.replies_left == 0:
-            self.model.finish(agent, c)
+            self.model.finish((agent, c))
             return
         k = c.channel
         think = self.model.table.think(c.id, self._exchanges[k] - c.replies_left - 1)
@@ -119,4 +118,4 @@ class Service:
                 self.model.workforce.off_shift(ps, agent, now)
             return
         ps.refresh(agent)
-        self.model.dispatch.fill(agent)
+        self._fill(agent)
