@@ -90,8 +90,11 @@ class Model:
         self.pools = [PoolState(i, p, names) for i, p in enumerate(scenario.pools)]
         self.workforce = Workforce(self.pools)
         self.table = ContactTable(customers)
+        # The base policy resolves everything: no need to ask it (the result is the same).
+        self._escalates = type(escalation).after_service is not EscalationPolicy.after_service
         self.recorder = Recorder(self.table, Discard() if sink is None else sink,
-                                 self.workforce.agent_pool)
+                                 self.workforce.agent_pool,
+                                 unchanged=self._unchanged(scenario, self._escalates))
         self.dispatch = Dispatcher(self, routing, selection)
         self.service = Service(self)
         self.dispatch.bind(self.service)
@@ -125,8 +128,6 @@ class Model:
         self._extra = max(c.exchanges for c in scenario.channels) - 1
         self._n_roots = customers.n_roots
         self._tick = 0
-        # The base policy resolves everything: no need to ask it (the result is the same).
-        self._escalates = type(escalation).after_service is not EscalationPolicy.after_service
         self.routing, self.selection = routing, selection
         self.staffing, self.escalation = staffing, escalation
         review = staffing.review_min
@@ -142,6 +143,18 @@ class Model:
                 policy.bind(self)
             except ValueError as err:
                 raise PolicyError(group, str(err)) from err
+
+    @staticmethod
+    def _unchanged(scenario: Scenario, escalates: bool) -> list[str]:
+        """Outcome fields of a contact that nothing in ``scenario`` can change (the
+        recorder fills them in instead of reading them)."""
+        channels = scenario.channels
+        return [name for name, never in (
+            ("pileons", all(c.pileon is None for c in channels)),
+            ("silent", all(c.silent_share == 0 for c in channels)),
+            ("door", all(c.self_service is None for c in channels)),
+            ("found_min", all(c.listening is None for c in channels)),
+            ("forced", not escalates), ("handed", not escalates)) if never]
 
     # ---- what policies see (also head and queue, the dispatcher's) -----------------------
     @property

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from itertools import chain
 from operator import attrgetter
-from typing import Protocol
+from typing import Iterable, Protocol
 
 import numpy as np
 
@@ -100,17 +100,23 @@ class Recorder:
         Pool of each agent id (grows as agents come on shift).
     chunk : int
         Contacts (and segments) per chunk.
+    unchanged : iterable of str
+        Outcome fields the scenario never changes from a new contact's value (no pile-ons,
+        no front door...): filled in per chunk instead of read off every contact.
     """
 
     def __init__(self, table: ContactTable, sink: RecordSink, agent_pool: list[int],
-                 chunk: int = 1 << 13) -> None:
+                 chunk: int = 1 << 13, unchanged: Iterable[str] = ()) -> None:
         self.table = table
         self.sink = sink
         self.agent_pool = agent_pool
         self.chunk = chunk
+        new = Contact(table, -1, 0, 0.0, 0.0, 0.0, -1, 0)
+        self._unchanged = {name: getattr(new, name) for name in unchanged}
+        self._read = [(name, dtype) for name, dtype in _OUTCOME if name not in self._unchanged]
         #: Finished contacts not yet handed on, as ``row(contact)`` tuples.
         self.done: list[tuple] = []
-        self.row = attrgetter(*(name for name, _ in _OUTCOME))
+        self.row = attrgetter(*(name for name, _ in self._read))
         #: (contact id, agent id, channel, start, end) of each closed stretch.
         self.segments: list[tuple[int, int, int, float, float]] = []
 
@@ -142,10 +148,13 @@ class Recorder:
         """Hand the finished contacts buffered so far to the sink."""
         if not self.done and not np.isfinite(end_min):
             return
-        rows = _floats(self.done, len(_OUTCOME))
+        rows = _floats(self.done, len(self._read))
         self.done.clear()
-        cols = {name: rows[:, i].astype(dtype) for i, (name, dtype) in enumerate(_OUTCOME)}
+        read = {name: rows[:, i].astype(dtype) for i, (name, dtype) in enumerate(self._read)}
         del rows
+        n = len(read["id"])
+        cols = {name: read[name] if name in read else np.full(n, self._unchanged[name], dtype)
+                for name, dtype in _OUTCOME}
         ids = cols["id"]
         for name in ("channel", "origin", "arrival_min", *(a.name for a in ATTRIBUTES),
                      "thread"):
