@@ -204,9 +204,8 @@ class Model:
             stop = min(start + _BLOCK, n)
             arrival, channel, handle, patience = (cols[name][start:stop].tolist() for name in (
                 "arrival_min", "channel", "handle_min", "patience_min"))
-            for b, i in enumerate(range(start, stop)):
-                t = arrival[b]
-                yield t, Contact(table, i, channel[b], t, handle[b], patience[b], i, 0)
+            for i, t, k, h, p in zip(range(start, stop), arrival, channel, handle, patience):
+                yield t, Contact(table, i, k, t, h, p, i, 0)
 
     def _contact(self, i: int, journey: int) -> Contact:
         """The contact of table row ``i`` (a pile-on or a created contact), arriving now."""

@@ -42,6 +42,7 @@ class Service:
         self._exchanges = [c.exchanges for c in model.scenario.channels]
         self._sync = [c.mode is not Mode.ASYNC for c in model.scenario.channels]
         self._segments = model.recorder.segments
+        self._segment = model.recorder.segment
         self._chunk = model.recorder.chunk
         #: Called with ``(agent, contact)`` when a call (or any one-reply contact of a
         #: one-at-a-time agent) is done: the model's end of service, with no step between.
@@ -103,7 +104,7 @@ class Service:
         now = self.env.now
         ps = self.pools[agent.pool]
         segments = self._segments
-        segments.append((c.id, agent.id, c.channel, c.slot_since, now))
+        segments.append(self._segment(c.id, agent.id, c.channel, c.slot_since, now))
         if len(segments) >= self._chunk:
             self.model.recorder.flush_segments()
         c.held_min += now - c.slot_since
