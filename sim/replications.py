@@ -137,11 +137,14 @@ def organised(setup: Setup) -> Scenario:
 def run_replication(setup: Setup, replication: int,
                     progress: Callable[[float], None] | None = None,
                     writer: records.TableWriter | None = None,
-                    simulated: Callable[[], None] | None = None) -> tuple[pd.DataFrame, ...]:
+                    simulated: Callable[[], None] | None = None,
+                    measured: Callable[[pd.DataFrame], None] | None = None
+                    ) -> tuple[pd.DataFrame, ...]:
     """Run one replication: (contacts, staffing, segments, intervals, per-replication
     metrics). With ``writer``, full contact and segment tables stream there and
     ``contacts`` holds the :data:`sim.records.ANALYSIS` columns. ``simulated`` is called
-    once the model has run, before the metrics are computed."""
+    once the model has run, before the metrics are computed; ``measured`` with the
+    intervals table as soon as it is, before the other metrics."""
     spec = setup.run
     collector = records.Collector(organised(setup), replication, spec.warmup_min, writer)
     model = build_model(setup, replication, collector, progress)
@@ -154,6 +157,8 @@ def run_replication(setup: Setup, replication: int,
     ivals = metrics.intervals(contacts, staffing, segments, serving, scenario.interval_min,
                               spec.horizon_min)
     ivals.insert(0, "replication", replication)
+    if measured is not None:
+        measured(ivals)
     pay = {p.name: (p.cost_per_hour, p.shrinkage) for p in scenario.pools}
     per_rep = metrics.replication_metrics(contacts, staffing, segments, serving,
                                           (spec.warmup_min, spec.horizon_min), pay,
@@ -178,16 +183,20 @@ def _run_part(args: tuple[Setup, int, str | None, frozenset[str] | None]
 
 def _run_batch(setup: Setup, reps: range, progress: Callable[[float], None] | None,
                writer: records.TableWriter | None, directory: Path | None,
-               last: Callable[[], None] | None = None) -> list[tuple[pd.DataFrame, ...]]:
+               last: Callable[[], None] | None = None,
+               measured: Callable[[pd.DataFrame], None] | None = None
+               ) -> list[tuple[pd.DataFrame, ...]]:
     """Replications ``reps``: the first in this process when it is replication 0 (its
     progress is drawn as it goes, a failure shows at once), the others over
-    ``setup.run.workers`` processes. ``last`` is called once the last replication run in
-    this process has been simulated, if it is the batch's last (see :func:`run_replication`)."""
+    ``setup.run.workers`` processes. ``last`` and ``measured`` are passed to the batch's
+    last replication as ``simulated`` and ``measured`` (:func:`run_replication`) when it
+    runs in this process."""
     spec = setup.run
     parts = []
     if reps.start == 0:
-        parts.append(run_replication(setup, 0, progress, writer,
-                                     last if len(reps) == 1 else None))
+        alone = len(reps) == 1
+        parts.append(run_replication(setup, 0, progress, writer, last if alone else None,
+                                     measured if alone else None))
         reps = reps[1:]
     workers = min(spec.workers or os.cpu_count() or 1, len(reps))
     if workers > 1:
@@ -210,7 +219,8 @@ def _run_batch(setup: Setup, reps: range, progress: Callable[[float], None] | No
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     else:
-        parts += [run_replication(setup, r, progress, writer, last if r == reps[-1] else None)
+        parts += [run_replication(setup, r, progress, writer,
+                                  *((last, measured) if r == reps[-1] else (None, None)))
                   for r in reps]
     return parts
 
@@ -233,7 +243,7 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
                      directory: Path | None = None, keep_journeys: bool = False,
                      note: Callable[[str], None] | None = None,
                      tables: frozenset[str] = ALL,
-                     contacts_written: Callable[[], None] | None = None) -> Results:
+                     written: Callable[[str], None] | None = None) -> Results:
     """All replications of a setup, then the summary across them.
 
     ``progress`` is called with simulated minutes as they pass (in-process runs) or with a
@@ -247,10 +257,11 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
     ``setup.run.replications`` until the targets are met; ``note`` is told of each batch.
     ``tables`` (:mod:`sim.outputs`) are those written to ``directory``: the others are
     computed but never written (summary-only jobs write no contact record).
-    ``contacts_written`` is called once ``contacts.parquet`` in ``directory`` is complete:
-    as soon as the last replication has been simulated when it runs in this process (the
-    figures that read only the contacts can then be drawn while the metrics are computed),
-    at the end otherwise.
+    ``written`` is called with the name of each table of ``directory`` that is complete
+    before the end, so that the figures that read it can be drawn while the run goes on:
+    ``"contacts"`` as soon as the last replication has been simulated when it runs in
+    this process (at the end otherwise), and ``"intervals"`` (then written early) as soon
+    as they are measured, when the run is one replication run in this process.
     """
     spec = setup.run
     window = (spec.warmup_min, spec.horizon_min)
@@ -258,18 +269,26 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
     batches, done, total, outcome = [], 0, spec.replications, ""
     told: list[bool] = []
 
-    def written() -> None:
-        if writer is not None and contacts_written is not None and not told:
+    def simulated() -> None:
+        if writer is not None and written is not None and not told:
             writer.finish("contacts")
             told.append(True)
-            contacts_written()
+            written("contacts")
+
+    def measured(ivals: pd.DataFrame) -> None:
+        # The run's only replication: its intervals are the run's table, final now.
+        ivals.to_parquet(Path(directory) / "intervals.parquet", index=False)
+        written("intervals")
 
     # In precision mode a batch is known to be the last only after its metrics.
-    early = written if spec.precision is None else None
+    early = simulated if spec.precision is None else None
+    alone = (early is not None and total == 1 and writer is not None and written is not None
+             and "intervals" in tables)
     try:
         while total > done:
             batches.append(_with_journeys(_run_batch(setup, range(done, total), progress,
-                                                     writer, directory, early), window))
+                                                     writer, directory, early,
+                                                     measured if alone else None), window))
             done = total
             if spec.precision is not None:
                 per_rep = pd.concat([b[0][4] for b in batches], ignore_index=True)
@@ -282,7 +301,7 @@ def run_replications(setup: Setup, progress: Callable[[float], None] | None = No
         if writer is not None:
             writer.close()
     if not told:
-        written()
+        simulated()
     parts = [b[0] for b in batches]
     contacts, staffing, segments, ivals, per_rep = (
         pd.concat(p, ignore_index=True) if len(p) > 1 else p[0] for p in zip(*parts))

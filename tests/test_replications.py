@@ -111,3 +111,43 @@ def test_expected_arrivals_is_the_arrival_processes_mean():
     first = int((res.contacts["origin"] == "arrival").sum())
     expected = expected_arrivals(default)
     assert abs(first - expected) < 4 * np.sqrt(expected), (first, expected)
+
+
+def _small_setup(replications: int):
+    from sim import distributions as D
+    from sim.arrivals import ProfiledPoisson
+    from sim.policies import Spec
+    from sim.policies.escalation import NoEscalation
+    from sim.policies.routing import FCFS
+    from sim.policies.staffing import Fixed
+    from sim.replications import RunSpec, Setup
+    from sim.scenario import Channel, Mode, Pool, Scenario
+
+    phone = Channel("phone", Mode.VOICE, 1 / 3, ProfiledPoisson(100.0), D.Exponential(6.0),
+                    D.Deterministic(1.0), D.Exponential(5.0))
+    return Setup(Scenario((phone,), (Pool("agents", {"phone": 1.0}, {}, 11),)), FCFS,
+                 Spec(Fixed, {"agents": {"agents": 12}}), NoEscalation,
+                 RunSpec(horizon_min=600.0, replications=replications, seed=1, workers=1))
+
+
+def test_tables_are_announced_as_soon_as_they_are_final(tmp_path):
+    """One replication: the contacts once simulated, then its intervals, written at once
+    (the figures of each can be drawn while the run goes on) and equal to the run's table;
+    with more, only the contacts, and the intervals are written at the end."""
+    import pandas as pd
+
+    seen: list[tuple[str, bool]] = []
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+
+    def written(name: str) -> None:
+        seen.append((name, (one / f"{name}.parquet").exists()))
+
+    res = run_replications(_small_setup(1), directory=one, written=written)
+    assert seen == [("contacts", True), ("intervals", True)]
+    pd.testing.assert_frame_equal(pd.read_parquet(one / "intervals.parquet"), res.intervals)
+    seen.clear()
+    run_replications(_small_setup(2), directory=two, written=written)
+    assert [name for name, _ in seen] == ["contacts"]
+    assert not (two / "intervals.parquet").exists()

@@ -120,14 +120,20 @@ def main(cfg: DictConfig) -> None:
             started = time.perf_counter()
             with report.staging(outdir) as stage:
                 # Contacts and segments stream into the staging folder as the run goes.
-                # The figures of the contacts alone are drawn while the metrics are computed.
-                early = (None if painter is None or not figures else
-                         lambda: painter.start(stage, figures_from({"contacts"})))
+                # The figures of the tables written early are drawn while the run computes
+                # the rest (the contacts' while it measures, the intervals' after).
+                done: set[str] = set()
+
+                def early(table: str) -> None:
+                    done.add(table)
+                    painter.start(stage, figures_from(done))
+
                 with progress_bar(setup, enabled=cfg.run.progress) as progress:
                     results = run_replications(setup, progress, directory=stage,
                                                keep_journeys=painter is not None,
                                                note=_note, tables=tables,
-                                               contacts_written=early)
+                                               written=(early if painter is not None
+                                                        and figures else None))
                 wall = time.perf_counter() - started
                 report.write_results(
                     outdir, results, OmegaConf.to_yaml(cfg), seed=cfg.seed, wall_s=wall,
