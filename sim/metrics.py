@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -316,8 +316,13 @@ def channel_pool_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
         end = np.where(np.isnan(end), np.inf, end)
         overlap = np.clip(np.minimum(end, hi) - np.maximum(seg["start_min"].to_numpy(float), lo),
                           0.0, None) * seg["share"].to_numpy(float)
-        busy = (pd.Series(overlap).groupby(seg["channel"].to_numpy())
-                .sum().reindex(channels, fill_value=0.0).to_numpy())
+        channel = seg["channel"].astype("category")
+        # Grouped by the category codes, not millions of strings: the same sums, in the same
+        # order, without an array of Python objects.
+        by_code = pd.Series(overlap).groupby(channel.cat.codes.to_numpy()).sum()
+        by_code = by_code[by_code.index >= 0]  # rows without a channel, as groupby drops NaN
+        busy = (pd.Series(by_code.to_numpy(), index=channel.cat.categories[by_code.index])
+                .reindex(channels, fill_value=0.0).to_numpy())
         weights = busy / busy.sum() if busy.sum() > 0 else np.full(len(channels), 1 / len(channels))
         for channel, w in zip(channels, weights):
             charged[channel, pool] = float(staffed * w)
@@ -356,35 +361,60 @@ def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float],
     all channels (not per channel: journeys cross channels, costs are pooled).
     """
     start = journeys["start_min"].to_numpy(float)
-    j = journeys[(start >= window[0]) & (start < window[1])]
+    kept = (start >= window[0]) & (start < window[1])
+    everyone = bool(kept.all())
+    del start
+
+    def col(name: str, dtype: Any = None) -> np.ndarray:
+        # A column of the journeys kept: never a copy of the whole table (millions of rows
+        # in a long run), and no copy at all when every journey is kept.
+        values = journeys[name].to_numpy(dtype)
+        return values if everyone else values[kept]
+
+    rep = col("replication")
     # The channel a journey started in, from its path's category (a few hundred paths),
     # not from each of its millions of rows.
-    paths = j["channels"].astype("category").cat
-    starts = np.array([str(c).split(">", 1)[0] for c in paths.categories], dtype=object)
-    first = pd.Series(starts[paths.codes.to_numpy()], index=j.index)
+    paths = journeys["channels"].astype("category").cat
+    names, of_path = np.unique([str(c).split(">", 1)[0] for c in paths.categories],
+                               return_inverse=True)
+    first = of_path.astype(np.int16)[paths.codes.to_numpy()]
+    first = first if everyone else first[kept]
+    resolved = col("resolved", bool)
     rows = []
-    for scope, groups in (("channel", j.groupby([j["replication"], first], sort=False)),
-                          ("all", j.groupby("replication", sort=False))):
-        for key, g in groups:
-            rep, channel = key if scope == "channel" else (key, "all")
-            resolved = g["resolved"].to_numpy(bool)
-            times = g["resolution_min"].to_numpy(float)[resolved]
-            n_resolved = int(resolved.sum())
+    for scope in ("channel", "all"):
+        # Groups in order of first appearance. Every mean is an integer sum over a count
+        # (exact in floating point), the quantiles of each group's values in any order.
+        group, keys = pd.factorize(rep.astype(np.int64) * len(names) + first
+                                   if scope == "channel" else rep, sort=False)
+        n = len(keys)
+        count = np.bincount(group, minlength=n)
+        total = lambda values: np.bincount(group, values, minlength=n)  # noqa: E731
+        n_resolved = total(resolved)
+        dissatisfied = total(col("dissatisfied", bool))
+        forced = total(col("forced_switches", float))
+        contacts = total(col("contacts", float))
+        took = col("resolution_min", float)[resolved]
+        if n > 1:  # each group's resolution times together
+            took = took[np.argsort(group[resolved], kind="stable")]
+        ends = np.cumsum(n_resolved.astype(np.int64))
+        for g, k in enumerate(keys.tolist()):
+            rep_g, channel = ((k // len(names), str(names[k % len(names)]))
+                              if scope == "channel" else (int(k), "all"))
+            m = int(n_resolved[g])
+            resolved_g = took[ends[g] - m:ends[g]]
             values = {
-                "journey_resolution_rate": resolved.mean(),
-                "journey_resolution_p50_min": (float(np.quantile(times, 0.5)) if n_resolved
+                "journey_resolution_rate": n_resolved[g] / count[g],
+                "journey_resolution_p50_min": (float(np.quantile(resolved_g, 0.5)) if m
                                                else math.nan),
-                "journey_resolution_p90_min": (float(np.quantile(times, 0.9)) if n_resolved
+                "journey_resolution_p90_min": (float(np.quantile(resolved_g, 0.9)) if m
                                                else math.nan),
-                "journey_dissatisfaction_rate": g["dissatisfied"].to_numpy(bool).mean(),
-                "forced_switches_per_journey": g["forced_switches"].to_numpy(float).mean(),
-                "contacts_per_resolution": (g["contacts"].sum() / n_resolved if n_resolved
-                                            else math.nan),
+                "journey_dissatisfaction_rate": dissatisfied[g] / count[g],
+                "forced_switches_per_journey": forced[g] / count[g],
+                "contacts_per_resolution": contacts[g] / m if m else math.nan,
             }
             if costs is not None and scope == "all":
-                values["cost_per_resolution"] = (costs[rep] / n_resolved if n_resolved
-                                                 else math.nan)
-            rows += [(rep, channel, m, float(v)) for m, v in values.items()]
+                values["cost_per_resolution"] = costs[rep_g] / m if m else math.nan
+            rows += [(rep_g, channel, name, float(v)) for name, v in values.items()]
     return pd.DataFrame(rows, columns=["replication", "channel", "metric", "value"])
 
 

@@ -488,46 +488,55 @@ def journeys_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     first = np.ones(len(order), bool)
     first[1:] = (r[1:] != r[:-1]) | (j[1:] != j[:-1])
     starts = np.flatnonzero(first)
+    r, j = r[starts], j[starts]  # of each journey; the temporaries go as soon as they can
+    head = order[starts]  # each journey's first contact
     sizes = np.diff(np.append(starts, len(order)))
     sorted_ = lambda name, dtype=None: contacts[name].to_numpy(dtype)[order]  # noqa: E731
     channel = pd.Categorical(contacts["channel"])
     codes = channel.codes[order]
     labels = np.asarray(channel.categories, dtype=object)
+    reduce = lambda ufunc, values, dtype=None: (  # noqa: E731
+        ufunc.reduceat(values, starts, dtype=dtype) if len(order)
+        else values if dtype is None else values.astype(dtype))
     # A resolution is the first contact resolved (an email may still be answered after its
     # customer switched to Twitter); a switch is any change of channel between contacts.
-    end = np.fmin.reduceat(sorted_("resolved_min", float), starts) if len(order) else arrival
-    changed = np.zeros(len(order), np.int64)
+    end = reduce(np.fmin, sorted_("resolved_min", float)) if len(order) else arrival
+    changed = np.zeros(len(order), bool)
     changed[1:] = (codes[1:] != codes[:-1]) & ~first[1:]
+    switches = reduce(np.add, changed, np.int64)
+    del changed, first
     # A category per path: most journeys are one contact, and their path is its channel's
     # label (no string is built for them; the column is written dictionary-encoded).
     path = codes[starts].astype(np.int32)
     several = np.flatnonzero(sizes > 1)
     joined = np.array([">".join(labels[codes[s:s + n]]) for s, n in
                        zip(starts[several].tolist(), sizes[several].tolist())], dtype=object)
+    del codes
     paths, which = np.unique(joined, return_inverse=True)
     path[several] = len(labels) + which
     channels = pd.Categorical.from_codes(path, [*labels, *paths])
-    reduce = lambda ufunc, values: ufunc.reduceat(values, starts) if len(order) else values  # noqa: E731
     resolved = ~np.isnan(end)
     still_open = reduce(np.logical_or, sorted_("in_system_at_end", bool))
     # A customer who gave up (told to move and never came, or left unanswered) had the
     # problem left unsolved: dissatisfied even when no single contact was.
     dissatisfied = reduce(np.logical_or, sorted_("dissatisfied", bool)) | (~resolved
                                                                              & ~still_open)
-    start_min = arrival[order][starts]
+    forced = reduce(np.add, sorted_("forced_switch", bool), np.int64)
+    del still_open
+    start_min = arrival[head]
     return pd.DataFrame(copy=False, data={
-        "replication": r[starts],
-        "journey_id": j[starts],
+        "replication": r,
+        "journey_id": j,
         "start_min": start_min,
         "contacts": sizes.astype(np.int64),
         "channels": channels,
         "resolved": resolved,
         "resolution_min": end - start_min,
-        "switches": reduce(np.add, changed),
-        "forced_switches": reduce(np.add, sorted_("forced_switch", bool).astype(np.int64)),
+        "switches": switches,
+        "forced_switches": forced,
         "dissatisfied": dissatisfied,
-        "warmup": sorted_("warmup", bool)[starts],
-        "self_service": (contacts["self_service"].iloc[order[starts]].reset_index(drop=True)
+        "warmup": contacts["warmup"].to_numpy(bool)[head],
+        "self_service": (contacts["self_service"].iloc[head].reset_index(drop=True)
                          .array if "self_service" in contacts else  # no front door: none
                          pd.Categorical.from_codes(np.zeros(len(starts), np.int8), OUTCOMES)),
     })
