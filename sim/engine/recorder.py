@@ -90,13 +90,13 @@ def _columns(rows: list[bytes], dtype: np.dtype) -> dict[str, np.ndarray]:
 class Recorder:
     """Buffers finished contacts and segments; hands them to ``sink`` in chunks.
 
-    The engine appends to :attr:`done` (``row(contact)``, a tuple read while the contact is
-    still in the processor's cache) and to :attr:`segments` directly, in its hot paths, and
+    The engine appends to :attr:`done` (``row(contact)``, read while the contact is still
+    in the processor's cache) and to :attr:`segments` directly, in its hot paths, and
     calls :meth:`flush_contacts` / :meth:`flush_segments` when a buffer holds ``chunk``
     rows; the buffers are cleared in place, so references to them stay valid. A row is the
     bytes of one numpy record (:mod:`struct`), so a chunk becomes its columns with no
-    conversion of Python numbers one by one: a third of the cost of row tuples made into a
-    float array (benchmarks/README.md).
+    conversion of Python numbers one by one, unlike row tuples made into a float array (what
+    it did before: benchmarks/README.md, ``engine.py``).
 
     Parameters
     ----------
