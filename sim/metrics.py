@@ -345,12 +345,15 @@ _REPLICATION_COLUMNS = ("channel", "warmup", "answered", "wait_min", "waited_min
                         "dissatisfaction_index", "in_system_at_end")
 
 
+_NO_CHANNEL = np.iinfo(np.int64).min  # group key of journeys with no path
+
+
 def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float],
                     costs: Mapping[int, float] | None = None) -> pd.DataFrame:
     """Per replication, the customers' view: journeys (a problem followed across contacts
     and channels, :func:`sim.records.journeys_frame`) that started in ``window`` (minutes),
-    by the channel they started in and ``all``. Long: ``replication, channel, metric,
-    value``.
+    by the channel they started in and ``all`` (a journey with no path, which the engine
+    never makes, in ``all`` only). Long: ``replication, channel, metric, value``.
 
     ``journey_resolution_rate`` (share resolved), ``journey_resolution_p50_min`` and
     ``_p90_min`` (time from the first contact to the resolution, of the resolved),
@@ -377,15 +380,19 @@ def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float],
     paths = journeys["channels"].astype("category").cat
     names, of_path = np.unique([str(c).split(">", 1)[0] for c in paths.categories],
                                return_inverse=True)
-    first = of_path.astype(np.int16)[paths.codes.to_numpy()]
+    # A missing path (code -1) started in no channel: -1 too, counted in "all" only.
+    first = np.append(of_path, -1).astype(np.int16)[paths.codes.to_numpy()]
     first = first if everyone else first[kept]
     resolved = col("resolved", bool)
     rows = []
     for scope in ("channel", "all"):
         # Groups in order of first appearance. Every mean is an integer sum over a count
         # (exact in floating point), the quantiles of each group's values in any order.
-        group, keys = pd.factorize(rep.astype(np.int64) * len(names) + first
-                                   if scope == "channel" else rep, sort=False)
+        if scope == "channel":
+            key = rep.astype(np.int64) * len(names) + first
+            if (first < 0).any():
+                key[first < 0] = _NO_CHANNEL
+        group, keys = pd.factorize(key if scope == "channel" else rep, sort=False)
         n = len(keys)
         count = np.bincount(group, minlength=n)
         total = lambda values: np.bincount(group, values, minlength=n)  # noqa: E731
@@ -398,6 +405,8 @@ def journey_metrics(journeys: pd.DataFrame, window: tuple[float, float],
             took = took[np.argsort(group[resolved], kind="stable")]
         ends = np.cumsum(n_resolved.astype(np.int64))
         for g, k in enumerate(keys.tolist()):
+            if scope == "channel" and k == _NO_CHANNEL:
+                continue
             rep_g, channel = ((k // len(names), str(names[k % len(names)]))
                               if scope == "channel" else (int(k), "all"))
             m = int(n_resolved[g])

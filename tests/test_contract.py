@@ -14,7 +14,7 @@ import pytest
 from sim import distributions as D
 from sim.arrivals import ProfiledPoisson
 from sim.policies import ContractError
-from sim.policies.base import Routing, Staffing
+from sim.policies.base import Escalation, EscalationPolicy, Routing, Staffing
 from sim.policies.routing import BlendedPools
 from sim.scenario import Channel, Mode, Pool, Scenario
 
@@ -59,6 +59,13 @@ class IgnoresOverflowDelay(Routing):
                 if c is not None:
                     return c
         return None
+
+
+class VagueForced(EscalationPolicy):
+    """Gives up on every other contact without saying whether the customer was forced."""
+
+    def after_service(self, contact):
+        return Escalation(None, forced=None) if contact.id % 2 else None
 
 
 class HalfAgents(Staffing):
@@ -111,3 +118,10 @@ def test_blended_pools_keep_every_field_but_the_skills():
 def test_staffing_must_return_whole_agents():
     with pytest.raises(ContractError, match=r"whole number of agents"):
         simulate([*SHORT, "~staffing", "+staffing._target_=tests.test_contract.HalfAgents"])
+
+
+def test_an_escalation_must_say_whether_the_switch_was_forced():
+    """``forced`` is recorded as a yes or no: anything else (None, a string) is refused,
+    never read as one or the other."""
+    with pytest.raises(ContractError, match=r"forced=None.*True or False"):
+        simulate([*SHORT, "escalation._target_=tests.test_contract.VagueForced"])

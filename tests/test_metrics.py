@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.metrics import (BOUNDS, CONTACT_METRICS, JOURNEY_METRICS, MONEY_METRICS,
-                         channel_agent_minutes, intervals, mean_ci, replication_metrics, step_integral, summarise,
-                         summary_ci, t_quantile)
+                         channel_agent_minutes, intervals, journey_metrics, mean_ci,
+                         replication_metrics, step_integral, summarise, summary_ci,
+                         t_quantile)
 
 from .conftest import simulate
 
@@ -566,6 +567,32 @@ def test_journey_metrics_are_the_journeys_tables(default_study):
         times = g.loc[g["resolved"], "resolution_min"]
         assert got.loc["journey_resolution_p90_min", "value"] == pytest.approx(times.quantile(0.9))
     assert set(JOURNEY_METRICS) <= set(res.summary["metric"])
+
+
+def _journeys(channels, start) -> pd.DataFrame:
+    n = len(start)
+    return pd.DataFrame({"replication": np.zeros(n, np.int64), "start_min": start,
+                         "contacts": np.ones(n, np.int64), "channels": channels,
+                         "resolved": np.ones(n, bool), "resolution_min": np.ones(n),
+                         "forced_switches": np.zeros(n, np.int64),
+                         "dissatisfied": np.zeros(n, bool)})
+
+
+def test_a_journey_without_a_channel_counts_for_all_channels_only():
+    """A journey whose path is missing started in no channel: it counts in ``all``, never
+    under another channel's name; channels with no journey in the window get no row."""
+    j = _journeys(np.array(["phone", "chat", None, "twitter"], dtype=object),
+                  [0.0, 0.0, 0.0, 99.0])
+    m = journey_metrics(j, (0.0, 10.0))
+    rate = m[m["metric"] == "journey_resolution_rate"]
+    assert rate["channel"].tolist() == ["phone", "chat", "all"]
+    counted = m[(m["metric"] == "contacts_per_resolution") & (m["channel"] == "all")]
+    assert counted["value"].tolist() == [1.0]
+    assert journey_metrics(_journeys(pd.Categorical([None], categories=[]), [99.0]),
+                           (0.0, 10.0)).empty
+    nobody = journey_metrics(_journeys(pd.Categorical([None], categories=[]), [1.0]),
+                             (0.0, 10.0))
+    assert nobody["channel"].unique().tolist() == ["all"]
 
 
 def test_money_of_the_default_study_is_its_hours_priced(default_study):

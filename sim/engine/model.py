@@ -357,6 +357,10 @@ class Model:
             c.state = DONE
         else:
             c.state = ESCALATED
+            if not isinstance(escalation.forced, (bool, np.bool_)):
+                raise ContractError("escalation", self.escalation,
+                                    f"after_service() returned forced={escalation.forced!r}; "
+                                    "it must be True or False")
             c.forced = escalation.forced
             if escalation.channel is not None:
                 c.handed = True
