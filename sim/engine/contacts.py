@@ -12,7 +12,7 @@ attribute of :data:`sim.customers.ATTRIBUTES` is a read-only property looked up 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from ..customers import ATTRIBUTES, Customers, threads
 WAITING, SERVING, ABANDONED, DONE, ESCALATED, AWAY, SELF_SERVICE, UNHELPED, UNSEEN = range(9)
 STATES = ("waiting", "serving", "abandoned", "done", "escalated", "away", "self_service",
           "unhelped", "unseen")
+_BLOCK = 4096  # arrival-process contacts converted to Python values at a time
 
 
 class ContactTable:
@@ -66,6 +67,24 @@ class ContactTable:
                 return {"origin": 0, "parent": -1, "thread": contact}[name]
             return self.lineage[name][contact - self.n_roots].item()
         return self.columns[name][contact].item()
+
+    def roots(self) -> Iterator[tuple[float, "Contact"]]:
+        """The arrival process's contacts with their arrival times, in arrival order (Python
+        values a block at a time: lists for the whole horizon would cost ~100 bytes a
+        contact)."""
+        cols = self.columns
+        for start in range(0, self.n_roots, _BLOCK):
+            stop = min(start + _BLOCK, self.n_roots)
+            arrival, channel, handle, patience = (cols[name][start:stop].tolist() for name in (
+                "arrival_min", "channel", "handle_min", "patience_min"))
+            for i, t, k, h, p in zip(range(start, stop), arrival, channel, handle, patience):
+                yield t, Contact(self, i, k, t, h, p, i, 0)
+
+    def contact(self, i: int, journey: int) -> "Contact":
+        """The contact of row ``i`` (a pile-on or a created contact) of ``journey``."""
+        get = self.get
+        return Contact(self, i, get("channel", i), get("arrival_min", i), get("handle_min", i),
+                       get("patience_min", i), journey, get("origin", i))
 
     def think(self, contact: int, step: int) -> float:
         """Think time (minutes) before reply ``step + 2`` of ``contact``."""

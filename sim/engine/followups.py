@@ -11,10 +11,13 @@ to the customer and the problem (:attr:`sim.customers.Attribute.inherit`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from ..customers import ATTRIBUTES, RETRIAL, SWITCH
+import numpy as np
+
+from ..customers import ATTRIBUTES, ORIGINS, RETRIAL, SWITCH, draw_attributes, pileons
 from ..distributions import Distribution
+from ..rng import Streams
 from ..scenario import Channel
 
 
@@ -70,3 +73,36 @@ def carried_over(origin: int, parent: Callable[[str], Any]) -> dict[str, Any]:
     if origin == SWITCH:
         values["negative"] = True
     return values
+
+
+def follow_up(channel: Channel, k: int, streams: Streams, extra: int, origin: int,
+              parent: Any, arrival_min: float, undo: float | None = None,
+              handle_factor: float = 1.0) -> dict[str, Any]:
+    """The attributes of a follow-up contact of ``parent`` (a contact), of ``origin``, in
+    ``channel`` (index ``k``), arriving at ``arrival_min``: drawn from the channel's
+    streams for that origin (``extra`` think times), what the customer carries over
+    (:func:`carried_over`), its handle time divided by ``undo`` (a hand-over's factor to
+    take back) and then times ``handle_factor``."""
+    how = ORIGINS[origin]
+    row = {name: v[0].tolist() for name, v in
+           draw_attributes(channel, k, streams, 1, extra, f"/{how}").items()}
+    row.update(carried_over(origin, lambda name: getattr(parent, name)))
+    row.update(arrival_min=arrival_min, origin=origin, parent=-1)
+    if undo is not None:
+        row["handle_min"] /= undo
+    if handle_factor != 1.0:
+        row["handle_min"] *= handle_factor
+    return row
+
+
+def follow_up_pileons(channel: Channel, k: int, streams: Streams, extra: int, origin: int,
+                      i: int, row: dict[str, Any], horizon_min: float
+                      ) -> Iterator[dict[str, Any]]:
+    """The potential pile-ons of the follow-up ``row`` (contact id ``i``; theirs follow it),
+    each a row of Python values, in id order: none unless it is a public complaint."""
+    if channel.pileon is None or not row["negative"]:
+        return
+    new = pileons(channel, k, streams, np.array([i]), np.array([row["arrival_min"]]),
+                  np.array([row["reach"]]), i + 1, horizon_min, extra, f"/{ORIGINS[origin]}")
+    for r in range(len(new["arrival_min"])):
+        yield {name: v[r].tolist() for name, v in new.items()}

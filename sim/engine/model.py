@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import gc
 import math
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import numpy as np
 
 from ..errors import InvalidValue
 from .. import selfservice
-from ..customers import (ESCALATION, ORIGINS, RETRIAL, SELF_SERVICE, Customers,
-                         draw_attributes, pileons)
+from ..customers import ESCALATION, RETRIAL, SELF_SERVICE, Customers
 from ..policies.base import (AgentSelection, ContractError, EscalationPolicy, Routing,
                              Staffing)
 from ..rng import Streams
@@ -29,12 +28,11 @@ from .contacts import (ABANDONED, DONE, ESCALATED, UNHELPED, UNSEEN, WAITING, Co
                        ContactTable)
 from .contacts import SELF_SERVICE as WITH_DOOR
 from .dispatch import Dispatcher
-from .followups import after_failure, carried_over
-from .recorder import Discard, Recorder, RecordSink
+from .followups import after_failure, follow_up, follow_up_pileons
+from .recorder import Discard, Recorder, RecordSink, unchanged_fields
 from .service import Service
 from .workforce import Agent, PoolState, Workforce
 
-_BLOCK = 4096  # arrival-process contacts converted to Python values at a time
 #: Contacts a front door lets straight through: its own escalations, and those an agent
 #: handed on (an escalation policy's transfer is not sent back to a bot).
 _PAST_THE_DOOR = (SELF_SERVICE, ESCALATION)
@@ -94,7 +92,7 @@ class Model:
         self._escalates = type(escalation).after_service is not EscalationPolicy.after_service
         self.recorder = Recorder(self.table, Discard() if sink is None else sink,
                                  self.workforce.agent_pool,
-                                 unchanged=self._unchanged(scenario, self._escalates))
+                                 unchanged=unchanged_fields(scenario, self._escalates))
         self.dispatch = Dispatcher(self, routing, selection)
         self.service = Service(self)
         self.dispatch.bind(self.service)
@@ -126,7 +124,6 @@ class Model:
         self._wakeups = [sorted({p.delay[c] for p in scenario.pools if p.delay.get(c, 0) > 0})
                          for c in names]
         self._extra = max(c.exchanges for c in scenario.channels) - 1
-        self._n_roots = customers.n_roots
         self._tick = 0
         self.routing, self.selection = routing, selection
         self.staffing, self.escalation = staffing, escalation
@@ -143,18 +140,6 @@ class Model:
                 policy.bind(self)
             except ValueError as err:
                 raise PolicyError(group, str(err)) from err
-
-    @staticmethod
-    def _unchanged(scenario: Scenario, escalates: bool) -> list[str]:
-        """Outcome fields of a contact that nothing in ``scenario`` can change (the
-        recorder fills them in instead of reading them)."""
-        channels = scenario.channels
-        return [name for name, never in (
-            ("pileons", all(c.pileon is None for c in channels)),
-            ("silent", all(c.silent_share == 0 for c in channels)),
-            ("door", all(c.self_service is None for c in channels)),
-            ("found_min", all(c.listening is None for c in channels)),
-            ("forced", not escalates), ("handed", not escalates)) if never]
 
     # ---- what policies see (also head and queue, the dispatcher's) -----------------------
     @property
@@ -174,7 +159,7 @@ class Model:
     def run(self) -> float:
         """Simulate; the recorder's sink gets everything. Returns when it stopped (min)."""
         self._staffing_tick(None)
-        self.clock.stream(self._arrive, self._roots())
+        self.clock.stream(self._arrive, self.table.roots())
         # The cyclic garbage collector is paused while the events run: the engine makes no
         # reference cycles (contacts, events and their arguments are freed by reference
         # counting as they go), yet its generational passes, triggered by every few hundred
@@ -194,24 +179,6 @@ class Model:
         self.kept.clear()
         self.table.clear()
         return end
-
-    def _roots(self) -> Iterator[tuple[float, Contact]]:
-        """The arrival process's contacts with their arrival times, in arrival order (Python
-        values a block at a time: lists for the whole horizon would cost ~100 bytes a
-        contact)."""
-        cols, table, n = self.table.columns, self.table, self._n_roots
-        for start in range(0, n, _BLOCK):
-            stop = min(start + _BLOCK, n)
-            arrival, channel, handle, patience = (cols[name][start:stop].tolist() for name in (
-                "arrival_min", "channel", "handle_min", "patience_min"))
-            for i, t, k, h, p in zip(range(start, stop), arrival, channel, handle, patience):
-                yield t, Contact(table, i, k, t, h, p, i, 0)
-
-    def _contact(self, i: int, journey: int) -> Contact:
-        """The contact of table row ``i`` (a pile-on or a created contact), arriving now."""
-        get = self.table.get
-        return Contact(self.table, i, get("channel", i), get("arrival_min", i),
-                       get("handle_min", i), get("patience_min", i), journey, get("origin", i))
 
     def _kids(self, i: int) -> list[int]:
         """Potential pile-ons of contact ``i``, in id order."""
@@ -299,7 +266,7 @@ class Model:
         parent = self.live.get(p) or self.kept.get(p)  # gone otherwise: it was answered
         if parent is not None and math.isnan(parent.first_response_min):
             parent.pileons += 1
-            self._arrive(self._contact(kid, kid))
+            self._arrive(self.table.contact(kid, kid))
 
     def _reoffer(self, channel: int) -> None:
         self.dispatch.offer(channel)
@@ -388,26 +355,17 @@ class Model:
             return  # it would come after the run ends
         k = self._channel_index[channel]
         ch = self.scenario.channels[k]
-        how = ORIGINS[origin]
-        row = {name: v[0].tolist() for name, v in
-               draw_attributes(ch, k, self.streams, 1, self._extra, f"/{how}").items()}
-        row.update(carried_over(origin, lambda name: getattr(parent, name)))
-        row.update(arrival_min=now + delay_min, origin=origin, parent=-1)
-        if origin == RETRIAL and parent.origin == SELF_SERVICE:
-            # The customer's own work content, not the hand-over's: the retrial meets the
-            # front door again, and its escalation scales it once.
-            row["handle_min"] /= self._doors[self._channel_index[channel]].handle_factor
-        if handle_factor != 1.0:
-            row["handle_min"] *= handle_factor
+        # A retrial after a front door's hand-over carries the customer's own work content:
+        # it meets the door again, and its escalation scales it once.
+        undo = (self._doors[k].handle_factor
+                if origin == RETRIAL and parent.origin == SELF_SERVICE else None)
+        row = follow_up(ch, k, self.streams, self._extra, origin, parent, now + delay_min,
+                        undo, handle_factor)
         i = self.table.add(row)
-        if ch.pileon is not None and row["negative"]:
-            new = pileons(ch, k, self.streams, np.array([i]), np.array([row["arrival_min"]]),
-                          np.array([row["reach"]]), i + 1, self.horizon_min, self._extra,
-                          f"/{how}")
-            for r in range(len(new["arrival_min"])):
-                kid = self.table.add({name: v[r].tolist() for name, v in new.items()})
-                self._kids_created.setdefault(int(new["parent"][r]), []).append(kid)
-        c = self._contact(i, parent.journey)
+        for kid in follow_up_pileons(ch, k, self.streams, self._extra, origin, i, row,
+                                     self.horizon_min):
+            self._kids_created.setdefault(kid["parent"], []).append(self.table.add(kid))
+        c = self.table.contact(i, parent.journey)
         if delay_min > 0:
             self._pending += 1
             at(self.env, delay_min, self._arrive_later, c)

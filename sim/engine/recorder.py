@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Protocol
 import numpy as np
 
 from ..customers import ATTRIBUTES
+from ..scenario import Scenario
 from .contacts import SERVING, Contact, ContactTable
 
 
@@ -71,6 +72,19 @@ _SEGMENT_COLUMNS = (("contact", "i8"), ("agent", "i8"), ("channel", "i2"), ("sta
                     ("end", "f8"))
 #: The :mod:`struct` code of each dtype: standard sizes, no padding, as in a numpy record.
 _CODES = {"i8": "q", "f8": "d", "i2": "h", "i1": "b", "?": "?"}
+
+
+def unchanged_fields(scenario: Scenario, escalates: bool) -> list[str]:
+    """Outcome fields of a contact that nothing in ``scenario`` can change (``escalates``:
+    its escalation policy decides something): the recorder fills them in instead of
+    reading them."""
+    channels = scenario.channels
+    return [name for name, never in (
+        ("pileons", all(c.pileon is None for c in channels)),
+        ("silent", all(c.silent_share == 0 for c in channels)),
+        ("door", all(c.self_service is None for c in channels)),
+        ("found_min", all(c.listening is None for c in channels)),
+        ("forced", not escalates), ("handed", not escalates)) if never]
 
 
 def _packer(fields: Iterable[tuple[str, str]]) -> tuple[np.dtype, Callable[..., bytes]]:
