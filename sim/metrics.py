@@ -316,12 +316,12 @@ def channel_pool_minutes(staffing: pd.DataFrame, segments: pd.DataFrame,
         end = np.where(np.isnan(end), np.inf, end)
         overlap = np.clip(np.minimum(end, hi) - np.maximum(seg["start_min"].to_numpy(float), lo),
                           0.0, None) * seg["share"].to_numpy(float)
-        channel = seg["channel"].astype("category")
+        of = seg["channel"].astype("category").cat
         # Grouped by the category codes, not millions of strings: the same sums, in the same
         # order, without an array of Python objects.
-        by_code = pd.Series(overlap).groupby(channel.cat.codes.to_numpy()).sum()
+        by_code = pd.Series(overlap).groupby(of.codes.to_numpy()).sum()
         by_code = by_code[by_code.index >= 0]  # rows without a channel, as groupby drops NaN
-        busy = (pd.Series(by_code.to_numpy(), index=channel.cat.categories[by_code.index])
+        busy = (pd.Series(by_code.to_numpy(), index=of.categories[by_code.index])
                 .reindex(channels, fill_value=0.0).to_numpy())
         weights = busy / busy.sum() if busy.sum() > 0 else np.full(len(channels), 1 / len(channels))
         for channel, w in zip(channels, weights):

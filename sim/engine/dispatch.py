@@ -56,7 +56,9 @@ class Dispatcher:
     def bind(self, service: "Service") -> None:
         """Hand over to ``service`` the contacts agents take."""
         self._service = service
-        self._complete = service.complete
+        # A one-reply contact of a one-at-a-time agent (every call) needs no sharing: its
+        # completion event ends its service directly, with (agent, contact).
+        self._complete = self.model.finish
 
     # ---- queues ------------------------------------------------------------------------
     def push(self, c: Contact) -> None:

@@ -44,9 +44,6 @@ class Service:
         self._segments = model.recorder.segments
         self._segment = model.recorder.segment
         self._chunk = model.recorder.chunk
-        #: Called with ``(agent, contact)`` when a call (or any one-reply contact of a
-        #: one-at-a-time agent) is done: the model's end of service, with no step between.
-        self.complete = model.finish
         self._fill = model.dispatch.fill
 
     def share(self, agent: Agent, c: Contact, work: float) -> None:
