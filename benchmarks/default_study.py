@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from revision import checked_out  # benchmarks/revision.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,19 +45,13 @@ def main() -> None:
     parser.add_argument("--baseline", required=True, help="git revision to compare with")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), args.baseline],
-                       cwd=ROOT, check=True, capture_output=True)
-        try:
-            runs: dict[str, list[tuple[float, float, float]]] = {"this": [], "baseline": []}
-            for i in range(args.repeats):
-                for name, source in (("this", ROOT), ("baseline", base)):
-                    runs[name].append(measure(source, Path(tmp) / f"{name}-{i}"))
-                    print(f"  {name} run {i + 1}: {runs[name][-1][0]:.2f} s", file=sys.stderr)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT,
-                           capture_output=True)
+    with tempfile.TemporaryDirectory() as tmp, \
+            checked_out(args.baseline, Path(tmp) / "baseline") as base:
+        runs: dict[str, list[tuple[float, float, float]]] = {"this": [], "baseline": []}
+        for i in range(args.repeats):
+            for name, source in (("this", ROOT), ("baseline", base)):
+                runs[name].append(measure(source, Path(tmp) / f"{name}-{i}"))
+                print(f"  {name} run {i + 1}: {runs[name][-1][0]:.2f} s", file=sys.stderr)
     med = {n: [statistics.median(r[k] for r in rs) for k in range(3)] for n, rs in runs.items()}
     print(f"# Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores;"
           f" python -m sim (default study), median of {args.repeats} alternating runs")

@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from revision import checked_out  # benchmarks/revision.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Run in the child, with the tree to measure first on the path.
@@ -57,20 +59,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="Model.run calls per process")
     parser.add_argument("--hours", type=float, default=300.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), args.baseline],
-                       cwd=ROOT, check=True, capture_output=True)
-        try:
-            sides = {"this checkout": ROOT, args.baseline: base}
-            times: dict[str, list[float]] = {name: [] for name in sides}
-            for r in range(args.rounds):
-                for name, tree in sides.items():
-                    times[name] += measure(tree, args.hours, args.runs)
-                print(f"  round {r + 1}/{args.rounds}", file=sys.stderr)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT,
-                           check=False, capture_output=True)
+    with tempfile.TemporaryDirectory() as tmp, \
+            checked_out(args.baseline, Path(tmp) / "baseline") as base:
+        sides = {"this checkout": ROOT, args.baseline: base}
+        times: dict[str, list[float]] = {name: [] for name in sides}
+        for r in range(args.rounds):
+            for name, tree in sides.items():
+                times[name] += measure(tree, args.hours, args.runs)
+            print(f"  round {r + 1}/{args.rounds}", file=sys.stderr)
     print(f"# Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores;"
           f" Model.run of M/M/52+M at 1000/h for {args.hours:g} h; {args.rounds} alternating"
           f" rounds of {args.runs} runs")

@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from revision import checked_out  # benchmarks/revision.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -61,14 +63,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         table("this checkout", ROOT, args.millions, Path(tmp))
         if args.baseline:
-            base = Path(tmp) / "baseline"
-            subprocess.run(["git", "worktree", "add", "--detach", str(base), args.baseline],
-                           cwd=ROOT, check=True, capture_output=True)
-            try:
+            with checked_out(args.baseline, Path(tmp) / "baseline") as base:
                 table(args.baseline, base, args.millions, Path(tmp))
-            finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT,
-                               capture_output=True)
 
 
 if __name__ == "__main__":
